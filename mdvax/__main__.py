@@ -1,0 +1,5 @@
+import sys
+
+from mdvax.cli import main
+
+sys.exit(main())

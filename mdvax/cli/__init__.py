@@ -1,0 +1,51 @@
+"""The ``mdvax`` command line: one module per subcommand, registered below.
+
+Each subcommand module defines ``register(subparsers)``, which adds its parser and sets
+``func`` (a callable taking the parsed arguments and returning an exit status).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from mdvax.errors import MdvaxError
+
+#: Subcommand modules, in the order ``mdvax --help`` lists them.
+SUBCOMMANDS = ("update", "status", "export", "revisions", "report", "serve")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="mdvax",
+        description="Maryland COVID-19 vaccinations by county: data, archive, dashboard, reports.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"mdvax.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 success, non-zero failure)."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args) or 0)
+    except MdvaxError as error:
+        print(f"mdvax {args.command}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"mdvax {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

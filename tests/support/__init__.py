@@ -1,0 +1,1 @@
+"""Test helpers shared by tests, notebooks' tests and benchmarks."""
