@@ -26,7 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMANDS:
-        importlib.import_module(f"mdvax.cli.{name}").register(subparsers)
+        try:
+            module = importlib.import_module(f"mdvax.cli.{name}")
+        except ModuleNotFoundError as error:  # a subcommand not installed in this checkout
+            if error.name != f"mdvax.cli.{name}":
+                raise
+            continue
+        module.register(subparsers)
     return parser
 
 

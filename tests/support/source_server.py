@@ -103,6 +103,7 @@ class SourceServer:
         self.body = b""
         self.last_modified: str | None = None
         self._features: list[dict] = []
+        self._empty_pages_served: set[int] = set()
         self._fields: list[dict] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -161,8 +162,10 @@ class SourceServer:
         offset = int(params.get("resultOffset", 0))
         asked = int(params.get("resultRecordCount", self.max_page))
         count = min(asked, self.max_page)
-        if self.short_pages and offset == 0:
-            count = 0  # a real quirk: the flag set on a page that carries nothing
+        if self.short_pages and offset not in self._empty_pages_served:
+            # A real quirk: the flag set on a page that carries nothing; asked again, it answers.
+            self._empty_pages_served.add(offset)
+            count = 0
         elif self.short_pages:
             count = max(1, count // 3)
         rows = self._features[offset : offset + count]
@@ -213,7 +216,10 @@ def _make_handler(server: SourceServer) -> type[BaseHTTPRequestHandler]:
                 if fault == "arcgis_error":
                     error = {"error": {"code": 400, "message": "Invalid query parameters", "details": []}}
                     return self._send(200, json.dumps(error).encode(), "application/json")
-                body = json.dumps(server.query_page(params)).encode()
+                if params.get("returnCountOnly") == "true":
+                    body = json.dumps({"count": len(server._features)}).encode()
+                else:
+                    body = json.dumps(server.query_page(params)).encode()
                 if fault == "truncated":
                     body = body[: len(body) // 2]
                 return self._send(200, body, "application/json")

@@ -1,0 +1,81 @@
+"""The small API notebooks use: the current table, its provenance, population and geometry.
+
+Imports stay light (no geopandas, no database driver unless ``as_of`` is asked for), so the
+dashboard kernel stays small.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from mdvax.cache import Cache, CacheMeta
+from mdvax.config import Settings, get_settings
+from mdvax.stats import MEASURES, county_view, per_capita, state_totals, state_view
+
+__all__ = [
+    "MEASURES",
+    "county_view",
+    "geometry",
+    "load_metadata",
+    "load_quarantine",
+    "load_table",
+    "per_capita",
+    "population",
+    "state_totals",
+    "state_view",
+]
+
+
+def load_table(as_of: date | str | None = None, settings: Settings | None = None) -> pd.DataFrame:
+    """The canonical table: the current one, or as published on ``as_of`` (from the archive).
+
+    Raises
+    ------
+    CacheError
+        When nothing is cached yet (run ``mdvax update``).
+    ArchiveError
+        When no vintage was published on or before ``as_of``.
+    """
+    settings = settings or get_settings()
+    if as_of is None:
+        return Cache(settings).load_table()
+    from mdvax.archive import Archive
+
+    return Archive.open(settings.archive_url).table_as_of(_as_date(as_of))
+
+
+def load_metadata(settings: Settings | None = None) -> CacheMeta:
+    """Provenance of the current table (source, fetch time, sha256, date range...)."""
+    return Cache(settings or get_settings()).load_meta()
+
+
+def load_quarantine(settings: Settings | None = None) -> pd.DataFrame:
+    """Raw rows the newest update set aside, with the reason."""
+    return Cache(settings or get_settings()).load_quarantine()
+
+
+def population() -> pd.Series:
+    """2019 population by county, plus ``Maryland``."""
+    from mdvax.reference import population as reference_population
+
+    return reference_population()
+
+
+def geometry() -> dict:
+    """County boundaries as a GeoJSON dict (feature ``id`` = FIPS)."""
+    from mdvax.reference import geometry as reference_geometry
+
+    return reference_geometry()
+
+
+def _as_date(value: date | str) -> date:
+    from mdvax.errors import ArchiveError
+
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ArchiveError(f"as-of date {str(value)[:40]!r} is not a YYYY-MM-DD date") from None

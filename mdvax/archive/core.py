@@ -1,0 +1,244 @@
+"""The :class:`Archive`: every published version of the county table, queryable as of a date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import Engine, exc
+
+from mdvax.archive import read
+from mdvax.archive.diff import STORED_MEASURES, revised, to_long
+from mdvax.archive.engine import make_engine, write_transaction
+from mdvax.archive.frames import MEASURE_COLUMNS, from_long
+from mdvax.archive.history import county_revisions
+from mdvax.archive.record import check_sha256, write_vintage
+from mdvax.archive.schema import SCHEMA_VERSION, current_version, upgrade
+from mdvax.archive.summary import VintageSummary
+from mdvax.config import get_settings
+from mdvax.errors import ArchiveError, MdvaxError
+
+#: Daily measures whose revisions the update summary lists.
+DAILY_STORED = tuple(f"{name}_daily" for name in STORED_MEASURES)
+
+
+def as_date(value: date | datetime | str, what: str = "as-of date") -> date:
+    """A date from a date, datetime, pandas Timestamp or ``YYYY-MM-DD`` string.
+
+    Raises
+    ------
+    ArchiveError
+        For a string that is not an ISO date.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ArchiveError(f"{what} {str(value)[:40]!r} is not a date (YYYY-MM-DD)") from None
+
+
+class Archive:
+    """An open archive database. Make one with :meth:`Archive.open`.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        Engine on a database whose schema is current.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Archive:
+        """Connect, creating the schema or applying missing migrations.
+
+        Parameters
+        ----------
+        url : str, optional
+            SQLAlchemy URL; default ``get_settings().archive_url`` (``MDVAX_DATABASE_URL`` or
+            ``<data_dir>/archive.sqlite``).
+
+        Raises
+        ------
+        ArchiveError
+            When the database cannot be reached or was written by a newer mdvax.
+        """
+        archive = cls(make_engine(url or get_settings().archive_url))
+        with archive._errors("open"):
+            with archive.engine.connect() as conn:
+                version = current_version(conn)
+            if version < SCHEMA_VERSION:
+                with write_transaction(archive.engine) as conn:
+                    upgrade(conn)
+                version = SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            archive.close()
+            raise ArchiveError(
+                f"archive {archive.url} has schema version {version}, newer than this mdvax "
+                f"understands ({SCHEMA_VERSION}): upgrade mdvax"
+            )
+        return archive
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except MdvaxError:
+            raise
+        except exc.SQLAlchemyError as error:
+            detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise ArchiveError(f"archive {self.url}: cannot {action}: {detail}") from error
+
+    # -- writing -------------------------------------------------------------------------
+    def record_vintage(
+        self,
+        table: pd.DataFrame,
+        *,
+        published: date,
+        fetched_at: datetime,
+        sha256: str,
+        source: str,
+    ) -> VintageSummary:
+        """Record a snapshot's canonical table as a vintage, in one transaction.
+
+        Only the values that changed since the previous vintage are stored. Recording a
+        snapshot whose ``sha256`` is already archived adds nothing.
+
+        Parameters
+        ----------
+        table : pandas.DataFrame
+            The canonical table (as :func:`mdvax.api.load_table` returns) of the snapshot.
+        published : date
+            Publication date (``Last-Modified`` date, else the latest data date).
+        fetched_at : datetime
+            When the raw file was fetched (aware, or naive UTC).
+        sha256 : str
+            Hash of the raw file: the idempotency key.
+        source : str
+            Where it came from (source name or URL).
+
+        Returns
+        -------
+        VintageSummary
+            What was revised; ``str()`` of it is the text ``mdvax update`` prints.
+
+        Raises
+        ------
+        ArchiveError
+            When ``published`` is older than the newest vintage (the message names both
+            dates), or the table lacks the stored columns.
+        """
+        published = as_date(published, "publication date")
+        sha256 = check_sha256(sha256)
+        values = to_long(table)
+        with self._errors("record a vintage"), write_transaction(self.engine) as conn:
+            written = write_vintage(
+                conn,
+                values,
+                published=published,
+                fetched_at=fetched_at,
+                sha256=sha256,
+                source=str(source),
+            )
+        if written.changes is None:
+            return VintageSummary(written.vintage_id, written.published, sha256, False)
+        counts = written.changes["status"].value_counts()
+        daily = pd.DataFrame(columns=["county", "date", "measure", "old", "new", "change"])
+        if written.previous_id is not None:
+            daily = revised(from_long(written.before), from_long(values), DAILY_STORED)
+        return VintageSummary(
+            vintage_id=written.vintage_id,
+            published=published,
+            sha256=sha256,
+            added_vintage=True,
+            previous=written.previous,
+            n_values=len(values),
+            n_revised=int(counts.get("revised", 0)),
+            n_added=int(counts.get("added", 0)),
+            n_removed=int(counts.get("removed", 0)),
+            revisions=daily,
+        )
+
+    # -- reading -------------------------------------------------------------------------
+    def vintages(self) -> pd.DataFrame:
+        """Every vintage, oldest first: id, publication/fetch dates, sha256, revision counts."""
+        with self._errors("list vintages"), self.engine.connect() as conn:
+            return read.vintage_table(conn)
+
+    def table_as_of(self, as_of: date | datetime | str) -> pd.DataFrame:
+        """The canonical table as published in the latest vintage published on or before ``as_of``.
+
+        Raises
+        ------
+        ArchiveError
+            When no vintage was published by then (the message gives the oldest).
+        """
+        as_of = as_date(as_of)
+        with self._errors("read a vintage"), self.engine.connect() as conn:
+            vintage = read.vintage_as_of(conn, as_of)
+            return from_long(read.values_at(conn, vintage.id))
+
+    def changes_between(
+        self,
+        old: date | datetime | str,
+        new: date | datetime | str,
+        measures: Sequence[str] = MEASURE_COLUMNS,
+    ) -> pd.DataFrame:
+        """Values the source revised between the vintages in force on ``old`` and ``new``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``county, date, measure, old, new, change``, largest ``|change|`` first (dates
+            only in the newer vintage are not revisions and are left out).
+        """
+        unknown = sorted(set(measures) - set(MEASURE_COLUMNS))
+        if unknown:
+            raise ArchiveError(f"unknown measure(s) {', '.join(unknown)}: use {MEASURE_COLUMNS}")
+        return revised(self.table_as_of(old), self.table_as_of(new), measures)
+
+    def revisions(
+        self, county: str, measure: str, as_of: date | datetime | str | None = None
+    ) -> pd.DataFrame:
+        """Revision history of one county's measure: every vintage that changed a value.
+
+        Parameters
+        ----------
+        county : str
+            Any spelling :func:`mdvax.normalize.counties.canonical_county` accepts.
+        measure : str
+            A column of the canonical table (``first_dose``, ``first_dose_daily``...).
+        as_of : date, optional
+            Only vintages published on or before this date.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``date, published, vintage_id, old, new, change``, by date then vintage.
+        """
+        if measure not in MEASURE_COLUMNS:
+            raise ArchiveError(f"unknown measure {measure!r}: use one of {MEASURE_COLUMNS}")
+        limit = as_date(as_of) if as_of is not None else None
+        with self._errors("read revisions"), self.engine.connect() as conn:
+            return county_revisions(conn, county, measure, limit)

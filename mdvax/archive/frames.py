@@ -1,0 +1,38 @@
+"""Stored long values back to the canonical table (the derived columns are recomputed)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mdvax.archive.diff import STORED_MEASURES
+from mdvax.normalize.table import DAILY, MEASURES, derive_measures
+
+#: Value columns of the canonical table, cumulative then daily.
+MEASURE_COLUMNS = (*MEASURES, *DAILY)
+
+#: Resolution of the canonical table's dates (pandas 3's default for parsed timestamps).
+DATE_DTYPE = "datetime64[us]"
+
+
+def from_long(long: pd.DataFrame) -> pd.DataFrame:
+    """The canonical table from ``county, measure, date, value`` rows of the stored measures.
+
+    The derived columns (FIPS, at-least-one, fully vaccinated, daily counts) are computed by
+    the same :func:`mdvax.normalize.table.derive_measures` that builds the current table.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        Stored values of one vintage (any subset of counties).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same columns and dtypes as :func:`mdvax.api.load_table`, sorted by county and date.
+    """
+    wide = long.pivot(index=["date", "county"], columns="measure", values="value")
+    wide = wide.reindex(columns=list(STORED_MEASURES)).reset_index()
+    wide.columns.name = None
+    wide["date"] = pd.to_datetime(wide["date"]).astype(DATE_DTYPE)
+    wide[list(STORED_MEASURES)] = wide[list(STORED_MEASURES)].astype("int64")
+    return derive_measures(wide)

@@ -1,0 +1,101 @@
+"""Read queries on the archive tables (connections come from :class:`mdvax.archive.Archive`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date
+
+import pandas as pd
+from sqlalchemy import Connection, Row, and_, or_, select
+
+from mdvax.archive.schema import series, value_versions, vintages
+from mdvax.errors import ArchiveError
+
+VALUE_COLUMNS = ["county", "measure", "date", "value"]
+
+
+def vintage_as_of(conn: Connection, as_of: date) -> Row:
+    """The latest vintage published on or before ``as_of`` (the later-recorded on a tie).
+
+    Raises
+    ------
+    ArchiveError
+        When the archive is empty or every vintage was published after ``as_of``.
+    """
+    row = conn.execute(
+        select(vintages)
+        .where(vintages.c.published <= as_of)
+        .order_by(vintages.c.published.desc(), vintages.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is not None:
+        return row
+    oldest = conn.scalar(select(vintages.c.published).order_by(vintages.c.id).limit(1))
+    if oldest is None:
+        raise ArchiveError("the archive is empty: run `mdvax update` to record a first vintage")
+    raise ArchiveError(
+        f"no vintage was published on or before {as_of:%Y-%m-%d}: "
+        f"the oldest archived vintage was published on {oldest:%Y-%m-%d}"
+    )
+
+
+def latest_vintage(conn: Connection) -> Row | None:
+    """The most recently recorded vintage, or None for an empty archive."""
+    return conn.execute(select(vintages).order_by(vintages.c.id.desc()).limit(1)).first()
+
+
+def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["value"] = frame["value"].astype("int64")
+    return frame
+
+
+def _joined(*extra):
+    return select(
+        series.c.county, series.c.measure, value_versions.c.day, value_versions.c.value, *extra
+    ).join(series, series.c.id == value_versions.c.series_id)
+
+
+def values_at(conn: Connection, vintage_id: int | None = None) -> pd.DataFrame:
+    """Stored values as of vintage ``vintage_id`` (None: the current ones).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``county, measure, date, value``.
+    """
+    if vintage_id is None:
+        where = value_versions.c.valid_to.is_(None)
+    else:
+        where = and_(
+            value_versions.c.valid_from <= vintage_id,
+            or_(value_versions.c.valid_to.is_(None), value_versions.c.valid_to > vintage_id),
+        )
+    return _frame(conn.execute(_joined().where(where)).all(), VALUE_COLUMNS)
+
+
+def county_versions(conn: Connection, county: str) -> pd.DataFrame:
+    """Every stored version of one county's values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``county, measure, date, value, valid_from, valid_to`` (``valid_to`` may be NA).
+    """
+    stmt = _joined(value_versions.c.valid_from, value_versions.c.valid_to).where(
+        series.c.county == county
+    )
+    frame = _frame(conn.execute(stmt).all(), [*VALUE_COLUMNS, "valid_from", "valid_to"])
+    frame["valid_to"] = frame["valid_to"].astype("Int64")
+    return frame
+
+
+def vintage_table(conn: Connection) -> pd.DataFrame:
+    """Every vintage, oldest first (dates as datetime64, ``fetched_at``/``recorded_at`` in UTC)."""
+    rows = conn.execute(select(vintages).order_by(vintages.c.id)).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(vintages.c.keys()))
+    for name in ("published", "first_date", "last_date"):
+        frame[name] = pd.to_datetime(frame[name])
+    for name in ("fetched_at", "recorded_at"):
+        frame[name] = pd.to_datetime(frame[name]).dt.tz_localize(UTC)
+    return frame

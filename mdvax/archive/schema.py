@@ -1,0 +1,123 @@
+"""The archive's tables (one schema for SQLite and PostgreSQL) and its ordered migrations.
+
+The schema version is recorded in ``schema_version``; :func:`upgrade` applies the migrations
+that are missing, in order, each in its own transaction. To change the schema, append a
+function to :data:`MIGRATIONS` (never edit one that has shipped): archives made by older
+releases are then upgraded the next time they are opened.
+
+Tables
+------
+``vintages``
+    One row per recorded snapshot: ``published`` date, ``fetched_at`` (naive UTC), the raw
+    file's ``sha256`` (unique: the idempotency key), ``source``, and counts of what it revised.
+``series``
+    One row per (county, measure): the 25 county names (24 jurisdictions and ``Unassigned``)
+    times the stored measures.
+``value_versions``
+    One row per stored value: ``(series_id, day)`` had ``value`` from vintage ``valid_from``
+    up to, not including, vintage ``valid_to`` (``NULL``: still current).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    inspect,
+    select,
+)
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", DateTime, nullable=False),
+)
+
+vintages = Table(
+    "vintages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("published", Date, nullable=False),
+    Column("fetched_at", DateTime, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("source", String(200), nullable=False),
+    Column("first_date", Date, nullable=False),
+    Column("last_date", Date, nullable=False),
+    Column("n_values", Integer, nullable=False),
+    Column("n_revised", Integer, nullable=False),
+    Column("n_added", Integer, nullable=False),
+    Column("n_removed", Integer, nullable=False),
+)
+
+series = Table(
+    "series",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("county", String(40), nullable=False),
+    Column("measure", String(40), nullable=False),
+    UniqueConstraint("county", "measure", name="series_county_measure"),
+)
+
+value_versions = Table(
+    "value_versions",
+    metadata,
+    Column("series_id", Integer, ForeignKey("series.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("valid_from", Integer, ForeignKey("vintages.id"), primary_key=True),
+    Column("valid_to", Integer, ForeignKey("vintages.id"), nullable=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+
+def _create_v1(conn: Connection) -> None:
+    """Version 1: vintages, series and value versions."""
+    metadata.create_all(conn, tables=[vintages, series, value_versions])
+
+
+#: Ordered migrations; migration ``i`` (0-based) brings the schema to version ``i + 1``.
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1,)
+
+#: Schema version this release writes.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(conn: Connection) -> int:
+    """Recorded schema version (0 for an empty database)."""
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    return conn.scalar(select(func.max(schema_version.c.version))) or 0
+
+
+def upgrade(conn: Connection) -> list[int]:
+    """Apply the missing migrations on ``conn`` (inside the caller's transaction).
+
+    Returns
+    -------
+    list of int
+        Versions applied (empty when the schema was already current).
+    """
+    schema_version.create(conn, checkfirst=True)
+    applied = []
+    for version in range(current_version(conn) + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[version - 1](conn)
+        stamp = datetime.now(UTC).replace(tzinfo=None)
+        conn.execute(schema_version.insert().values(version=version, applied_at=stamp))
+        applied.append(version)
+    return applied

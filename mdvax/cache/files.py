@@ -1,0 +1,61 @@
+"""Atomic file writes: a temporary file in the same folder, flushed, then renamed over the target.
+
+A reader sees the old file or the new one, never a partial one, even if the writer is killed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp_path)`` then move ``tmp_path`` over ``path`` atomically.
+
+    Parameters
+    ----------
+    path : Path
+        Final location; its folder is created if needed.
+    write : callable
+        Writes the complete content to the temporary path it is given.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete temporary files left by writers that were killed; returns how many."""
+    removed = 0
+    for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
+        leftover.unlink(missing_ok=True)
+        removed += 1
+    return removed

@@ -1,0 +1,171 @@
+"""One update: source -> normalize -> archive -> cache. The only code that writes the cache."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from mdvax.cache import Cache, CacheMeta
+from mdvax.config import Settings, get_settings
+from mdvax.errors import MdvaxError, SourceError
+from mdvax.normalize import Normalized, normalize
+from mdvax.sources import SOURCES, FileSource, RawSnapshot, from_upload
+
+log = logging.getLogger(__name__)
+
+#: ``--source auto``: the CSV download first, then the API if the CSV fails.
+AUTO_ORDER = ("maryland-csv", "maryland-api")
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What an update did.
+
+    Attributes
+    ----------
+    status : str
+        ``"updated"`` or ``"unchanged"`` (the source had nothing new).
+    meta : CacheMeta
+        Metadata of the current table after the update.
+    quarantined : pandas.DataFrame or None
+        Raw rows set aside by this update (``None`` when unchanged).
+    revisions : object or None
+        The archive's summary of what this vintage revised (printable).
+    """
+
+    status: str
+    meta: CacheMeta
+    quarantined: pd.DataFrame | None = None
+    revisions: object | None = None
+
+    def summary(self) -> str:
+        """The one-line summary ``mdvax update`` prints."""
+        m = self.meta
+        if self.status == "unchanged":
+            return (
+                f"nothing new from {m.source}: {m.rows:,} rows, {m.first_date} to {m.last_date}, "
+                f"published {m.published} (fetched {m.fetched_at:%Y-%m-%d %H:%M} UTC)"
+            )
+        return (
+            f"updated from {m.source}: {m.source_rows:,} source rows -> {m.rows:,} rows, "
+            f"24 counties + Unassigned, {m.first_date} to {m.last_date}, "
+            f"{m.quarantined} quarantined, as of {m.published}"
+        )
+
+
+def sources_for(name: str, location: str | None, settings: Settings) -> list:
+    """The sources to try, in order, for ``--source NAME`` / ``--from LOCATION``."""
+    if location:
+        return [FileSource(location, settings)]
+    if name == "auto":
+        return [SOURCES[n](settings) for n in AUTO_ORDER]
+    if name not in SOURCES:
+        raise SourceError(f"unknown source {name!r}; choose from auto, {', '.join(SOURCES)}")
+    return [SOURCES[name](settings)]
+
+
+def update(
+    source: str = "auto",
+    from_: str | None = None,
+    settings: Settings | None = None,
+    progress: bool = False,
+) -> UpdateResult:
+    """Fetch, validate and store the newest data; archive it as a vintage.
+
+    Nothing is written unless every step succeeds; the previous data stays readable throughout.
+
+    Parameters
+    ----------
+    source : str
+        ``auto``, ``maryland-csv`` or ``maryland-api``.
+    from_ : str, optional
+        A path or URL to read instead of the sources.
+    settings : Settings, optional
+        Defaults to :func:`mdvax.config.get_settings`.
+    progress : bool
+        Show progress bars.
+
+    Raises
+    ------
+    MdvaxError
+        With a message saying which source failed and why.
+    """
+    settings = settings or get_settings()
+    cache = Cache(settings)
+    with cache.lock():
+        previous = cache.load_meta_or_none()
+        snapshot = _fetch_first(sources_for(source, from_, settings), previous, progress)
+        if snapshot is None or (previous and snapshot.sha256 == previous.sha256):
+            log.info("source unchanged")
+            return UpdateResult("unchanged", previous)
+        normalized = normalize(snapshot)
+        meta = _meta(snapshot, normalized, cache.store_raw(snapshot), settings)
+        revisions = _archive(normalized, meta, settings)
+        cache.write_current(normalized.table, meta, normalized.quarantined)
+        return UpdateResult("updated", meta, normalized.quarantined, revisions)
+
+
+def _fetch_first(sources: list, previous: CacheMeta | None, progress: bool) -> RawSnapshot | None:
+    failures = []
+    for candidate in sources:
+        same = previous is not None and previous.source == candidate.name and previous.url == candidate.url
+        validators = {"etag": previous.etag, "last_modified": previous.last_modified} if same else {}
+        try:
+            return candidate.fetch(progress=progress, **validators)
+        except MdvaxError as error:
+            log.warning("%s failed: %s", candidate.name, error)
+            failures.append(f"{candidate.name}: {error}")
+    raise SourceError("no source could be read -- " + " | ".join(failures))
+
+
+def _meta(snapshot: RawSnapshot, normalized: Normalized, raw_path, settings: Settings) -> CacheMeta:
+    table = normalized.table
+    last_date = table["date"].max().date()
+    return CacheMeta(
+        source=snapshot.source,
+        url=snapshot.url,
+        fetched_at=snapshot.fetched_at,
+        sha256=snapshot.sha256,
+        raw_path=str(raw_path.relative_to(settings.data_dir)),
+        etag=snapshot.etag,
+        last_modified=snapshot.last_modified,
+        published=publication_date(snapshot.last_modified, last_date),
+        first_date=table["date"].min().date(),
+        last_date=last_date,
+        rows=len(table),
+        source_rows=normalized.source_rows,
+        quarantined=len(normalized.quarantined),
+        schema=normalized.schema,
+    )
+
+
+def publication_date(last_modified: str | None, last_data_date: date) -> date:
+    """The ``Last-Modified`` day when the server sent one, else the latest data date."""
+    if last_modified:
+        try:
+            return email.utils.parsedate_to_datetime(last_modified).date()
+        except (TypeError, ValueError):
+            log.warning("ignoring unreadable Last-Modified %r", last_modified)
+    return last_data_date
+
+
+def _archive(normalized: Normalized, meta: CacheMeta, settings: Settings) -> object:
+    from mdvax.archive import Archive
+
+    archive = Archive.open(settings.archive_url)
+    return archive.record_vintage(
+        normalized.table,
+        published=meta.published,
+        fetched_at=meta.fetched_at,
+        sha256=meta.sha256,
+        source=meta.source,
+    )
+
+
+def load_uploaded(content: bytes, filename: str) -> Normalized:
+    """Validate a visitor's uploaded CSV exactly like ``mdvax update --from`` (nothing is stored)."""
+    return normalize(from_upload(content, filename))

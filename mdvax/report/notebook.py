@@ -1,0 +1,154 @@
+"""Execute the report notebook with papermill and export it as self-contained HTML.
+
+The HTML uses the ``mdvax_report`` nbconvert template (``templates/``): JupyterLab's look
+without require.js, MathJax, Mermaid or the widget manager, which the stock ``lab`` template
+loads from a CDN. Figures are static (inline SVG), so the page needs no network at all;
+:func:`check_offline` refuses a page that would still reference a remote resource.
+
+Everything that changes between two runs of the same report (papermill's timings, execution
+timestamps, kernel start times) is removed, so running a report twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from mdvax.config import REPO_ROOT
+from mdvax.errors import ReportError
+
+#: The report notebook run by ``mdvax report``.
+REPORT_NOTEBOOK = REPO_ROOT / "notebooks" / "report.ipynb"
+
+#: Folder holding the ``mdvax_report`` nbconvert template.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+#: Kernel the notebooks run in: the ``python3`` kernelspec of the running interpreter's prefix.
+KERNEL_NAME = "python3"
+
+#: Seconds one cell may run before the report is abandoned.
+CELL_TIMEOUT = 600
+
+#: Per-cell metadata keys that record when or how long something ran.
+_VOLATILE_CELL_KEYS = ("execution", "papermill", "collapsed")
+
+#: Attributes that fetch something when a page is opened (``href`` of ``<a>`` is a link, not a fetch).
+_REMOTE_REFERENCE = re.compile(
+    r"""(?:<(?:script|img|link|iframe|source|embed|object|audio|video)\b[^>]*?"""
+    r"""\b(?:src|href|data)\s*=\s*["']?\s*(?:https?:)?//)"""
+    r"""|(?:@import\s+(?:url\()?\s*["']?\s*(?:https?:)?//)"""
+    r"""|(?:url\(\s*["']?\s*(?:https?:)?//)""",
+    re.IGNORECASE,
+)
+
+
+def execute(source: Path, output: Path, parameters: dict, cwd: Path | None = None) -> None:
+    """Run ``source`` with papermill into ``output`` (an ``.ipynb``), then make it reproducible.
+
+    Parameters
+    ----------
+    source : Path
+        Notebook with a cell tagged ``parameters``.
+    output : Path
+        Executed notebook to write (also written when a cell fails, with the error in it).
+    parameters : dict
+        Values injected after the ``parameters`` cell.
+    cwd : Path, optional
+        Working folder of the kernel (default: the notebook's folder).
+
+    Raises
+    ------
+    ReportError
+        When a cell raises (the message names the cell and the exception) or the kernel dies.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(output),
+            parameters=parameters,
+            kernel_name=KERNEL_NAME,
+            cwd=str(cwd or source.parent),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=CELL_TIMEOUT,
+        )
+    except PapermillExecutionError as error:
+        raise ReportError(
+            f"the report notebook failed in cell {error.exec_count}: "
+            f"{error.ename}: {_first_line(error.evalue)}"
+        ) from None
+    except (RuntimeError, OSError, TimeoutError) as error:
+        raise ReportError(f"could not run the report notebook {source}: {error}") from error
+    finally:
+        if output.exists():
+            strip_volatile(output)
+
+
+def _first_line(text: str) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))  # ANSI colours of tracebacks
+    return text.strip().splitlines()[0] if text.strip() else "(no message)"
+
+
+def strip_volatile(path: Path) -> None:
+    """Remove timings and timestamps papermill and the kernel wrote into an executed notebook."""
+    nb = nbformat.read(path, as_version=4)
+    papermill_meta = nb.metadata.get("papermill", {})
+    for key in ("start_time", "end_time", "duration", "environment_variables"):
+        papermill_meta.pop(key, None)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for key in _VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+    _write_atomic_text(path, nbformat.writes(nb))
+
+
+def export_html(notebook: Path, output: Path, title: str) -> int:
+    """Export an executed notebook as ``output`` (HTML, inputs and prompts hidden).
+
+    Returns
+    -------
+    int
+        Size of the page in bytes.
+
+    Raises
+    ------
+    ReportError
+        If the page would fetch anything from the network when opened.
+    """
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(
+        template_name="mdvax_report",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    check_offline(body, output.name)
+    _write_atomic_text(output, body)
+    return len(body.encode("utf-8"))
+
+
+def check_offline(html: str, name: str = "page") -> None:
+    """Raise :class:`ReportError` if ``html`` loads a script, style, image or frame remotely."""
+    match = _REMOTE_REFERENCE.search(html)
+    if match:
+        raise ReportError(
+            f"{name} would load a remote resource when opened ({match.group(0)[:120]!r}); "
+            f"reports must be self-contained"
+        )
+
+
+def _write_atomic_text(path: Path, text: str) -> None:
+    from mdvax.report.site import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))

@@ -1,0 +1,265 @@
+"""The published folder of reports: one folder per date, ``index.html``, ``latest/``.
+
+Layout of ``reports/``::
+
+    YYYY-MM-DD/report.html    the report, self-contained
+    YYYY-MM-DD/report.ipynb   the executed notebook it was exported from
+    YYYY-MM-DD/report.json    what the report was made from (see :class:`ReportRecord`)
+    latest/                   copy of the newest successful report (+ index.html redirect)
+    status.json               outcome of the last attempt for every date (ok / failed + message)
+    index.html                every date, newest first, with its status
+
+Every file is written to a temporary name in its own folder and renamed into place; a report
+folder is built complete under a temporary name and renamed, so a reader (or a web server)
+never sees half a report, and a failed run leaves earlier reports untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+from mdvax.errors import ReportError
+
+REPORT_HTML = "report.html"
+REPORT_IPYNB = "report.ipynb"
+REPORT_JSON = "report.json"
+STATUS_JSON = "status.json"
+INDEX_HTML = "index.html"
+LATEST = "latest"
+LOCK = ".report.lock"
+TMP_PREFIX = ".tmp-"
+
+
+@dataclass
+class ReportRecord:
+    """What one report was made from, stored as ``report.json`` beside it.
+
+    Attributes
+    ----------
+    date : str
+        The report's folder (``YYYY-MM-DD``).
+    status : str
+        ``"ok"`` or ``"failed"`` (only in ``status.json``: failed runs leave no folder).
+    message : str
+        Why it failed, or a short summary of a success.
+    figures_date, as_of, measure, sha256, fetched_at, source_last_date : str or None
+        Date of the figures, archive date the data was taken as of (None: the current cache),
+        measure mapped, raw file sha256, fetch time and last date of the data.
+    size : int
+        Size of ``report.html`` in bytes.
+    """
+
+    date: str
+    status: str = "ok"
+    message: str = ""
+    figures_date: str | None = None
+    as_of: str | None = None
+    measure: str | None = None
+    sha256: str | None = None
+    fetched_at: str | None = None
+    source_last_date: str | None = None
+    size: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def temp_dir(out: Path, label: str) -> Path:
+    """A new empty folder inside ``out`` (same filesystem, so it can be renamed into place)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{label}-", dir=out))
+    path.chmod(0o755)
+    return path
+
+
+def replace_dir(built: Path, final: Path) -> None:
+    """Put the finished folder ``built`` at ``final``, replacing what was there.
+
+    Two renames (old out of the way, new in); the old folder is deleted only afterwards.
+    """
+    old = None
+    if final.exists():
+        old = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}old-", dir=final.parent))
+        os.replace(final, old / final.name)
+    os.replace(built, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def report_dates(out: Path) -> list[str]:
+    """Dates that have a published report folder, oldest first."""
+    if not out.is_dir():
+        return []
+    return sorted(p.name for p in out.iterdir() if _is_date(p.name) and (p / REPORT_HTML).is_file())
+
+
+def read_record(out: Path, day: str) -> ReportRecord | None:
+    """The ``report.json`` of the report of ``day``, or ``None`` if there is none."""
+    path = out / day / REPORT_JSON
+    if not path.is_file():
+        return None
+    return ReportRecord(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def previous_record(out: Path, day: str) -> ReportRecord | None:
+    """The newest published report dated before ``day``."""
+    earlier = [d for d in report_dates(out) if d < day]
+    return read_record(out, earlier[-1]) if earlier else None
+
+
+def record_json(record: ReportRecord) -> bytes:
+    """Stable JSON bytes of a record (sorted keys, so same content gives same bytes)."""
+    return (json.dumps(asdict(record), indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def read_status(out: Path) -> dict[str, dict]:
+    """``status.json``: date -> ``{"status", "message"}`` of the last attempt."""
+    path = out / STATUS_JSON
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise ReportError(f"{path} is not valid JSON ({error}); fix or delete it") from None
+
+
+def set_status(out: Path, day: str, status: str, message: str) -> None:
+    """Record the outcome of an attempt for ``day`` and rewrite ``index.html``."""
+    statuses = read_status(out)
+    statuses[day] = {"status": status, "message": message}
+    data = json.dumps(dict(sorted(statuses.items())), indent=2, sort_keys=True) + "\n"
+    write_atomic(out / STATUS_JSON, data.encode("utf-8"))
+    write_index(out)
+
+
+def write_index(out: Path) -> None:
+    """Rewrite ``index.html``: every date with a report or an attempt, newest first."""
+    statuses = read_status(out)
+    published = set(report_dates(out))
+    rows = []
+    for day in sorted(published | set(statuses), reverse=True):
+        state = statuses.get(day, {"status": "ok", "message": ""})
+        rows.append(_index_row(out, day, state, day in published))
+    latest = f'<p><a href="{LATEST}/{REPORT_HTML}">Latest report</a></p>' if published else ""
+    page = _INDEX_PAGE.format(
+        latest=latest,
+        rows="\n".join(rows) or '<tr><td colspan="4">No reports yet.</td></tr>',
+    )
+    write_atomic(out / INDEX_HTML, page.encode("utf-8"))
+
+
+def _index_row(out: Path, day: str, state: dict, published: bool) -> str:
+    status = state.get("status", "ok")
+    message = state.get("message", "")
+    record = read_record(out, day) if published else None
+    if published:
+        links = (
+            f'<a href="{day}/{REPORT_HTML}">report</a> · '
+            f'<a href="{day}/{REPORT_IPYNB}">notebook</a>'
+        )
+        if status != "ok":
+            message += " (the report shown is from the last successful run)"
+        elif record is not None and not message:
+            message = record.message
+    else:
+        links = "—"
+    return (
+        f'<tr class="{html.escape(status)}"><td>{day}</td>'
+        f"<td>{html.escape(status)}</td><td>{links}</td><td>{html.escape(message)}</td></tr>"
+    )
+
+
+def update_latest(out: Path) -> None:
+    """Make ``latest/`` a copy of the newest published report (nothing if there is none)."""
+    dates = report_dates(out)
+    if not dates:
+        return
+    newest = out / dates[-1]
+    built = temp_dir(out, LATEST)
+    for name in (REPORT_HTML, REPORT_IPYNB, REPORT_JSON):
+        if (newest / name).is_file():
+            shutil.copyfile(newest / name, built / name)
+    redirect = _REDIRECT_PAGE.format(day=dates[-1], target=REPORT_HTML)
+    (built / INDEX_HTML).write_text(redirect, encoding="utf-8")
+    for path in built.iterdir():
+        path.chmod(0o644)
+    replace_dir(built, out / LATEST)
+
+
+def clean_temp(out: Path) -> None:
+    """Remove temporary folders and files left by runs that were killed."""
+    if not out.is_dir():
+        return
+    for path in out.glob(f"{TMP_PREFIX}*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _is_date(name: str) -> bool:
+    try:
+        return date.fromisoformat(name).isoformat() == name
+    except ValueError:
+        return False
+
+
+_INDEX_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Maryland COVID-19 vaccinations: daily reports</title>
+<style>
+body {{ font-family: sans-serif; max-width: 960px; margin: 2em auto; padding: 0 1em; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: 4px 8px; border-bottom: 1px solid #ddd; }}
+tr.failed td {{ background: #fdecea; }}
+</style>
+</head>
+<body>
+<h1>Maryland COVID-19 vaccinations: daily reports</h1>
+{latest}
+<table>
+<thead><tr><th>Date</th><th>Status</th><th>Files</th><th>Notes</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</body>
+</html>
+"""
+
+_REDIRECT_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="0; url={target}">
+<title>Latest report ({day})</title>
+</head>
+<body><p>The latest report is of {day}: <a href="{target}">open it</a>.</p></body>
+</html>
+"""

@@ -1,0 +1,55 @@
+"""``MdvaxVoila``: Voila with a kernel cap, a health endpoint and JSON logs."""
+
+from __future__ import annotations
+
+from traitlets import Integer, List, Unicode, default
+from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
+
+from mdvax.serve import logs
+from mdvax.serve.handlers import CappedVoilaHandler, HealthHandler
+from mdvax.serve.settings import VOILA_JSON, ServeOptions
+
+
+class MdvaxVoila(Voila):
+    """Standalone Voila serving one notebook at ``/`` with the repository's settings."""
+
+    name = "voila"  # Voila's handlers look the application up as settings["voila"]
+
+    max_kernels = Integer(
+        20, config=True, help="Ceiling on live kernels, preheated pool included."
+    )
+    retry_after = Integer(10, config=True, help="Seconds in the busy page's Retry-After.")
+    health_path = Unicode("healthz", config=True, help="Path of the health endpoint.")
+
+    config_file_paths = List(Unicode(), config=True, help="Where voila.json is looked up.")
+
+    @default("config_file_paths")
+    def _default_config_file_paths(self):
+        # Only the shipped settings: a stray voila.json in the working directory or
+        # ~/.jupyter must not change what the public server does.
+        return [str(VOILA_JSON.parent)]
+
+    def initialize(self, argv=None):
+        """Parse the command line, read ``voila.json``, then switch logs to JSON."""
+        super().initialize(argv)
+        logs.configure(self.log, self.log_level)
+        self.tornado_settings = {**self.tornado_settings, "log_function": logs.log_request}
+
+    def init_handlers(self):
+        """Voila's handlers with the notebook handler capped and ``/healthz`` in front."""
+        handlers = []
+        for spec in super().init_handlers():
+            if len(spec) > 1 and spec[1] is TornadoVoilaHandler:
+                spec = (spec[0], CappedVoilaHandler, *spec[2:])
+            handlers.append(spec)
+        health = (rf"{self.server_url.rstrip('/')}/{self.health_path}", HealthHandler)
+        return [health, *handlers]
+
+
+def serve(options: ServeOptions) -> int:
+    """Run the server in the foreground until interrupted; returns the exit status."""
+    app = MdvaxVoila.instance()
+    app.initialize(options.voila_argv())
+    app.start()
+    return 0

@@ -1,0 +1,124 @@
+"""Options of ``mdvax serve`` and their translation into Voila (traitlets) configuration."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mdvax.config import REPO_ROOT
+from mdvax.errors import MdvaxError
+
+#: The settings file shipped with the package; ``mdvax serve`` reads only this one.
+VOILA_JSON = Path(__file__).with_name("voila.json")
+
+#: The notebook ``mdvax serve`` serves at ``/`` unless told otherwise.
+DEFAULT_NOTEBOOK = REPO_ROOT / "notebooks" / "dashboard.ipynb"
+
+
+class ServeError(MdvaxError):
+    """``mdvax serve`` was asked for something impossible (bad option, missing notebook)."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ServeError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def shipped_settings() -> dict:
+    """The parsed ``voila.json`` shipped with the package."""
+    return json.loads(VOILA_JSON.read_text(encoding="utf-8"))
+
+
+@dataclass
+class ServeOptions:
+    """What ``mdvax serve`` was asked for.
+
+    Defaults come from ``voila.json`` and the ``MDVAX_SERVE_*`` environment variables, so a
+    systemd unit or container can set them without a command line.
+
+    Attributes
+    ----------
+    notebook : Path
+        Notebook served at ``/``.
+    host : str
+        Interface to listen on (``127.0.0.1``; ``0.0.0.0`` only when asked).
+    port : int
+        TCP port (``MDVAX_SERVE_PORT``, default 8866).
+    max_kernels : int
+        Ceiling on live kernels, pool included (``MDVAX_SERVE_MAX_KERNELS``, default 20).
+    pool_size : int
+        Preheated kernels kept ready (``MDVAX_SERVE_POOL_SIZE``, default from ``voila.json``).
+    cull_idle_timeout, cull_interval : int
+        Seconds a kernel without a browser connected may idle, and how often to check.
+    retry_after : int
+        Seconds the busy page asks the visitor to wait (``Retry-After``).
+    base_url : str
+        URL prefix when served below a path of a reverse proxy (``MDVAX_SERVE_BASE_URL``).
+    """
+
+    notebook: Path = DEFAULT_NOTEBOOK
+    host: str = field(default_factory=lambda: os.environ.get("MDVAX_SERVE_HOST") or "127.0.0.1")
+    port: int = field(default_factory=lambda: _env_int("MDVAX_SERVE_PORT", 8866))
+    max_kernels: int = field(default_factory=lambda: _env_int("MDVAX_SERVE_MAX_KERNELS", 20))
+    pool_size: int = field(
+        default_factory=lambda: _env_int(
+            "MDVAX_SERVE_POOL_SIZE",
+            shipped_settings()["VoilaConfiguration"]["default_pool_size"],
+        )
+    )
+    cull_idle_timeout: int = field(
+        default_factory=lambda: _env_int(
+            "MDVAX_SERVE_CULL_IDLE_TIMEOUT",
+            shipped_settings()["MappingKernelManager"]["cull_idle_timeout"],
+        )
+    )
+    cull_interval: int = field(
+        default_factory=lambda: _env_int(
+            "MDVAX_SERVE_CULL_INTERVAL",
+            shipped_settings()["MappingKernelManager"]["cull_interval"],
+        )
+    )
+    retry_after: int = 10
+    base_url: str = field(default_factory=lambda: os.environ.get("MDVAX_SERVE_BASE_URL") or "/")
+
+    def validate(self) -> None:
+        """Raise :class:`ServeError` naming the first impossible option."""
+        self.notebook = Path(self.notebook).expanduser().resolve()
+        if not self.notebook.is_file():
+            raise ServeError(f"notebook not found: {self.notebook}")
+        if not 0 < self.port < 65536:
+            raise ServeError(f"port must be between 1 and 65535, got {self.port}")
+        if self.pool_size < 0:
+            raise ServeError(f"pool size must be >= 0, got {self.pool_size}")
+        if self.max_kernels <= self.pool_size:
+            raise ServeError(
+                f"max kernels ({self.max_kernels}) must exceed the pool size ({self.pool_size}),"
+                " or no visitor could ever get a kernel"
+            )
+        if self.cull_idle_timeout <= 0 or self.cull_interval <= 0:
+            raise ServeError("cull idle timeout and cull interval must be positive seconds")
+        if not (self.base_url.startswith("/") and self.base_url.endswith("/")):
+            raise ServeError(f"base URL must start and end with '/', got {self.base_url!r}")
+
+    def voila_argv(self) -> list[str]:
+        """Command-line traitlets that override ``voila.json`` (command line wins)."""
+        self.validate()
+        return [
+            str(self.notebook),
+            f"--Voila.ip={self.host}",
+            f"--Voila.port={self.port}",
+            f"--Voila.base_url={self.base_url}",
+            f"--VoilaConfiguration.default_pool_size={self.pool_size}",
+            f"--VoilaConfiguration.preheat_kernel={self.pool_size > 0}",
+            f"--MappingKernelManager.cull_idle_timeout={self.cull_idle_timeout}",
+            f"--MappingKernelManager.cull_interval={self.cull_interval}",
+            f"--MdvaxVoila.max_kernels={self.max_kernels}",
+            f"--MdvaxVoila.retry_after={self.retry_after}",
+        ]

@@ -1,0 +1,55 @@
+"""Shared fixtures: a real source server on loopback and isolated data folders."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from mdvax.config import Settings, get_settings
+from tests.support.source_server import SourceServer
+
+#: A PostgreSQL server for the archive tests (``.ci/run`` starts one and sets this). Read once,
+#: then removed from each test's environment so other tests use their own SQLite file.
+POSTGRES_URL = os.environ.get("MDVAX_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+LATEST = "2021-03-30"
+
+
+@pytest.fixture
+def source_server():
+    """A started :class:`SourceServer` serving the 2021-03-30 snapshot."""
+    with SourceServer(LATEST, max_page=700) as server:
+        yield server
+
+
+@pytest.fixture
+def data_env(tmp_path, monkeypatch, source_server) -> Settings:
+    """An empty data folder and the source URLs pointing at ``source_server``."""
+    monkeypatch.setenv("MDVAX_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MDVAX_MARYLAND_CSV_URL", source_server.csv_url)
+    monkeypatch.setenv("MDVAX_MARYLAND_API_URL", source_server.api_url)
+    monkeypatch.setenv("MDVAX_HTTP_RETRIES", "0")
+    monkeypatch.setenv("MDVAX_HTTP_TIMEOUT", "2")
+    monkeypatch.delenv("MDVAX_DATABASE_URL", raising=False)
+    return get_settings()
+
+
+@pytest.fixture
+def filled_data_dir(data_env) -> Settings:
+    """``data_env`` after a real update from the 2021-03-30 snapshot (CSV endpoint)."""
+    from mdvax.pipeline import update
+
+    update(source="maryland-csv")
+    return data_env
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of the PostgreSQL server for archive tests; skips locally without one, fails in CI."""
+    if not POSTGRES_URL:
+        if IN_CI:
+            pytest.fail("CI=true but MDVAX_DATABASE_URL is not set: .ci/run must start PostgreSQL")
+        pytest.skip("no PostgreSQL configured (set MDVAX_DATABASE_URL, e.g. via .ci/postgres.sh)")
+    return POSTGRES_URL
