@@ -13,17 +13,13 @@ from pathlib import Path
 #: Repository root when running from a checkout (the package lives in ``<root>/mdvax``).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-MARYLAND_CSV_URL = (
-    "https://opendata.arcgis.com/datasets/89c9c1236ca848188d93beb5928f4162_0.csv"
-)
+MARYLAND_CSV_URL = "https://opendata.arcgis.com/datasets/89c9c1236ca848188d93beb5928f4162_0.csv"
 MARYLAND_API_URL = (
     "https://services.arcgis.com/njFNhDsUCentVYJW/arcgis/rest/services/"
     "MD_COVID19_TotalVaccinationsCountyFirstandSecondSingleDose/FeatureServer/0/query"
 )
 #: Human-readable landing page of the dataset, cited in the dashboard and reports.
-MARYLAND_DATASET_PAGE = (
-    "https://data.imap.maryland.gov/datasets/89c9c1236ca848188d93beb5928f4162_0"
-)
+MARYLAND_DATASET_PAGE = "https://data.imap.maryland.gov/datasets/89c9c1236ca848188d93beb5928f4162_0"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from datetime import date
 import pandas as pd
 
 from mdvax.cache import Cache, CacheMeta
+from mdvax.cache.files import remove_stale_temporaries
 from mdvax.config import Settings, get_settings
 from mdvax.errors import MdvaxError, SourceError
 from mdvax.normalize import Normalized, normalize
@@ -97,6 +98,7 @@ def update(
     settings = settings or get_settings()
     cache = Cache(settings)
     with cache.lock():
+        remove_stale_temporaries(settings.data_dir)
         previous = cache.load_meta_or_none()
         snapshot = _fetch_first(sources_for(source, from_, settings), previous, progress)
         if snapshot is None or (previous and snapshot.sha256 == previous.sha256):
@@ -112,8 +114,14 @@ def update(
 def _fetch_first(sources: list, previous: CacheMeta | None, progress: bool) -> RawSnapshot | None:
     failures = []
     for candidate in sources:
-        same = previous is not None and previous.source == candidate.name and previous.url == candidate.url
-        validators = {"etag": previous.etag, "last_modified": previous.last_modified} if same else {}
+        same = (
+            previous is not None
+            and previous.source == candidate.name
+            and previous.url == candidate.url
+        )
+        validators = (
+            {"etag": previous.etag, "last_modified": previous.last_modified} if same else {}
+        )
         try:
             return candidate.fetch(progress=progress, **validators)
         except MdvaxError as error:

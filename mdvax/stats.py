@@ -100,10 +100,15 @@ def county_view(
 
 
 def state_view(
-    table: pd.DataFrame, day: Date | pd.Timestamp, measure: str, population: pd.Series, daily: bool = False
+    table: pd.DataFrame,
+    day: Date | pd.Timestamp,
+    measure: str,
+    population: pd.Series,
+    daily: bool = False,
 ) -> dict[str, float]:
     """State figures on one day: total (Unassigned included), unassigned part, % of population,
-    change over 7 and 28 days."""
+    change over 7 and 28 days.
+    """
     col = column(measure, daily)
     totals = state_totals(table)[col]
     day = pd.Timestamp(day)

@@ -15,7 +15,7 @@ from mdvax.archive.engine import make_engine, write_transaction
 from mdvax.archive.frames import MEASURE_COLUMNS, from_long
 from mdvax.archive.history import county_revisions
 from mdvax.archive.record import check_sha256, write_vintage
-from mdvax.archive.schema import SCHEMA_VERSION, current_version, upgrade
+from mdvax.archive.schema import current_version, latest_version, upgrade
 from mdvax.archive.summary import VintageSummary
 from mdvax.config import get_settings
 from mdvax.errors import ArchiveError, MdvaxError
@@ -73,15 +73,15 @@ class Archive:
         with archive._errors("open"):
             with archive.engine.connect() as conn:
                 version = current_version(conn)
-            if version < SCHEMA_VERSION:
+            if version < latest_version():
                 with write_transaction(archive.engine) as conn:
-                    upgrade(conn)
-                version = SCHEMA_VERSION
-        if version > SCHEMA_VERSION:
+                    upgrade(conn)  # re-reads the version under the write lock
+                version = latest_version()
+        if version > latest_version():
             archive.close()
             raise ArchiveError(
                 f"archive {archive.url} has schema version {version}, newer than this mdvax "
-                f"understands ({SCHEMA_VERSION}): upgrade mdvax"
+                f"understands ({latest_version()}): upgrade mdvax"
             )
         return archive
 

@@ -6,6 +6,9 @@ anything, so two updates can never interleave their reads and writes:
 - SQLite: ``BEGIN IMMEDIATE`` (takes the write lock at once; readers carry on thanks to WAL);
 - PostgreSQL: a transaction-scoped advisory lock (``pg_advisory_xact_lock``).
 
+Connections are not pooled (each archive operation is one connection, opened and closed), so
+an :class:`~mdvax.archive.Archive` that is never closed holds nothing open.
+
 Either way the whole write is one transaction: a process killed in the middle leaves the
 database as it was before (SQLite rolls back the hot journal/WAL on next open; PostgreSQL
 aborts the transaction when the client's socket closes).
@@ -19,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import NullPool
 
 from mdvax.errors import ArchiveError
 
@@ -51,7 +55,7 @@ def make_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, poolclass=NullPool)
     if backend != "sqlite":
         raise ArchiveError(
             f"archive URL {parsed.render_as_string(hide_password=True)!r}: "
@@ -59,7 +63,9 @@ def make_engine(url: str) -> Engine:
         )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
+    engine = create_engine(
+        parsed, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}
+    )
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine

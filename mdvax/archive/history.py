@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 
 from mdvax.archive.diff import revised
 from mdvax.archive.frames import DATE_DTYPE, from_long
-from mdvax.archive.read import VALUE_COLUMNS, county_versions
+from mdvax.archive.read import VALUE_COLUMNS, county_versions, vintage_as_of
 from mdvax.archive.schema import vintages
 from mdvax.normalize.counties import canonical_county
 
@@ -30,6 +30,8 @@ def county_revisions(
     if as_of is not None:
         query = query.where(vintages.c.published <= as_of)
     published = dict(conn.execute(query).all())
+    if not published:
+        vintage_as_of(conn, as_of or date.max)  # raises, naming the oldest vintage
     touched = set(versions["valid_from"]) | set(versions["valid_to"].dropna())
     frames, before = [], None
     for vintage_id in sorted(v for v in touched if v in published):

@@ -7,6 +7,7 @@ from datetime import UTC, date
 import pandas as pd
 from sqlalchemy import Connection, Row, and_, or_, select
 
+from mdvax.archive.frames import DATE_DTYPE
 from mdvax.archive.schema import series, value_versions, vintages
 from mdvax.errors import ArchiveError
 
@@ -45,7 +46,7 @@ def latest_vintage(conn: Connection) -> Row | None:
 
 def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
-    frame["date"] = pd.to_datetime(frame["date"])
+    frame["date"] = pd.to_datetime(frame["date"]).astype(DATE_DTYPE)
     frame["value"] = frame["value"].astype("int64")
     return frame
 
@@ -95,7 +96,7 @@ def vintage_table(conn: Connection) -> pd.DataFrame:
     rows = conn.execute(select(vintages).order_by(vintages.c.id)).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(vintages.c.keys()))
     for name in ("published", "first_date", "last_date"):
-        frame[name] = pd.to_datetime(frame[name])
+        frame[name] = pd.to_datetime(frame[name]).astype(DATE_DTYPE)
     for name in ("fetched_at", "recorded_at"):
-        frame[name] = pd.to_datetime(frame[name]).dt.tz_localize(UTC)
+        frame[name] = pd.to_datetime(frame[name]).astype(DATE_DTYPE).dt.tz_localize(UTC)
     return frame

@@ -94,8 +94,11 @@ def _create_v1(conn: Connection) -> None:
 #: Ordered migrations; migration ``i`` (0-based) brings the schema to version ``i + 1``.
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1,)
 
-#: Schema version this release writes.
-SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def latest_version() -> int:
+    """Schema version this release writes (the number of migrations)."""
+    return len(MIGRATIONS)
 
 
 def current_version(conn: Connection) -> int:
@@ -115,7 +118,7 @@ def upgrade(conn: Connection) -> list[int]:
     """
     schema_version.create(conn, checkfirst=True)
     applied = []
-    for version in range(current_version(conn) + 1, SCHEMA_VERSION + 1):
+    for version in range(current_version(conn) + 1, latest_version() + 1):
         MIGRATIONS[version - 1](conn)
         stamp = datetime.now(UTC).replace(tzinfo=None)
         conn.execute(schema_version.insert().values(version=version, applied_at=stamp))

@@ -53,9 +53,12 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def remove_stale_temporaries(folder: Path) -> int:
-    """Delete temporary files left by writers that were killed; returns how many."""
+    """Delete temporary files left below ``folder`` by writers that were killed; returns how many.
+
+    Call it only while holding the update lock (no writer is running then).
+    """
     removed = 0
-    for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
+    for leftover in folder.rglob(".*.tmp") if folder.is_dir() else ():
         leftover.unlink(missing_ok=True)
         removed += 1
     return removed

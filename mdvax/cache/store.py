@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from mdvax.cache.files import atomic_write, atomic_write_bytes, remove_stale_temporaries
+from mdvax.cache.files import atomic_write, atomic_write_bytes
 from mdvax.config import Settings
 from mdvax.errors import CacheError
 from mdvax.sources.base import RawSnapshot
@@ -107,9 +107,12 @@ class Cache:
         atomic_write_bytes(path, gzip.compress(snapshot.body, mtime=0))
         return path
 
-    def write_current(self, table: pd.DataFrame, meta: CacheMeta, quarantined: pd.DataFrame) -> None:
+    def write_current(
+        self, table: pd.DataFrame, meta: CacheMeta, quarantined: pd.DataFrame
+    ) -> None:
         """Replace the current table; its metadata travels inside the same file, so the two
-        can never disagree. ``current.json`` and ``quarantine.csv`` are readable copies."""
+        can never disagree. ``current.json`` and ``quarantine.csv`` are readable copies.
+        """
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -117,10 +120,11 @@ class Cache:
         arrow = arrow.replace_schema_metadata(
             {**(arrow.schema.metadata or {}), _META_KEY: meta.to_json().encode()}
         )
-        atomic_write(self.settings.quarantine_path, lambda tmp: quarantined.to_csv(tmp, index=False))
+        atomic_write(
+            self.settings.quarantine_path, lambda tmp: quarantined.to_csv(tmp, index=False)
+        )
         atomic_write(self.settings.current_table_path, lambda tmp: pq.write_table(arrow, tmp))
         atomic_write_bytes(self.settings.current_meta_path, meta.to_json().encode())
-        remove_stale_temporaries(self.root)
 
     def load_table(self) -> pd.DataFrame:
         """The current canonical table (raises :class:`CacheError` when there is none)."""
@@ -128,7 +132,9 @@ class Cache:
         try:
             return pd.read_parquet(path)
         except Exception as error:
-            raise CacheError(f"the cached table {path} cannot be read ({error}); run `mdvax update`") from error
+            raise CacheError(
+                f"the cached table {path} cannot be read ({error}); run `mdvax update`"
+            ) from error
 
     def load_meta(self) -> CacheMeta:
         """Metadata of the current table, read from the table file itself."""
@@ -139,7 +145,9 @@ class Cache:
             text = pq.read_schema(path).metadata[_META_KEY]
             return CacheMeta.from_json(text)
         except Exception as error:
-            raise CacheError(f"the cached table {path} has no readable metadata ({error})") from error
+            raise CacheError(
+                f"the cached table {path} has no readable metadata ({error})"
+            ) from error
 
     def load_meta_or_none(self) -> CacheMeta | None:
         try:

@@ -23,7 +23,10 @@ def run(args) -> int:
         ("fetched at", f"{meta.fetched_at:%Y-%m-%d %H:%M:%S} UTC"),
         ("published", str(meta.published)),
         ("data range", f"{meta.first_date} to {meta.last_date} ({age:,} days ago)"),
-        ("rows", f"{meta.rows:,} ({meta.source_rows:,} in the source, {meta.quarantined} quarantined)"),
+        (
+            "rows",
+            f"{meta.rows:,} ({meta.source_rows:,} in the source, {meta.quarantined} quarantined)",
+        ),
         ("raw file", f"{meta.raw_path} (sha256 {meta.sha256})"),
         ("schema", meta.schema),
     ]

@@ -27,7 +27,9 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from mdvax.pipeline import update
 
-    result = update(source=args.source, from_=args.from_, progress=not args.quiet and sys.stderr.isatty())
+    result = update(
+        source=args.source, from_=args.from_, progress=not args.quiet and sys.stderr.isatty()
+    )
     print(result.summary())
     if result.revisions is not None:
         print(result.revisions)

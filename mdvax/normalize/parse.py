@@ -34,7 +34,9 @@ def _read_csv(body: bytes) -> pd.DataFrame:
     except UnicodeDecodeError as error:
         raise SchemaError(f"the CSV is not UTF-8 text ({error})") from error
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False)
+        return pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise SchemaError(f"the CSV cannot be parsed: {error}") from error
 
@@ -76,5 +78,7 @@ def parse_counts(values: pd.Series, column: str) -> pd.Series:
         raise ValidationError(f"{column}: non-numeric values {text[bad].head(3).tolist()}")
     fractional = numbers.notna() & (numbers % 1 != 0)
     if fractional.any():
-        raise ValidationError(f"{column}: fractional dose counts {numbers[fractional].head(3).tolist()}")
+        raise ValidationError(
+            f"{column}: fractional dose counts {numbers[fractional].head(3).tolist()}"
+        )
     return numbers.astype("Int64")

@@ -65,7 +65,8 @@ def check_one_row_per_day(raw: pd.DataFrame) -> None:
 
 def daily_grid(raw: pd.DataFrame) -> pd.DataFrame:
     """Reindex every series to one continuous daily range, carry cumulative values forward,
-    and add up the series that share a county (blank + ``Unknown`` -> Unassigned)."""
+    and add up the series that share a county (blank + ``Unknown`` -> Unassigned).
+    """
     if raw.empty:
         raise ValidationError("no rows with valid dates: nothing to show")
     days = pd.date_range(raw["date"].min(), raw["date"].max(), freq="D", name="date")

@@ -82,7 +82,7 @@ def choropleth_svg(geometry: dict, values: pd.Series, label: str, title: str) ->
 
 
 def timeseries_svg(series: pd.DataFrame, label: str, title: str) -> str:
-    """Lines over time: the state on the left axis, counties on the right one.
+    """Lines over time: the state in the upper panel, counties in the lower one.
 
     Parameters
     ----------
@@ -98,22 +98,21 @@ def timeseries_svg(series: pd.DataFrame, label: str, title: str) -> str:
     str
         SVG text.
     """
-    fig = Figure(figsize=(9, 4.5), layout="constrained")
+    fig = Figure(figsize=(9, 6), layout="constrained")
     fig.set_gid(TIMESERIES_ID)
-    ax = fig.add_subplot()
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 3])
     state, counties = series.columns[0], series.columns[1:]
-    ax.plot(series.index, series[state], color="black", linewidth=2.2, label=f"{state} (left axis)")
-    right = ax.twinx()
+    top.plot(series.index, series[state], color="black", linewidth=2, label=state)
     for name in counties:
-        right.plot(series.index, series[name], linewidth=1.3, label=name)
-    for axis in (ax, right):
-        axis.yaxis.set_major_formatter(FuncFormatter(_thousands))
-        axis.set_ylim(bottom=0)
-    ax.set_ylabel(f"{label}, {state}")
-    right.set_ylabel(f"{label}, counties")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    lines = ax.get_lines() + right.get_lines()
-    ax.legend(lines, [line.get_label() for line in lines], loc="upper left", fontsize="small")
-    fig.autofmt_xdate()
+        bottom.plot(series.index, series[name], linewidth=1.4, label=name)
+    for ax in (top, bottom):
+        ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize="small")
+    top.set_title(title)
+    for tick in bottom.get_xticklabels():
+        tick.set_rotation(30)
+        tick.set_horizontalalignment("right")
     return to_svg(fig)

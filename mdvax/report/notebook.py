@@ -31,6 +31,9 @@ KERNEL_NAME = "python3"
 #: Seconds one cell may run before the report is abandoned.
 CELL_TIMEOUT = 600
 
+#: Cells left out of the HTML page (they have no output meant for readers).
+HIDDEN_CELL_TAGS = ("parameters", "injected-parameters", "summary")
+
 #: Per-cell metadata keys that record when or how long something ran.
 _VOLATILE_CELL_KEYS = ("execution", "papermill", "collapsed")
 
@@ -98,12 +101,14 @@ def strip_volatile(path: Path) -> None:
     """Remove timings and timestamps papermill and the kernel wrote into an executed notebook."""
     nb = nbformat.read(path, as_version=4)
     papermill_meta = nb.metadata.get("papermill", {})
-    for key in ("start_time", "end_time", "duration", "environment_variables"):
+    for key in ("start_time", "end_time", "duration", "environment_variables", "output_path"):
         papermill_meta.pop(key, None)
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         for key in _VOLATILE_CELL_KEYS:
             cell.metadata.pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill gives it a random id on every run
     _write_atomic_text(path, nbformat.writes(nb))
 
 
@@ -121,6 +126,7 @@ def export_html(notebook: Path, output: Path, title: str) -> int:
         If the page would fetch anything from the network when opened.
     """
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["title"] = title
@@ -132,10 +138,25 @@ def export_html(notebook: Path, output: Path, title: str) -> int:
         exclude_output_prompt=True,
         embed_images=True,
     )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_CELL_TAGS)), enabled=True
+    )
     body, _ = exporter.from_notebook_node(nb)
     check_offline(body, output.name)
     _write_atomic_text(output, body)
     return len(body.encode("utf-8"))
+
+
+def read_summary(notebook: Path, tag: str = "summary") -> dict:
+    """The JSON displayed by the executed notebook's cell tagged ``tag`` (empty if none)."""
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if tag in cell.metadata.get("tags", []):
+            for output in cell.get("outputs", []):
+                data = output.get("data", {}).get("application/json")
+                if isinstance(data, dict):
+                    return dict(data)
+    return {}
 
 
 def check_offline(html: str, name: str = "page") -> None:

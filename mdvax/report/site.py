@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 from pathlib import Path
 
@@ -40,34 +40,39 @@ TMP_PREFIX = ".tmp-"
 
 @dataclass
 class ReportRecord:
-    """What one report was made from, stored as ``report.json`` beside it.
+    """What one published report was made from, stored as ``report.json`` beside it.
 
     Attributes
     ----------
     date : str
         The report's folder (``YYYY-MM-DD``).
-    status : str
-        ``"ok"`` or ``"failed"`` (only in ``status.json``: failed runs leave no folder).
     message : str
-        Why it failed, or a short summary of a success.
-    figures_date, as_of, measure, sha256, fetched_at, source_last_date : str or None
-        Date of the figures, archive date the data was taken as of (None: the current cache),
-        measure mapped, raw file sha256, fetch time and last date of the data.
+        One-line summary shown in the index.
+    figures_date : str
+        Day of the figures.
+    as_of : str or None
+        Archive date the data was read as of (None: the current cache).
+    published : str
+        Publication date of the data (the next report lists revisions since this version).
+    measure, sha256, fetched_at, source_last_date : str
+        Measure shown, raw file hash, fetch time and newest day of the data.
+    stale : bool
+        Whether the report warned that the source had not moved.
     size : int
         Size of ``report.html`` in bytes.
     """
 
     date: str
-    status: str = "ok"
     message: str = ""
     figures_date: str | None = None
     as_of: str | None = None
+    published: str | None = None
     measure: str | None = None
     sha256: str | None = None
     fetched_at: str | None = None
     source_last_date: str | None = None
+    stale: bool = False
     size: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -121,7 +126,8 @@ def read_record(out: Path, day: str) -> ReportRecord | None:
     path = out / day / REPORT_JSON
     if not path.is_file():
         return None
-    return ReportRecord(**json.loads(path.read_text(encoding="utf-8")))
+    values = json.loads(path.read_text(encoding="utf-8"))
+    return ReportRecord(**{f.name: values[f.name] for f in fields(ReportRecord) if f.name in values})
 
 
 def previous_record(out: Path, day: str) -> ReportRecord | None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 from traitlets import Integer, List, Unicode, default
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
 from mdvax.serve import logs
 from mdvax.serve.handlers import CappedVoilaHandler, HealthHandler
-from mdvax.serve.settings import VOILA_JSON, ServeOptions
+from mdvax.serve.settings import SHARE_DIR, VOILA_JSON, ServeOptions
 
 
 class MdvaxVoila(Voila):
@@ -49,6 +51,9 @@ class MdvaxVoila(Voila):
 
 def serve(options: ServeOptions) -> int:
     """Run the server in the foreground until interrupted; returns the exit status."""
+    # The "mdvax" template lives in the package; Voila finds templates on the Jupyter path.
+    jupyter_path = [str(SHARE_DIR), *filter(None, [os.environ.get("JUPYTER_PATH")])]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(jupyter_path)
     app = MdvaxVoila.instance()
     app.initialize(options.voila_argv())
     app.start()

@@ -13,6 +13,9 @@ from mdvax.errors import MdvaxError
 #: The settings file shipped with the package; ``mdvax serve`` reads only this one.
 VOILA_JSON = Path(__file__).with_name("voila.json")
 
+#: Jupyter data directory holding the ``mdvax`` Voila template (``lab`` + a reload notice).
+SHARE_DIR = Path(__file__).with_name("share")
+
 #: The notebook ``mdvax serve`` serves at ``/`` unless told otherwise.
 DEFAULT_NOTEBOOK = REPO_ROOT / "notebooks" / "dashboard.ipynb"
 

@@ -7,4 +7,11 @@ from mdvax.sources.maryland import MarylandApiSource, MarylandCsvSource
 #: Named sources for ``mdvax update --source``.
 SOURCES = {cls.name: cls for cls in (MarylandCsvSource, MarylandApiSource)}
 
-__all__ = ["SOURCES", "FileSource", "MarylandApiSource", "MarylandCsvSource", "RawSnapshot", "from_upload"]
+__all__ = [
+    "SOURCES",
+    "FileSource",
+    "MarylandApiSource",
+    "MarylandCsvSource",
+    "RawSnapshot",
+    "from_upload",
+]

@@ -114,19 +114,34 @@ def _read_body(answer: requests.Response, settings: Settings, progress: bool, wh
     expected = answer.headers.get("Content-Length")
     total = int(expected) if expected and expected.isdigit() else None
     if total and total > settings.max_download_bytes:
-        raise SourceError(f"{what} announced {total:,} bytes, over the {settings.max_download_bytes:,} cap")
+        raise SourceError(
+            f"{what} announced {total:,} bytes, over the {settings.max_download_bytes:,} cap"
+        )
     from tqdm.auto import tqdm
 
     chunks, received = [], 0
     with tqdm(
-        total=total, unit="B", unit_scale=True, desc=f"download {what}", disable=not progress, leave=False
+        total=total,
+        unit="B",
+        unit_scale=True,
+        desc=f"download {what}",
+        disable=not progress,
+        leave=False,
     ) as bar:
-        for chunk in answer.iter_content(_CHUNK):
-            received += len(chunk)
-            if received > settings.max_download_bytes:
-                raise SourceError(f"{what} sent more than the {settings.max_download_bytes:,} byte cap")
-            chunks.append(chunk)
-            bar.update(len(chunk))
+        try:
+            for chunk in answer.iter_content(_CHUNK):
+                received += len(chunk)
+                if received > settings.max_download_bytes:
+                    raise SourceError(
+                        f"{what} sent more than the {settings.max_download_bytes:,} byte cap"
+                    )
+                chunks.append(chunk)
+                bar.update(len(chunk))
+        except requests.exceptions.ChunkedEncodingError as error:
+            expected_text = f" of {total:,}" if total else ""
+            raise SourceError(
+                f"{what} sent a truncated body: the connection closed after {received:,}{expected_text} bytes"
+            ) from error
     encoded = answer.headers.get("Content-Encoding")
     if total is not None and not encoded and received != total:
         raise SourceError(f"{what} sent a truncated body: {received:,} of {total:,} bytes")

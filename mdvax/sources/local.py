@@ -42,7 +42,9 @@ class FileSource:
         if not path.is_file():
             raise SourceError(f"no such file: {path}")
         if path.stat().st_size > self.settings.max_download_bytes:
-            raise SourceError(f"{path} is larger than the {self.settings.max_download_bytes:,} byte cap")
+            raise SourceError(
+                f"{path} is larger than the {self.settings.max_download_bytes:,} byte cap"
+            )
         if path.suffix == ".gz":
             import gzip
 

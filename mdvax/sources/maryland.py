@@ -70,12 +70,16 @@ class MarylandApiSource:
         features: list[dict] = []
         fields: list[dict] = []
         empty_in_a_row = 0
-        with tqdm(total=expected, unit="row", desc="download Maryland API", disable=not progress) as bar:
+        with tqdm(
+            total=expected, unit="row", desc="download Maryland API", disable=not progress
+        ) as bar:
             while True:
                 page = self._query(session, self._page_params(len(features)))
                 rows = page.get("features")
                 if not isinstance(rows, list):
-                    raise SourceError(f"Maryland API page at offset {len(features)} has no 'features' list")
+                    raise SourceError(
+                        f"Maryland API page at offset {len(features)} has no 'features' list"
+                    )
                 fields = page.get("fields") or fields
                 features.extend(rows)
                 bar.update(len(rows))
@@ -88,7 +92,9 @@ class MarylandApiSource:
                         f"at offset {len(features)}"
                     )
         if isinstance(expected, int) and expected != len(features):
-            raise SourceError(f"Maryland API announced {expected:,} rows but sent {len(features):,}")
+            raise SourceError(
+                f"Maryland API announced {expected:,} rows but sent {len(features):,}"
+            )
         document = {"fields": fields, "features": features}
         body = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
         return RawSnapshot(body, self.name, self.url, "json", fetched_at=datetime.now(UTC))

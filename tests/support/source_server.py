@@ -19,7 +19,7 @@ import io
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -60,7 +60,7 @@ def csv_to_features(body: bytes) -> tuple[list[dict], list[dict]]:
             value = row[name]
             kind = _field_type(name)
             if kind == "esriFieldTypeDate":
-                stamp = datetime.strptime(value, "%Y/%m/%d %H:%M:%S+00").replace(tzinfo=timezone.utc)
+                stamp = datetime.strptime(value, "%Y/%m/%d %H:%M:%S+00").replace(tzinfo=UTC)
                 attributes[name] = int(stamp.timestamp() * 1000)
             elif kind == "esriFieldTypeString":
                 attributes[name] = value
@@ -113,13 +113,15 @@ class SourceServer:
     # -- content -------------------------------------------------------------------------
     def set_snapshot(self, day: str) -> None:
         """Serve the shared snapshot downloaded on ``day``, last modified that afternoon."""
-        stamp = datetime.strptime(day, "%Y-%m-%d").replace(hour=16, tzinfo=timezone.utc)
+        stamp = datetime.strptime(day, "%Y-%m-%d").replace(hour=16, tzinfo=UTC)
         self.set_body(snapshot_path(day).read_bytes(), stamp)
 
     def set_body(self, body: bytes, last_modified: datetime | None = None) -> None:
         """Serve arbitrary CSV bytes (a modified snapshot, say) from both endpoints."""
         self.body = body
-        self.last_modified = email.utils.format_datetime(last_modified, usegmt=True) if last_modified else None
+        self.last_modified = (
+            email.utils.format_datetime(last_modified, usegmt=True) if last_modified else None
+        )
         try:
             self._fields, self._features = csv_to_features(body)
         except (ValueError, KeyError):
@@ -182,7 +184,9 @@ def _make_handler(server: SourceServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:  # keep test output quiet
             pass
 
-        def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
+        def _send(
+            self, status: int, body: bytes, content_type: str, headers: dict | None = None
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             length = len(body) + (1000 if server.fault == "truncated" else 0)
@@ -196,7 +200,7 @@ def _make_handler(server: SourceServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.flush()
                 self.close_connection = True
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             url = urlparse(self.path)
             server.requests.append(self.path)
             params = {k: v[-1] for k, v in parse_qs(url.query).items()}
@@ -214,7 +218,9 @@ def _make_handler(server: SourceServer) -> type[BaseHTTPRequestHandler]:
                 return self._csv()
             if url.path == "/query":
                 if fault == "arcgis_error":
-                    error = {"error": {"code": 400, "message": "Invalid query parameters", "details": []}}
+                    error = {
+                        "error": {"code": 400, "message": "Invalid query parameters", "details": []}
+                    }
                     return self._send(200, json.dumps(error).encode(), "application/json")
                 if params.get("returnCountOnly") == "true":
                     body = json.dumps({"count": len(server._features)}).encode()

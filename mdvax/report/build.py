@@ -1,0 +1,211 @@
+"""Build reports: optionally update the data, run the notebook, export, publish, index.
+
+A report is built complete in a temporary folder inside ``reports/`` and renamed into place only
+when every step succeeded. Any failure (source down, bad data, a cell error) removes the
+temporary folder, records the failure in ``status.json`` and ``index.html``, and raises: earlier
+reports are never touched, and a later success replaces only its own date's folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from mdvax import api
+from mdvax.archive import as_date
+from mdvax.config import get_settings
+from mdvax.errors import MdvaxError, ReportError
+from mdvax.report import notebook, site
+
+log = logging.getLogger(__name__)
+
+#: Largest report the project accepts (the issue's limit).
+MAX_REPORT_BYTES = 2 * 1024 * 1024
+#: Seconds a report run waits for another one working in the same folder.
+LOCK_TIMEOUT = 600
+DEFAULT_MEASURE = "at_least_one"
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Outcome of one report.
+
+    Attributes
+    ----------
+    date : str
+        The report's folder name (``YYYY-MM-DD``).
+    ok : bool
+        Whether the report was published.
+    message : str
+        Summary (success) or the reason it failed.
+    path : Path or None
+        The published ``report.html``.
+    size : int
+        Its size in bytes.
+    seconds : float
+        Time taken (update excluded).
+    """
+
+    date: str
+    ok: bool
+    message: str
+    path: Path | None = None
+    size: int = 0
+    seconds: float = 0.0
+
+
+def _locked(out: Path) -> FileLock:
+    out.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(out / site.LOCK, timeout=LOCK_TIMEOUT)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ReportError(f"another `mdvax report` has been writing to {out} for too long") from None
+    return lock
+
+
+def report(
+    out: str | Path = "reports",
+    day: str | date | None = None,
+    update: bool = False,
+    measure: str = DEFAULT_MEASURE,
+    per_capita: bool = True,
+    source: str = "auto",
+) -> ReportResult:
+    """Build the report of ``day`` (default: the newest day in the data) from the current data.
+
+    Raises
+    ------
+    MdvaxError
+        After recording the failure in the index, when any step fails.
+    """
+    out = Path(out)
+    lock = _locked(out)
+    try:
+        site.clean_temp(out)
+        folder = as_date(day, "report date").isoformat() if day else None
+        try:
+            if update:
+                from mdvax.pipeline import update as run_update
+
+                print(run_update(source=source).summary())
+            folder = folder or api.load_metadata().last_date.isoformat()
+        except MdvaxError as error:
+            _record_failure(out, folder or datetime.now(UTC).date().isoformat(), error)
+            raise
+        result = _build(out, folder, measure, per_capita, report_date=folder, as_of=None)
+        site.update_latest(out)
+        return result
+    finally:
+        lock.release()
+
+
+def backfill(
+    start: str | date,
+    end: str | date,
+    out: str | Path = "reports",
+    measure: str = DEFAULT_MEASURE,
+    per_capita: bool = True,
+) -> list[ReportResult]:
+    """One report per day from ``start`` to ``end`` (inclusive), each from the data as the
+    archive says it was published that day. Failures are recorded and the others still built.
+    """
+    first, last = as_date(start, "backfill start"), as_date(end, "backfill end")
+    if last < first:
+        raise ReportError(f"backfill end {last} is before its start {first}")
+    out = Path(out)
+    results = []
+    lock = _locked(out)
+    try:
+        site.clean_temp(out)
+        for offset in range((last - first).days + 1):
+            day = (first + timedelta(days=offset)).isoformat()
+            try:
+                results.append(_build(out, day, measure, per_capita, report_date=None, as_of=day))
+            except MdvaxError as error:
+                results.append(ReportResult(day, False, str(error)))
+        site.update_latest(out)
+    finally:
+        lock.release()
+    return results
+
+
+def _build(
+    out: Path,
+    folder: str,
+    measure: str,
+    per_capita: bool,
+    report_date: str | None,
+    as_of: str | None,
+) -> ReportResult:
+    """Run, export and publish one report into ``out/folder``; record a failure and re-raise."""
+    started = time.perf_counter()
+    previous = site.previous_record(out, folder)
+    parameters = {
+        "report_date": report_date,
+        "data_dir": str(get_settings().data_dir),
+        "measure": measure,
+        "per_capita": per_capita,
+        "as_of": as_of,
+        "previous_as_of": previous.published if previous else None,
+    }
+    built = site.temp_dir(out, folder)
+    try:
+        executed = built / site.REPORT_IPYNB
+        notebook.execute(notebook.REPORT_NOTEBOOK, executed, parameters)
+        summary = notebook.read_summary(executed)
+        if not summary:
+            raise ReportError("the report notebook produced no summary cell output")
+        title = f"Maryland COVID-19 vaccinations: report of {folder}"
+        size = notebook.export_html(executed, built / site.REPORT_HTML, title)
+        if size > MAX_REPORT_BYTES:
+            raise ReportError(f"the report is {size:,} bytes, over the {MAX_REPORT_BYTES:,} limit")
+        record = _record(folder, as_of, summary, size)
+        site.write_atomic(built / site.REPORT_JSON, site.record_json(record))
+        site.replace_dir(built, out / folder)
+    except MdvaxError as error:
+        shutil.rmtree(built, ignore_errors=True)
+        _record_failure(out, folder, error)
+        raise
+    except BaseException:
+        shutil.rmtree(built, ignore_errors=True)
+        raise
+    site.set_status(out, folder, "ok", "")
+    path = out / folder / site.REPORT_HTML
+    return ReportResult(folder, True, record.message, path, size, time.perf_counter() - started)
+
+
+def _record(folder: str, as_of: str | None, summary: dict, size: int) -> site.ReportRecord:
+    label = api.MEASURES.get(summary["measure"], summary["measure"])
+    message = (
+        f"{label}: {summary['value']:,} on {summary['figures_date']} "
+        f"({summary['change_7d']:+,} in 7 days); data published {summary['published']}"
+    )
+    if summary.get("stale"):
+        message += f"; STALE: the source's newest day is {summary['source_last_date']}"
+    if summary.get("revisions"):
+        message += f"; {summary['revisions']:,} revised figures"
+    return site.ReportRecord(
+        date=folder,
+        message=message,
+        figures_date=summary["figures_date"],
+        as_of=as_of,
+        published=summary["published"],
+        measure=summary["measure"],
+        sha256=summary["sha256"],
+        fetched_at=summary["fetched_at"],
+        source_last_date=summary["source_last_date"],
+        stale=bool(summary.get("stale")),
+        size=size,
+    )
+
+
+def _record_failure(out: Path, folder: str, error: Exception) -> None:
+    log.error("report %s failed: %s", folder, error)
+    site.set_status(out, folder, "failed", f"{type(error).__name__}: {error}")

@@ -1,0 +1,109 @@
+"""Run ``mdvax serve`` as a child process: for the tests, the benchmarks and the load script."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from mdvax.serve.settings import ServeError
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServeProcess:
+    """``python -m mdvax serve`` on a free loopback port, stopped on exit of the ``with`` block.
+
+    Parameters
+    ----------
+    *args : str
+        Extra ``mdvax serve`` options (``--notebook``, ``--max-kernels``...).
+    env : dict, optional
+        Extra environment variables (``MDVAX_DATA_DIR``...).
+    log_path : Path, optional
+        File receiving the server's JSON log lines (stdout and stderr).
+    """
+
+    def __init__(self, *args: str, env: dict | None = None, log_path: Path | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.args = [sys.executable, "-m", "mdvax", "serve", "--port", str(self.port), *args]
+        self.env = {**os.environ, **(env or {})}
+        self.log_path = Path(log_path) if log_path else None
+        self.process: subprocess.Popen | None = None
+
+    def start(self, pool_timeout: float = 120.0) -> ServeProcess:
+        """Start the server and wait until ``/healthz`` answers and the pool is preheated."""
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        if self.log_path:
+            log.close()
+        self.wait_for(lambda health: health["pool_ready"] >= self.pool_size(), pool_timeout)
+        return self
+
+    def pool_size(self) -> int:
+        """The pool size asked for on the command line, else the shipped default."""
+        if "--pool-size" in self.args:
+            return int(self.args[self.args.index("--pool-size") + 1])
+        from mdvax.serve.settings import ServeOptions
+
+        return ServeOptions(notebook=Path(__file__)).pool_size
+
+    def health(self) -> dict:
+        """The parsed ``/healthz`` answer."""
+        with urllib.request.urlopen(self.url + "healthz", timeout=10) as response:  # noqa: S310
+            return json.load(response)
+
+    def wait_for(self, condition, timeout: float) -> dict:
+        """Poll ``/healthz`` until ``condition(health)`` holds; raise ServeError on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process is not None and self.process.poll() is not None:
+                raise ServeError(f"mdvax serve exited with status {self.process.returncode}")
+            try:
+                health = self.health()
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                health = None
+            if health is not None and condition(health):
+                return health
+            if time.monotonic() > deadline:
+                raise ServeError(f"mdvax serve: condition not met in {timeout} s: {health}")
+            time.sleep(0.25)
+
+    def kernel_pids(self) -> list[int]:
+        """Process ids of the kernels the server started."""
+        import psutil
+
+        server = psutil.Process(self.process.pid)
+        return [child.pid for child in server.children(recursive=True)]
+
+    def stop(self) -> None:
+        """SIGTERM the server (it shuts its kernels down), SIGKILL the group if it lingers."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def __enter__(self) -> ServeProcess:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
