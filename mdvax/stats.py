@@ -106,7 +106,9 @@ def state_view(
     population: pd.Series,
     daily: bool = False,
 ) -> dict[str, float]:
-    """State figures on one day: total (Unassigned included), unassigned part, % of population,
+    """State figures on one day.
+
+    Returns the total (Unassigned included), the unassigned part, % of population, and the
     change over 7 and 28 days.
     """
     col = column(measure, daily)

@@ -141,7 +141,9 @@ def test_new_bytes_with_the_same_values_add_a_vintage_but_no_versions(archive_en
 def test_an_older_snapshot_after_a_newer_one_is_refused(archive_env, source_server):
     table, _ = ingest(source_server, "2021-03-30")
     source_server.set_snapshot("2021-03-23")
-    with pytest.raises(ArchiveError, match=r"published 2021-03-23.*newer vintage, published 2021-03-30"):
+    with pytest.raises(
+        ArchiveError, match=r"published 2021-03-23.*newer vintage, published 2021-03-30"
+    ):
         update(source="maryland-csv")
     assert load_metadata().published.isoformat() == "2021-03-30"  # the cache is untouched too
     with Archive.open() as archive:
@@ -154,7 +156,9 @@ def test_as_of_errors_name_the_problem(archive_env, source_server):
         with pytest.raises(ArchiveError, match="archive is empty"):
             archive.table_as_of("2021-03-30")
         ingest(source_server, "2021-03-23")
-        with pytest.raises(ArchiveError, match="oldest archived vintage was published on 2021-03-23"):
+        with pytest.raises(
+            ArchiveError, match="oldest archived vintage was published on 2021-03-23"
+        ):
             archive.table_as_of("2021-03-22")
         with pytest.raises(ArchiveError, match="'yesterday' is not a date"):
             archive.table_as_of("yesterday")

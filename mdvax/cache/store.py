@@ -110,8 +110,9 @@ class Cache:
     def write_current(
         self, table: pd.DataFrame, meta: CacheMeta, quarantined: pd.DataFrame
     ) -> None:
-        """Replace the current table; its metadata travels inside the same file, so the two
-        can never disagree. ``current.json`` and ``quarantine.csv`` are readable copies.
+        """Replace the current table, its metadata inside the same file.
+
+        The two can never disagree; ``current.json`` and ``quarantine.csv`` are readable copies.
         """
         import pyarrow as pa
         import pyarrow.parquet as pq

@@ -64,8 +64,9 @@ def check_one_row_per_day(raw: pd.DataFrame) -> None:
 
 
 def daily_grid(raw: pd.DataFrame) -> pd.DataFrame:
-    """Reindex every series to one continuous daily range, carry cumulative values forward,
-    and add up the series that share a county (blank + ``Unknown`` -> Unassigned).
+    """Reindex every series to one continuous daily range and carry cumulative values forward.
+
+    Series that share a county are added up (blank + ``Unknown`` -> Unassigned).
     """
     if raw.empty:
         raise ValidationError("no rows with valid dates: nothing to show")

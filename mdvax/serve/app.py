@@ -6,11 +6,15 @@ import os
 
 from traitlets import Integer, List, Unicode, default
 from voila.app import Voila
+from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
 from mdvax.serve import logs
 from mdvax.serve.handlers import CappedVoilaHandler, HealthHandler
 from mdvax.serve.settings import SHARE_DIR, VOILA_JSON, ServeOptions
+
+#: Template static files: ``/voila/templates/<name>/static/<file>``, name made of word characters.
+TEMPLATE_STATIC = r"/voila/templates/([\w-]+/static/.+)"
 
 
 class MdvaxVoila(Voila):
@@ -42,8 +46,13 @@ class MdvaxVoila(Voila):
         """Voila's handlers with the notebook handler capped and ``/healthz`` in front."""
         handlers = []
         for spec in super().init_handlers():
-            if len(spec) > 1 and spec[1] is TornadoVoilaHandler:
+            if spec[1] is TornadoVoilaHandler:
                 spec = (spec[0], CappedVoilaHandler, *spec[2:])
+            elif spec[1] is TemplateStaticFileHandler:
+                # Voila asserts on the shape "<template>/static/<file>" (a 500 for "../x"):
+                # only route well-formed template names to it, the rest is a plain 404.
+                pattern = spec[0].replace("/voila/templates/(.*)", TEMPLATE_STATIC)
+                spec = (pattern, *spec[1:])
             handlers.append(spec)
         health = (rf"{self.server_url.rstrip('/')}/{self.health_path}", HealthHandler)
         return [health, *handlers]

@@ -1,0 +1,42 @@
+# mdvax: `make run` serves the dashboard, `make test` runs every check. Both create what they need.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8866
+
+.PHONY: setup system-deps run update test lint bench clean
+
+# The virtualenv, with the package (editable) and the test tools; redone when pyproject changes.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,geometry]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Debian packages the browser, archive and proxy tests use (installed when run as root).
+system-deps:
+	bash scripts/system-deps.sh
+
+# Serve the dashboard on http://$(HOST):$(PORT)/ (the first visit fetches the data if needed).
+run: setup
+	$(BIN)/mdvax serve --host $(HOST) --port $(PORT)
+
+update: setup
+	$(BIN)/mdvax update
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/nbstripout --verify $$(git ls-files "*.ipynb")
+
+test: setup system-deps lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup system-deps
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
