@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
@@ -13,11 +15,10 @@ from mdvax.archive.schema import value_versions
 from mdvax.cli import main
 from mdvax.errors import ArchiveError
 from mdvax.pipeline import update
-from tests.support.archive_fixtures import (  # noqa: F401 (fixtures)
-    archive_env,
-    changed_values,
-    value_at,
-)
+from tests.support.archive_fixtures import archive_env, changed_values, value_at  # noqa: F401
+
+# Every test runs twice: default SQLite file, and a fresh PostgreSQL database (marked postgres).
+pytestmark = pytest.mark.usefixtures("archive_env")
 
 DAYS = ["2021-03-23", "2021-03-30", "2021-04-01"]
 
@@ -35,7 +36,7 @@ def stored_versions(archive: Archive) -> int:
         return conn.scalar(select(func.count()).select_from(value_versions))
 
 
-def test_vintages_answer_as_published(archive_env, source_server, capsys):
+def test_vintages_answer_as_published(source_server, capsys):
     tables, summaries = {}, {}
     for day in DAYS[:2]:
         tables[day], summaries[day] = ingest(source_server, day)
@@ -58,7 +59,7 @@ def test_vintages_answer_as_published(archive_env, source_server, capsys):
 
         # The archive grows with the revisions, not with snapshots x rows.
         expected = [changed_values(None, tables[DAYS[0]])]
-        expected += [changed_values(tables[a], tables[b]) for a, b in zip(DAYS, DAYS[1:])]
+        expected += [changed_values(tables[a], tables[b]) for a, b in itertools.pairwise(DAYS)]
         assert expected[0] == 7_500
         assert stored_versions(archive) == sum(expected)
         vintages = archive.vintages()
@@ -73,7 +74,7 @@ def test_vintages_answer_as_published(archive_env, source_server, capsys):
     assert "Anne Arundel     2021-03-23 first_dose_daily        1,718 ->      3,444" in text
 
 
-def test_update_prints_the_revision_summary(archive_env, source_server, capsys):
+def test_update_prints_the_revision_summary(source_server, capsys):
     source_server.set_snapshot("2021-03-23")
     assert main(["update"]) == 0
     assert "first vintage, 7,500 values" in capsys.readouterr().out
@@ -84,7 +85,7 @@ def test_update_prints_the_revision_summary(archive_env, source_server, capsys):
     assert "2,155 daily counts revised (554 down)" in out
 
 
-def test_revisions_of_one_county(archive_env, source_server, capsys):
+def test_revisions_of_one_county(source_server, capsys):
     tables = {day: ingest(source_server, day)[0] for day in DAYS}
     with Archive.open() as archive:
         history = archive.revisions("anne arundel", "first_dose_daily")
@@ -94,7 +95,7 @@ def test_revisions_of_one_county(archive_env, source_server, capsys):
     assert list(on_23["published"].dt.strftime("%Y-%m-%d")) == ["2021-03-30", "2021-04-01"]
     # Independently: every Anne Arundel day whose daily first doses differ between vintages.
     expected = 0
-    for old, new in zip(DAYS, DAYS[1:]):
+    for old, new in itertools.pairwise(DAYS):
         a, b = (tables[d][tables[d]["county"] == "Anne Arundel"] for d in (old, new))
         both = a.merge(b, on="date", suffixes=("_a", "_b"))
         expected += int((both["first_dose_daily_a"] != both["first_dose_daily_b"]).sum())
@@ -111,7 +112,7 @@ def test_revisions_of_one_county(archive_env, source_server, capsys):
     assert "unknown county name 'Narnia'" in capsys.readouterr().err
 
 
-def test_same_snapshot_twice_adds_nothing(archive_env, source_server):
+def test_same_snapshot_twice_adds_nothing(source_server):
     table, _ = ingest(source_server, "2021-03-30")
     meta = load_metadata()
     with Archive.open() as archive:
@@ -126,7 +127,7 @@ def test_same_snapshot_twice_adds_nothing(archive_env, source_server):
         assert stored_versions(archive) == before[1] == changed_values(None, table) == 8_025
 
 
-def test_new_bytes_with_the_same_values_add_a_vintage_but_no_versions(archive_env, source_server):
+def test_new_bytes_with_the_same_values_add_a_vintage_but_no_versions(source_server):
     table, _ = ingest(source_server, "2021-03-30")
     body = source_server.body + b"\n"
     source_server.set_body(body, pd.Timestamp("2021-03-30 18:00", tz="UTC").to_pydatetime())
@@ -138,7 +139,7 @@ def test_new_bytes_with_the_same_values_add_a_vintage_but_no_versions(archive_en
         pd.testing.assert_frame_equal(archive.table_as_of("2021-03-30"), table)
 
 
-def test_an_older_snapshot_after_a_newer_one_is_refused(archive_env, source_server):
+def test_an_older_snapshot_after_a_newer_one_is_refused(source_server):
     table, _ = ingest(source_server, "2021-03-30")
     source_server.set_snapshot("2021-03-23")
     with pytest.raises(
@@ -151,7 +152,7 @@ def test_an_older_snapshot_after_a_newer_one_is_refused(archive_env, source_serv
         assert stored_versions(archive) == changed_values(None, table)
 
 
-def test_as_of_errors_name_the_problem(archive_env, source_server):
+def test_as_of_errors_name_the_problem(source_server):
     with Archive.open() as archive:
         with pytest.raises(ArchiveError, match="archive is empty"):
             archive.table_as_of("2021-03-30")

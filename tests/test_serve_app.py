@@ -234,10 +234,12 @@ def test_idle_kernels_are_culled_back_to_the_pool():
     args = ("--notebook", str(BARE_PAGE), "--pool-size", "1", "--max-kernels", "6",
             "--cull-idle-timeout", "2", "--cull-interval", "1")
     with ServeProcess(*args) as server:
-        for _ in range(3):
-            take_kernel(server)
-        assert server.health()["in_use"] >= 3
+        taken = [take_kernel(server) for _ in range(3)]
+        assert len(set(taken)) == 3
         # Nobody connected a websocket: every visitor kernel is idle and must be culled.
         final = server.wait_for(lambda h: h["in_use"] == 0 and h["live"] == 1, timeout=90)
         assert final["pool_ready"] == 1
         assert len(server.kernel_pids()) == 1
+        for kernel_id in taken:
+            status, _, body = get(server, f"/api/kernels/{kernel_id}")
+            assert status == 404, body

@@ -1,0 +1,231 @@
+"""What the dashboard shows, as a small immutable value, and the URL query that reproduces it.
+
+Everything here is pure (no widgets, no kernel): the notebook's ``parameters`` cell and the URL
+query string are validated into a :class:`ViewState`; controls produce new states through the
+transition functions; :func:`to_query` writes the "link to this view".
+
+Query strings come from anyone on the internet: they are length-capped, every value is checked,
+and a bad value falls back to the default with a note (plain text; callers escape it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import parse_qsl, urlencode
+
+from mdvax.normalize.counties import JURISDICTIONS
+from mdvax.stats import MEASURES
+
+#: Names understood in the notebook's parameters cell and in the URL query.
+PARAMETERS = ("date", "measure", "per_capita", "county", "daily")
+DEFAULT_MEASURE = "at_least_one"
+#: Longest query string read, and longest value quoted back in a note.
+MAX_QUERY_CHARS = 2000
+MAX_QUOTED_CHARS = 40
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_FIPS_BY_KEY = {name.lower(): fips for name, fips in JURISDICTIONS.items()}
+NAME_BY_FIPS = {fips: name for name, fips in JURISDICTIONS.items()}
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """One view of the dashboard.
+
+    Attributes
+    ----------
+    date : datetime.date
+        Day shown on the map.
+    measure : str
+        A key of :data:`mdvax.stats.MEASURES`.
+    daily : bool
+        Daily counts instead of cumulative totals.
+    per_capita : bool
+        Colour and label by % of population instead of counts.
+    county : str or None
+        FIPS code of the county whose panel is open; ``None`` is the state view.
+    """
+
+    date: date
+    measure: str = DEFAULT_MEASURE
+    daily: bool = False
+    per_capita: bool = False
+    county: str | None = None
+
+
+def _quote(value: object) -> str:
+    text = str(value)
+    return repr(text if len(text) <= MAX_QUOTED_CHARS else text[:MAX_QUOTED_CHARS] + "…")
+
+
+def _parse_date(value: object, first: date, last: date) -> date:
+    if isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            raise ValueError(f"date {_quote(value)} is not a YYYY-MM-DD date") from None
+    if not first <= day <= last:
+        raise ValueError(f"date {day.isoformat()} is outside the data ({first} to {last})")
+    return day
+
+
+def _parse_measure(value: object) -> str:
+    key = str(value).strip().lower()
+    if key not in MEASURES:
+        raise ValueError(f"measure {_quote(value)} is not one of {', '.join(MEASURES)}")
+    return key
+
+
+def _parse_bool(name: str) -> object:
+    def parse(value: object) -> bool:
+        if isinstance(value, bool):
+            return value
+        key = str(value).strip().lower()
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+        raise ValueError(f"{name} {_quote(value)} is not 1/0 (or true/false)")
+
+    return parse
+
+
+def parse_county(value: object) -> str:
+    """FIPS code of a county given by FIPS (``24031``) or name (``Montgomery``, any case)."""
+    key = str(value).strip()
+    if key in NAME_BY_FIPS:
+        return key
+    fips = _FIPS_BY_KEY.get(key.lower()) or _FIPS_BY_KEY.get(key.lower().removesuffix(" county"))
+    if fips is None:
+        raise ValueError(f"county {_quote(value)} is not a Maryland FIPS code or county name")
+    return fips
+
+
+def resolve(
+    parameters: Mapping[str, object], query: str, first: date, last: date
+) -> tuple[ViewState, list[str]]:
+    """The view asked for by the notebook parameters, overridden by the URL query.
+
+    Parameters
+    ----------
+    parameters : mapping
+        Values of the ``parameters`` cell (``None`` means default; ``date=None`` is the last day).
+    query : str
+        URL query string, without ``?`` (untrusted).
+    first, last : datetime.date
+        Date range of the data.
+
+    Returns
+    -------
+    ViewState, list of str
+        The view, and one plain-text note per value that was ignored.
+    """
+    notes: list[str] = []
+    values = {k: v for k, v in parameters.items() if k in PARAMETERS and v is not None}
+    values.update(parse_query(query, notes))
+    parsers = {
+        "date": lambda v: _parse_date(v, first, last),
+        "measure": _parse_measure,
+        "daily": _parse_bool("daily"),
+        "per_capita": _parse_bool("per_capita"),
+        "county": lambda v: None if str(v).strip() == "" else parse_county(v),
+    }
+    fields: dict[str, object] = {"date": last}
+    for name, raw in values.items():
+        try:
+            fields[name] = parsers[name](raw)
+        except ValueError as error:
+            notes.append(f"Ignored {error}; showing the default instead.")
+    return ViewState(**fields), notes
+
+
+def parse_query(query: str, notes: list[str]) -> dict[str, str]:
+    """Known parameters of a query string (last value wins); notes for what was dropped."""
+    if not query:
+        return {}
+    if len(query) > MAX_QUERY_CHARS:
+        notes.append(f"Ignored the link's query: longer than {MAX_QUERY_CHARS} characters.")
+        return {}
+    pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True, max_num_fields=50)
+    unknown = sorted({k for k, _ in pairs if k not in PARAMETERS})
+    if unknown:
+        names = ", ".join(_quote(k) for k in unknown[:5])
+        notes.append(f"Ignored unknown link parameter(s) {names}.")
+    return {k: v for k, v in pairs if k in PARAMETERS}
+
+
+def to_query(state: ViewState) -> str:
+    """The query string that reopens ``state`` (every field explicit, so links do not drift)."""
+    params = {
+        "date": state.date.isoformat(),
+        "measure": state.measure,
+        "per_capita": int(state.per_capita),
+    }
+    if state.daily:
+        params["daily"] = 1
+    if state.county:
+        params["county"] = state.county
+    return urlencode(params)
+
+
+def link(base_url: str, state: ViewState) -> str:
+    """Absolute link to ``state`` on the page at ``base_url`` (its own query is replaced)."""
+    return f"{base_url.split('?', 1)[0].split('#', 1)[0]}?{to_query(state)}"
+
+
+# Transitions ---------------------------------------------------------------------------------
+
+
+def update(state: ViewState, **changes: object) -> ViewState:
+    """A copy of ``state`` with ``changes`` (measure, daily, per_capita, date)."""
+    if "measure" in changes:
+        _parse_measure(changes["measure"])
+    return dataclasses.replace(state, **changes)
+
+
+def click_county(state: ViewState, fips: str) -> ViewState:
+    """Open the panel of ``fips``; clicking the county already open returns to the state view."""
+    return dataclasses.replace(state, county=None if state.county == fips else parse_county(fips))
+
+
+def reset(state: ViewState, initial: ViewState) -> ViewState:
+    """The view the page opened with, county panel closed."""
+    return dataclasses.replace(initial, county=None)
+
+
+# Where the query string comes from -----------------------------------------------------------
+
+
+def query_string(timeout: float = 10.0) -> str:
+    """The page's URL query string, as Voila hands it to the kernel ("" outside Voila).
+
+    A kernel Voila started for the request has ``QUERY_STRING`` in its environment. A
+    preheated kernel (``VOILA_PREHEAT=True``) started before anyone asked; it learns the request
+    from Voila's ``/voila/query/<kernel id>`` websocket, which :func:`voila.utils.wait_for_request`
+    reads too. We read it with the small ``websockets`` client: importing ``voila.utils`` would
+    cost the kernel about 50 MB.
+    """
+    env = os.environ
+    if env.get("VOILA_PREHEAT") == "True":
+        import json
+
+        from websockets.sync.client import connect
+
+        base = env.get("VOILA_WS_BASE_URL") or env.get("VOILA_SERVER_URL") or "/"
+        url = (
+            f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
+            f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID')}"
+        )
+        with connect(url, open_timeout=timeout) as socket:
+            info = json.loads(socket.recv())
+        for key, value in info.items():
+            env[str(key)] = str(value)
+        env["VOILA_PREHEAT"] = "False"
+    return env.get("QUERY_STRING", "")
