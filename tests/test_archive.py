@@ -70,19 +70,20 @@ def test_vintages_answer_as_published(source_server, capsys):
     summary = summaries["2021-03-30"]
     assert summary.n_versions == expected[1]
     text = str(summary)
-    assert f"revises {summary.n_revised:,} of the values published on 2021-03-23" in text
+    assert f"revises {summary.n_revised:,} daily counts published on 2021-03-23" in text
     assert "Anne Arundel     2021-03-23 first_dose_daily        1,718 ->      3,444" in text
 
 
 def test_update_prints_the_revision_summary(source_server, capsys):
     source_server.set_snapshot("2021-03-23")
     assert main(["update"]) == 0
-    assert "first vintage, 7,500 values" in capsys.readouterr().out
+    assert "first vintage, 7,500 daily counts" in capsys.readouterr().out
     source_server.set_snapshot("2021-03-30")
     assert main(["update"]) == 0
     out = capsys.readouterr().out
-    assert "archived: revises 4,110 of the values published on 2021-03-23, adds 525" in out
-    assert "2,155 daily counts revised (554 down)" in out
+    assert (
+        "archived: revises 2,155 daily counts published on 2021-03-23 (554 down), adds 525" in out
+    )
 
 
 def test_revisions_of_one_county(source_server, capsys):

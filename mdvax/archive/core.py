@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine, exc
 
 from mdvax.archive import read
-from mdvax.archive.diff import STORED_MEASURES, revised, to_long
+from mdvax.archive.diff import as_revisions, revised, to_long
 from mdvax.archive.engine import make_engine, write_transaction
 from mdvax.archive.frames import MEASURE_COLUMNS, from_long
 from mdvax.archive.history import county_revisions
@@ -19,9 +19,6 @@ from mdvax.archive.schema import current_version, latest_version, upgrade
 from mdvax.archive.summary import VintageSummary
 from mdvax.config import get_settings
 from mdvax.errors import ArchiveError, MdvaxError
-
-#: Daily measures whose revisions the update summary lists.
-DAILY_STORED = tuple(f"{name}_daily" for name in STORED_MEASURES)
 
 
 def as_date(value: date | datetime | str, what: str = "as-of date") -> date:
@@ -164,9 +161,6 @@ class Archive:
         if written.changes is None:
             return VintageSummary(written.vintage_id, written.published, sha256, False)
         counts = written.changes["status"].value_counts()
-        daily = pd.DataFrame(columns=["county", "date", "measure", "old", "new", "change"])
-        if written.previous_id is not None:
-            daily = revised(from_long(written.before), from_long(values), DAILY_STORED)
         return VintageSummary(
             vintage_id=written.vintage_id,
             published=published,
@@ -177,7 +171,7 @@ class Archive:
             n_revised=int(counts.get("revised", 0)),
             n_added=int(counts.get("added", 0)),
             n_removed=int(counts.get("removed", 0)),
-            revisions=daily,
+            revisions=as_revisions(written.changes),
         )
 
     # -- reading -------------------------------------------------------------------------

@@ -9,10 +9,12 @@ import pandas as pd
 from mdvax.errors import ArchiveError
 from mdvax.normalize.schema import DOSES
 
-#: Measures the archive stores; the other columns of the canonical table are derived from them
-#: (``at_least_one = first + single``, ``fully_vaccinated = second + single``, daily = day-to-day
-#: difference of the cumulative count), so storing them would only repeat the same revision.
-STORED_MEASURES = DOSES
+#: Measures the archive stores: the daily first, second and single doses. Every other column of
+#: the canonical table follows from them (cumulative = running sum from the first date,
+#: ``at_least_one = first + single``, ``fully_vaccinated = second + single``). Daily rather than
+#: cumulative counts, because one revised day changes one daily value but every later
+#: cumulative value: storing cumulative counts would multiply each revision.
+STORED_MEASURES = tuple(f"{dose}_daily" for dose in DOSES)
 
 KEYS = ["county", "measure", "date"]
 
@@ -71,15 +73,14 @@ def diff_long(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def revised(old: pd.DataFrame, new: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
-    """Values of ``measures`` present in both canonical tables whose value changed.
+def as_revisions(changes: pd.DataFrame) -> pd.DataFrame:
+    """The ``"revised"`` rows of :func:`diff_long`'s output, largest ``|change|`` first.
 
     Returns
     -------
     pandas.DataFrame
-        ``county, date, measure, old, new, change`` (int64), largest ``|change|`` first.
+        ``county, date, measure, old, new, change`` (int64).
     """
-    changes = diff_long(to_long(old, measures), to_long(new, measures))
     changes = changes[changes["status"] == "revised"]
     out = changes[["county", "date", "measure"]].copy()
     out["old"] = changes["old"].astype("int64")
@@ -87,3 +88,14 @@ def revised(old: pd.DataFrame, new: pd.DataFrame, measures: Sequence[str]) -> pd
     out["change"] = out["new"] - out["old"]
     order = out["change"].abs().sort_values(ascending=False, kind="stable").index
     return out.loc[order].reset_index(drop=True)
+
+
+def revised(old: pd.DataFrame, new: pd.DataFrame, measures: Sequence[str]) -> pd.DataFrame:
+    """Values of ``measures`` present in both canonical tables whose value changed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`as_revisions`.
+    """
+    return as_revisions(diff_long(to_long(old, measures), to_long(new, measures)))

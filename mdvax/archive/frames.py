@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mdvax.archive.diff import STORED_MEASURES
+from mdvax.normalize.schema import DOSES
 from mdvax.normalize.table import DAILY, MEASURES, derive_measures
 
 #: Value columns of the canonical table, cumulative then daily.
@@ -17,8 +18,9 @@ DATE_DTYPE = "datetime64[us]"
 def from_long(long: pd.DataFrame) -> pd.DataFrame:
     """The canonical table from ``county, measure, date, value`` rows of the stored measures.
 
-    The derived columns (FIPS, at-least-one, fully vaccinated, daily counts) are computed by
-    the same :func:`mdvax.normalize.table.derive_measures` that builds the current table.
+    The cumulative doses are the running sums of the stored daily ones (the first day's daily
+    count is the cumulative count, as in the canonical table); the other columns come from the
+    same :func:`mdvax.normalize.table.derive_measures` that builds the current table.
 
     Parameters
     ----------
@@ -34,5 +36,7 @@ def from_long(long: pd.DataFrame) -> pd.DataFrame:
     wide = wide.reindex(columns=list(STORED_MEASURES)).reset_index()
     wide.columns.name = None
     wide["date"] = pd.to_datetime(wide["date"]).astype(DATE_DTYPE)
-    wide[list(STORED_MEASURES)] = wide[list(STORED_MEASURES)].astype("int64")
-    return derive_measures(wide)
+    wide = wide.sort_values(["county", "date"], ignore_index=True)
+    cumulative = wide.groupby("county", sort=False)[list(STORED_MEASURES)].cumsum()
+    wide[list(DOSES)] = cumulative.astype("int64").to_numpy()
+    return derive_measures(wide[["date", "county", *DOSES]])

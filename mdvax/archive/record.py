@@ -29,7 +29,6 @@ class Written:
     previous_id: int | None
     previous: date | None
     changes: pd.DataFrame | None
-    before: pd.DataFrame | None
 
 
 def check_sha256(sha256: str) -> str:
@@ -76,7 +75,7 @@ def write_vintage(
     """
     known = conn.execute(select(vintages).where(vintages.c.sha256 == sha256)).first()
     if known is not None:
-        return Written(known.id, known.published, None, None, None, None)
+        return Written(known.id, known.published, None, None, None)
     latest = latest_vintage(conn)
     if latest is not None and published < latest.published:
         raise ArchiveError(
@@ -139,4 +138,4 @@ def write_vintage(
             ],
         )
     previous = (latest.id, latest.published) if latest is not None else (None, None)
-    return Written(vintage_id, published, *previous, changes, before)
+    return Written(vintage_id, published, *previous, changes)

@@ -95,7 +95,6 @@ def _create_v1(conn: Connection) -> None:
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1,)
 
 
-
 def latest_version() -> int:
     """Schema version this release writes (the number of migrations)."""
     return len(MIGRATIONS)

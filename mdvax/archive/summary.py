@@ -28,13 +28,13 @@ class VintageSummary:
     previous : date or None
         Publication date of the vintage before it (None for the first).
     n_values : int
-        Stored values in the snapshot (counties x dates x stored measures).
+        Stored values in the snapshot (counties x dates x daily first/second/single doses).
     n_revised, n_added, n_removed : int
         Stored values that changed, appeared (new dates) or disappeared since ``previous``;
         ``n_revised + n_added`` versions were written.
     revisions : pandas.DataFrame
-        Daily values this vintage revised (``county, date, measure, old, new, change``),
-        largest ``|change|`` first.
+        The ``n_revised`` daily counts this vintage revised (``county, date, measure, old,
+        new, change``), largest ``|change|`` first.
     """
 
     vintage_id: int
@@ -58,20 +58,18 @@ class VintageSummary:
         if not self.added_vintage:
             return f"{head} is already archived: nothing added"
         if self.previous is None:
-            return f"{head} archived: first vintage, {self.n_values:,} values"
+            return f"{head} archived: first vintage, {self.n_values:,} daily counts"
+        down = int((self.revisions["change"] < 0).sum()) if len(self.revisions) else 0
         lines = [
-            f"{head} archived: revises {self.n_revised:,} of the values published on "
-            f"{self.previous:%Y-%m-%d}, adds {self.n_added:,}"
-            + (f", drops {self.n_removed:,}" if self.n_removed else ""),
+            f"{head} archived: revises {self.n_revised:,} daily counts published on "
+            f"{self.previous:%Y-%m-%d} ({down:,} down), adds {self.n_added:,}"
+            + (f", drops {self.n_removed:,}" if self.n_removed else "")
         ]
         if len(self.revisions):
-            down = int((self.revisions["change"] < 0).sum())
+            lines.append("  largest revisions:")
+        for row in self.revisions.head(SHOWN).itertuples(index=False):
             lines.append(
-                f"  {len(self.revisions):,} daily counts revised ({down:,} down); largest:"
+                f"    {row.county:<16} {row.date:%Y-%m-%d} {row.measure:<18} "
+                f"{row.old:>10,} -> {row.new:>10,} ({row.change:+,})"
             )
-            for row in self.revisions.head(SHOWN).itertuples(index=False):
-                lines.append(
-                    f"    {row.county:<16} {row.date:%Y-%m-%d} {row.measure:<18} "
-                    f"{row.old:>10,} -> {row.new:>10,} ({row.change:+,})"
-                )
         return "\n".join(lines)

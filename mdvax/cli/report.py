@@ -8,7 +8,7 @@ import sys
 from mdvax.stats import MEASURES
 
 
-def register(subparsers) -> None:  # noqa: ANN001 (argparse's private subparsers type)
+def register(subparsers) -> None:
     """Add ``mdvax report`` to the command line."""
     parser = subparsers.add_parser(
         "report",

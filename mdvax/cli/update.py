@@ -25,12 +25,17 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from mdvax.config import get_settings
     from mdvax.pipeline import update
 
     result = update(
         source=args.source, from_=args.from_, progress=not args.quiet and sys.stderr.isatty()
     )
     print(result.summary())
+    if result.quarantined is not None and len(result.quarantined):
+        print(f"quarantined rows (kept in {get_settings().quarantine_path}):")
+        for row in result.quarantined.head(10).itertuples():
+            print(f"  {row.county or '(blank county)'}  {row.date:%Y-%m-%d}  {row.reason}")
     if result.revisions is not None:
         print(result.revisions)
     return 0

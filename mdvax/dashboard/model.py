@@ -6,8 +6,7 @@ of this module check exactly what visitors read.
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -36,6 +35,7 @@ class DashboardData:
     population: pd.Series
     geometry: dict
     provenance: Provenance
+    _matrices: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, settings=None) -> DashboardData:
@@ -44,7 +44,9 @@ class DashboardData:
 
         table = api.load_table(settings=settings)
         meta = api.load_metadata(settings=settings)
-        provenance = Provenance(meta.source, meta.url, meta.last_date, meta.fetched_at, meta.published)
+        provenance = Provenance(
+            meta.source, meta.url, meta.last_date, meta.fetched_at, meta.published
+        )
         return cls(table, api.population(), api.geometry(), provenance)
 
     @classmethod
@@ -66,9 +68,14 @@ class DashboardData:
         """Every day of the data, oldest first."""
         return [d.date() for d in pd.DatetimeIndex(self.table["date"].unique()).sort_values()]
 
-    @functools.cache  # noqa: B019 - one instance per session, a handful of columns
     def matrix(self, measure: str, daily: bool, per_capita: bool) -> pd.DataFrame:
-        """Dates x the 24 counties, plus ``Maryland`` (all rows incl. Unassigned)."""
+        """Dates x the 24 counties, plus ``Maryland`` (all rows incl. Unassigned); memoized."""
+        key = (measure, daily, per_capita)
+        if key not in self._matrices:
+            self._matrices[key] = self._matrix(*key)
+        return self._matrices[key]
+
+    def _matrix(self, measure: str, daily: bool, per_capita: bool) -> pd.DataFrame:
         col = stats.column(measure, daily)
         wide = self.table.pivot(index="date", columns="county", values=col)
         wide = wide.reindex(columns=list(JURISDICTIONS)).astype("float64")
@@ -76,9 +83,6 @@ class DashboardData:
         if per_capita:
             wide = 100.0 * wide / self.population.reindex(wide.columns)
         return wide
-
-    def __hash__(self) -> int:
-        return id(self)
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,11 @@ def compute(data: DashboardData, view: ViewState) -> View:
     """Figures for ``view`` (its date must be within the data)."""
     day = pd.Timestamp(view.date)
     counties = stats.county_view(
-        data.table, day, view.measure, data.population, daily=view.daily,
+        data.table,
+        day,
+        view.measure,
+        data.population,
+        daily=view.daily,
         per_capita_rank=view.per_capita,
     )
     state = stats.state_view(data.table, day, view.measure, data.population, daily=view.daily)

@@ -26,6 +26,7 @@ DEFAULT_MEASURE = "at_least_one"
 #: Longest query string read, and longest value quoted back in a note.
 MAX_QUERY_CHARS = 2000
 MAX_QUOTED_CHARS = 40
+MAX_FIELDS = 50
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -153,7 +154,11 @@ def parse_query(query: str, notes: list[str]) -> dict[str, str]:
     if len(query) > MAX_QUERY_CHARS:
         notes.append(f"Ignored the link's query: longer than {MAX_QUERY_CHARS} characters.")
         return {}
-    pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True, max_num_fields=50)
+    try:
+        pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:
+        notes.append(f"Ignored the link's query: more than {MAX_FIELDS} parameters.")
+        return {}
     unknown = sorted({k for k, _ in pairs if k not in PARAMETERS})
     if unknown:
         names = ", ".join(_quote(k) for k in unknown[:5])
@@ -229,3 +234,18 @@ def query_string(timeout: float = 10.0) -> str:
             env[str(key)] = str(value)
         env["VOILA_PREHEAT"] = "False"
     return env.get("QUERY_STRING", "")
+
+
+def page_url() -> str:
+    """Best guess of the page's own address from Voila's request variables ("" outside Voila).
+
+    The scheme is not passed on by Voila; behind an HTTPS proxy the visitor's browser resolves
+    the relative link the dashboard also shows.
+    """
+    env = os.environ
+    host = env.get("SERVER_NAME")
+    if not host:
+        return ""
+    port = env.get("SERVER_PORT", "")
+    port = "" if port in ("", "80", "443") else f":{port}"
+    return f"http://{host}{port}{env.get('SCRIPT_NAME') or '/'}"

@@ -18,9 +18,9 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from mdvax import api
-from mdvax.archive import as_date
+from mdvax.archive import Archive, as_date
 from mdvax.config import get_settings
-from mdvax.errors import MdvaxError, ReportError
+from mdvax.errors import ArchiveError, MdvaxError, ReportError
 from mdvax.report import notebook, site
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,9 @@ def _locked(out: Path) -> FileLock:
     try:
         lock.acquire()
     except Timeout:
-        raise ReportError(f"another `mdvax report` has been writing to {out} for too long") from None
+        raise ReportError(
+            f"another `mdvax report` has been writing to {out} for too long"
+        ) from None
     return lock
 
 
@@ -113,8 +115,10 @@ def backfill(
     measure: str = DEFAULT_MEASURE,
     per_capita: bool = True,
 ) -> list[ReportResult]:
-    """One report per day from ``start`` to ``end`` (inclusive), each from the data as the
-    archive says it was published that day. Failures are recorded and the others still built.
+    """One report per day from ``start`` to ``end`` (inclusive), from the archive.
+
+    Each day's report uses the data as it was published that day (the newest vintage published
+    on or before it). Failures are recorded and the other days still built.
     """
     first, last = as_date(start, "backfill start"), as_date(end, "backfill end")
     if last < first:
@@ -124,9 +128,18 @@ def backfill(
     lock = _locked(out)
     try:
         site.clean_temp(out)
+        oldest = _oldest_vintage()
         for offset in range((last - first).days + 1):
             day = (first + timedelta(days=offset)).isoformat()
-            try:
+            if day < oldest:
+                error = ArchiveError(
+                    f"no vintage was published on or before {day}: the oldest archived "
+                    f"vintage was published on {oldest}"
+                )
+                _record_failure(out, day, error)
+                results.append(ReportResult(day, False, str(error)))
+                continue
+            try:  # _build records its own failures
                 results.append(_build(out, day, measure, per_capita, report_date=None, as_of=day))
             except MdvaxError as error:
                 results.append(ReportResult(day, False, str(error)))
@@ -134,6 +147,15 @@ def backfill(
     finally:
         lock.release()
     return results
+
+
+def _oldest_vintage() -> str:
+    """Publication date of the archive's oldest vintage (raises when the archive is empty)."""
+    with Archive.open() as archive:
+        vintages = archive.vintages()
+    if vintages.empty:
+        raise ArchiveError("the archive is empty: run `mdvax update` before a backfill")
+    return f"{vintages['published'].min():%Y-%m-%d}"
 
 
 def _build(
@@ -207,5 +229,5 @@ def _record(folder: str, as_of: str | None, summary: dict, size: int) -> site.Re
 
 
 def _record_failure(out: Path, folder: str, error: Exception) -> None:
-    log.error("report %s failed: %s", folder, error)
+    log.info("report %s failed: %s", folder, error)
     site.set_status(out, folder, "failed", f"{type(error).__name__}: {error}")

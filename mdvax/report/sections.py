@@ -88,8 +88,9 @@ def ranking(data: ReportInputs) -> str:
         }
     )
     state = state_view(data.table, data.day, data.measure, data.population)
-    unassigned = state_totals(data.table[data.table["county"] == UNASSIGNED])
-    change = _unassigned_change(unassigned, data.day, data.measure)
+    unassigned = data.table[data.table["county"] == UNASSIGNED].set_index("date")[data.measure]
+    week_before = unassigned.get(data.day - pd.Timedelta(days=7), 0)
+    change = _signed(unassigned.get(data.day, 0) - week_before)
     extra = pd.DataFrame(
         [
             ["", UNASSIGNED, _n(state["unassigned"]), "", change],
@@ -98,15 +99,9 @@ def ranking(data: ReportInputs) -> str:
         columns=table.columns,
     )
     table = pd.concat([table, extra], ignore_index=True)
-    return table.to_html(index=False, escape=True, classes="mdvax-table", table_id="mdvax-ranking", border=0)
-
-
-def _unassigned_change(totals: pd.DataFrame, day: pd.Timestamp, measure: str) -> str:
-    if totals.empty or day not in totals.index:
-        return ""
-    series = totals[measure]
-    before = series.get(day - pd.Timedelta(days=7), 0)
-    return _signed(series[day] - before)
+    return table.to_html(
+        index=False, escape=True, classes="mdvax-table", table_id="mdvax-ranking", border=0
+    )
 
 
 def _figure(svg: str, element_id: str, alt: str) -> SVG:
@@ -192,6 +187,7 @@ def _revisions(data: ReportInputs) -> str:
             f"none; no figure already published changed.</p>"
         )
     by_measure = changes.groupby("measure")["change"].agg(["count", "sum"])
+    by_measure = by_measure.reindex([m for m in MEASURES if m in by_measure.index])
     counts = ", ".join(
         f"{MEASURES.get(m, m)}: {int(r['count']):,} figures (net {_signed(r['sum'])})"
         for m, r in by_measure.iterrows()

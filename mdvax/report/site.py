@@ -127,7 +127,9 @@ def read_record(out: Path, day: str) -> ReportRecord | None:
     if not path.is_file():
         return None
     values = json.loads(path.read_text(encoding="utf-8"))
-    return ReportRecord(**{f.name: values[f.name] for f in fields(ReportRecord) if f.name in values})
+    return ReportRecord(
+        **{f.name: values[f.name] for f in fields(ReportRecord) if f.name in values}
+    )
 
 
 def previous_record(out: Path, day: str) -> ReportRecord | None:

@@ -21,7 +21,7 @@ from mdvax.config import Settings, get_settings
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 #: The value columns the archive stores (checked independently of mdvax.archive).
-STORED = ["first_dose", "second_dose", "single_dose"]
+STORED = ["first_dose_daily", "second_dose_daily", "single_dose_daily"]
 
 
 @contextmanager

@@ -1,0 +1,139 @@
+"""Dashboard performance (issue 4): time to first map vs a bare page, slider restyle time and
+websocket bytes per step, kernel memory per visitor, and proof that closed tabs' kernels are
+culled back to the pool. Loopback only; prints figures.
+
+    .venv/bin/python benchmarks/bench_dashboard.py [--visits 8] [--steps 20]
+
+Both notebooks are served by ``mdvax serve`` (preheated pool, culling) in the same run; the
+dashboard reads a cache filled by ``mdvax update`` from the local source server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+
+import psutil
+from _serving import BARE_PAGE, DASHBOARD, filled_data_env, percentile
+from playwright.sync_api import sync_playwright
+
+from mdvax.serve.probe import WebsocketMeter, launch_chromium, slider_step, wait_for_map
+from mdvax.serve.process import ServeProcess
+
+KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
+
+
+def visit(browser, server: ServeProcess) -> float:
+    """One visitor in a fresh context: ms from navigation to 24 county shapes."""
+    server.wait_for(lambda h: h["pool_ready"] >= server.pool_size(), timeout=120)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(server.url)
+    elapsed = wait_for_map(page)
+    page.goto("about:blank")
+    context.close()
+    return elapsed
+
+
+def slider_session(browser, server: ServeProcess, steps: int, handle: str) -> dict:
+    """Step the slider ``steps`` times: restyle ms and websocket bytes per step, kernel RSS."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    meter = WebsocketMeter(page)
+    page.goto(server.url)
+    wait_for_map(page)
+    page.wait_for_timeout(1500)  # let the initial widget traffic settle
+    times, sizes = [], []
+    for _ in range(steps):
+        meter.reset()
+        times.append(slider_step(page, handle))
+        page.wait_for_timeout(300)  # the kernel's idle status and any echo arrive in here
+        sizes.append(meter.bytes)
+    kernel_id = KERNEL_ID.search(page.content()).group(1)
+    rss = kernel_rss(server, kernel_id)
+    page.goto("about:blank")
+    page.close()
+    return {"times": times, "sizes": sizes, "rss_mb": rss}
+
+
+def kernel_rss(server: ServeProcess, kernel_id: str) -> float:
+    """RSS in MB of the kernel process named after ``kernel_id``."""
+    for pid in server.kernel_pids():
+        process = psutil.Process(pid)
+        if any(kernel_id in part for part in process.cmdline()):
+            return process.memory_info().rss / 2**20
+    return float("nan")
+
+
+def culling_proof(server: ServeProcess, timeout: int, interval: int) -> tuple[float, dict]:
+    """Seconds until the live kernels are back to the pool size after the visitors left."""
+    start = time.monotonic()
+    limit = timeout + 3 * interval + 30
+    health = server.wait_for(lambda h: h["live"] <= server.pool_size(), timeout=limit)
+    return time.monotonic() - start, health
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--visits", type=int, default=8, help="visits per notebook")
+    parser.add_argument("--steps", type=int, default=20, help="slider steps per notebook")
+    parser.add_argument("--pool-size", type=int, default=2)
+    parser.add_argument("--cull-idle-timeout", type=int, default=10)
+    parser.add_argument("--cull-interval", type=int, default=2)
+    parser.add_argument("--slider", default=".noUi-handle", help="CSS selector of the handle")
+    args = parser.parse_args()
+    notebooks = {"bare": BARE_PAGE, "dashboard": DASHBOARD}
+    if not DASHBOARD.exists():
+        print(f"note: {DASHBOARD} does not exist yet: measuring the bare page only")
+        del notebooks["dashboard"]
+    common = ("--pool-size", str(args.pool_size), "--max-kernels", "40",
+              "--cull-idle-timeout", str(args.cull_idle_timeout),
+              "--cull-interval", str(args.cull_interval))
+    with filled_data_env() as (env, _source), sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        servers = {name: ServeProcess("--notebook", str(path), *common, env=env)
+                   for name, path in notebooks.items()}
+        try:
+            for server in servers.values():
+                server.start()
+            first_map = {name: [] for name in servers}
+            for _ in range(args.visits):  # interleaved, so both see the same machine load
+                for name, server in servers.items():
+                    first_map[name].append(visit(browser, server))
+            sessions = {name: slider_session(browser, server, args.steps, args.slider)
+                        for name, server in servers.items()}
+            culled = {name: culling_proof(server, args.cull_idle_timeout, args.cull_interval)
+                      for name, server in servers.items()}
+        finally:
+            browser.close()
+            for server in servers.values():
+                server.stop()
+
+    print(f"\n== navigation -> 24 county shapes ({args.visits} visits each, preheated pool) ==")
+    for name, values in first_map.items():
+        print(f"{name:>9}: p50 {statistics.median(values):7.0f} ms   p95 "
+              f"{percentile(values, 95):7.0f} ms   min {min(values):6.0f}   max {max(values):6.0f}")
+    if "dashboard" in first_map:
+        ratio = statistics.median(first_map["dashboard"]) / statistics.median(first_map["bare"])
+        print(f"    ratio: dashboard / bare (p50) = {ratio:.2f}  (target <= 1.25)")
+    print(f"\n== slider step -> map restyled ({args.steps} steps) ==")
+    for name, session in sessions.items():
+        times, sizes = session["times"], session["sizes"]
+        print(f"{name:>9}: p50 {statistics.median(times):6.1f} ms  p95 {percentile(times, 95):6.1f}"
+              f" ms (target < 100)  websocket p50 {statistics.median(sizes) / 1024:5.1f} KB"
+              f"  max {max(sizes) / 1024:5.1f} KB per step (target < 10)")
+    print("\n== kernel memory per visitor (RSS of the slider session's kernel) ==")
+    for name, session in sessions.items():
+        print(f"{name:>9}: {session['rss_mb']:6.1f} MB  (target < 150)")
+    total = args.visits + 1
+    print(f"\n== culling: {total} visits per notebook, tabs closed, culling idle timeout "
+          f"{args.cull_idle_timeout} s every {args.cull_interval} s ==")
+    for name, (seconds, health) in culled.items():
+        verdict = "OK" if health["live"] <= args.pool_size else "FAIL"
+        print(f"{name:>9}: {verdict}: {health['live']} kernels running (pool {args.pool_size}) "
+              f"{seconds:.1f} s after the last visitor left")
+
+
+if __name__ == "__main__":
+    main()

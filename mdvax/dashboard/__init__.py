@@ -1,0 +1,14 @@
+"""The Voila dashboard: an ipyleaflet choropleth of Maryland's counties, built from small parts.
+
+- :mod:`~mdvax.dashboard.state`: the view as a value, URL query parsing, "link to this view";
+- :mod:`~mdvax.dashboard.model`: the figures of a view (from :mod:`mdvax.stats`);
+- :mod:`~mdvax.dashboard.map`, :mod:`~mdvax.dashboard.panel`, :mod:`~mdvax.dashboard.controls`:
+  widgets and HTML;
+- :mod:`~mdvax.dashboard.upload`: the empty state (fetch, or upload a CSV);
+- :mod:`~mdvax.dashboard.app`: :func:`build_app`, what ``notebooks/dashboard.ipynb`` displays.
+"""
+
+from mdvax.dashboard.app import App, Dashboard, build_app, load_data
+from mdvax.dashboard.state import page_url, query_string
+
+__all__ = ["App", "Dashboard", "build_app", "load_data", "page_url", "query_string"]

@@ -1,0 +1,307 @@
+"""``build_app``: the whole dashboard (map, controls, side panel, link, download) as one widget.
+
+:class:`Dashboard` holds the current :class:`~mdvax.dashboard.state.ViewState`; every control,
+map click and reset goes through one of its methods, which compute the new view with
+:mod:`mdvax.dashboard.model` and update only the widgets whose content changed.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Mapping
+from html import escape
+from importlib import resources
+from urllib.parse import quote
+
+import ipywidgets as widgets
+
+from mdvax import stats
+from mdvax.dashboard import model, panel
+from mdvax.dashboard import state as st
+from mdvax.dashboard.controls import Controls
+from mdvax.dashboard.map import Classes, CountyMap
+
+log = logging.getLogger(__name__)
+TITLE = "COVID-19 vaccinations in Maryland, county by county"
+
+
+def stylesheet() -> widgets.HTML:
+    """The dashboard's CSS (layout at 1280 px and 390 px, map background, panel)."""
+    css = resources.files("mdvax.dashboard").joinpath("dashboard.css").read_text("utf-8")
+    return widgets.HTML(f"<style>{css}</style>", layout=widgets.Layout(display="none"))
+
+
+def notes_html(notes: list[str]) -> str:
+    """Visible notes (escaped), e.g. link parameters that were ignored."""
+    if not notes:
+        return ""
+    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+    return f'<div class="mdvax-notes" role="status"><ul>{items}</ul></div>'
+
+
+def guarded(method: Callable) -> Callable:
+    """Run a widget callback; show a short escaped note instead of a traceback if it fails."""
+
+    @functools.wraps(method)
+    def wrapper(self: Dashboard, *args: object, **kwargs: object) -> None:
+        try:
+            method(self, *args, **kwargs)
+        except Exception as error:  # a visitor must never see a traceback
+            log.exception("dashboard callback %s failed", method.__name__)
+            self.notes.value = notes_html([f"Could not update the view ({error})."[:300]])
+
+    return wrapper
+
+
+class Dashboard:
+    """The dashboard of one visitor's session.
+
+    Parameters
+    ----------
+    data : DashboardData
+        What to show.
+    initial : ViewState
+        The view the page opens with (also where Reset returns).
+    notes : list of str
+        Plain-text notes to show (ignored link parameters...).
+    page_url : str
+        The page's address, for the "link to this view" field ("" if unknown).
+    """
+
+    def __init__(
+        self,
+        data: model.DashboardData,
+        initial: st.ViewState,
+        notes: list[str] = (),
+        page_url: str = "",
+    ) -> None:
+        self.data = data
+        self.initial = initial
+        self.state = initial
+        self.page_url = page_url
+        self.view: model.View | None = None
+        self.map = CountyMap(data.geometry, self.click, self.describe)
+        self.controls = Controls(data.dates(), self.change, self.reset)
+        self.notes = widgets.HTML(notes_html(list(notes)))
+        self.provenance = widgets.HTML(panel.provenance_html(data.provenance))
+        self.headline = widgets.HTML()
+        self.panel = widgets.HTML()
+        self.back = widgets.Button(description="Back to Maryland", icon="times")
+        self.back.on_click(lambda _: self.click(self.state.county))
+        self.link = widgets.HTML()
+        self.download = widgets.HTML()
+        self.prepare = widgets.Button(description="Download this table (CSV)", icon="download")
+        self.prepare.on_click(lambda _: self.prepare_download())
+        self.controls.show(initial)
+        self.render()
+
+    # Transitions (each one re-renders) -------------------------------------------------------
+
+    @guarded
+    def change(self, fields: dict) -> None:
+        """A control moved: ``fields`` holds the changed state fields."""
+        self.state = st.update(self.state, **fields)
+        self.render()
+
+    @guarded
+    def click(self, fips: str | None) -> None:
+        """A county was clicked (again: back to the state view)."""
+        if fips:
+            self.state = st.click_county(self.state, fips)
+            self.render()
+
+    @guarded
+    def reset(self) -> None:
+        """Back to the view the page opened with, panel closed."""
+        self.state = st.reset(self.state, self.initial)
+        self.controls.show(self.state)
+        self.render()
+
+    # Rendering ---------------------------------------------------------------------------------
+
+    def describe(self, fips: str) -> str:
+        """Hover text: county, value, % of population."""
+        row = self.view.counties.loc[st.NAME_BY_FIPS[fips]]
+        pct = model.fmt_pct(row["pct"], self.state.daily)
+        return f"{st.NAME_BY_FIPS[fips]}: {model.fmt_count(row['value'])} ({pct} of population)"
+
+    def render(self) -> None:
+        """Bring every widget in line with ``self.state``."""
+        s = self.state
+        self.view = view = model.compute(self.data, s)
+        classes = Classes.for_range(view.vmax)
+        self.map.restyle({f: classes.colour(v) for f, v in view.shown.items()}, s.county)
+        self.map.set_legend(
+            stats.label(s.measure, s.daily, s.per_capita), classes, _compact(s.per_capita)
+        )
+        _set(self.headline, self._headline_html(view))
+        if s.county:
+            series = model.series(self.data, s.county, s.measure, s.daily)
+            _set(self.panel, panel.county_html(view, s, series))
+        else:
+            _set(self.panel, panel.state_html(view, s))
+        self.back.layout.display = None if s.county else "none"
+        query = st.to_query(s)
+        _set(self.link, _link_html(self.page_url, query))
+        _set(self.download, "")
+
+    def _headline_html(self, view: model.View) -> str:
+        s, v = self.state, view.state
+        what = stats.label(s.measure, s.daily).lower()
+        return (
+            '<div class="mdvax-headline">'
+            f'<span class="mdvax-big">{escape(model.fmt_count(v["value"]))}</span> '
+            f"{escape(what)} in Maryland on {escape(panel.day_text(s.date))} "
+            f"({escape(model.fmt_pct(v['pct'], s.daily))} of the population), including "
+            f"{escape(model.fmt_count(v['unassigned']))} not yet assigned to a county.</div>"
+        )
+
+    @guarded
+    def prepare_download(self) -> None:
+        """Offer the current view's table as a CSV file (a ``data:`` link, nothing stored)."""
+        s = self.state
+        text = model.table_csv(self.view, s)
+        name = f"mdvax_{s.date.isoformat()}_{stats.column(s.measure, s.daily)}"
+        name += "_pct.csv" if s.per_capita else ".csv"
+        href = "data:text/csv;charset=utf-8," + quote(text)
+        self.download.value = (
+            f'<a class="mdvax-download" download="{escape(name)}" href="{escape(href)}">'
+            f"Save {escape(name)}</a>"
+        )
+
+    # Layout --------------------------------------------------------------------------------------
+
+    def widget(self) -> widgets.Box:
+        """The dashboard laid out: header, notes, controls, map + side panel, sharing."""
+        header = widgets.HTML(f'<h1 class="mdvax-title">{escape(TITLE)}</h1>')
+        side = widgets.VBox([self.panel, self.back])
+        side.add_class("mdvax-side")
+        self.map.map.layout.flex = "2 1 520px"
+        body = widgets.Box([self.map.map, side])
+        body.add_class("mdvax-body")
+        share = widgets.Box([self.link, widgets.HBox([self.prepare, self.download])])
+        share.add_class("mdvax-share")
+        root = widgets.VBox(
+            [
+                stylesheet(),
+                header,
+                self.provenance,
+                self.notes,
+                self.headline,
+                self.controls.box(),
+                body,
+                share,
+            ]
+        )
+        root.add_class("mdvax-app")
+        return root
+
+
+def _set(widget: widgets.HTML, value: str) -> None:
+    """Assign only if different: every assignment is a websocket message."""
+    if widget.value != value:
+        widget.value = value
+
+
+def _compact(per_capita: bool) -> Callable[[float], str]:
+    """Short legend numbers: ``45%``, ``0.5%``, ``350k``, ``1.2M``."""
+
+    def fmt(value: float) -> str:
+        if per_capita:
+            return f"{value:g}%"
+        for size, suffix in ((1e6, "M"), (1e3, "k")):
+            if abs(value) >= size:
+                return f"{value / size:g}{suffix}"
+        return f"{value:g}"
+
+    return fmt
+
+
+def _link_html(page_url: str, query: str) -> str:
+    full = f"{page_url}?{query}" if page_url else f"?{query}"
+    return (
+        '<div class="mdvax-link"><label>Link to this view '
+        f'<input type="text" readonly value="{escape(full, quote=True)}"></label> '
+        f'<a href="?{escape(query, quote=True)}" target="_blank">open</a></div>'
+    )
+
+
+def build_dashboard(
+    data: model.DashboardData,
+    parameters: Mapping[str, object] | None = None,
+    query: str = "",
+    page_url: str = "",
+) -> Dashboard:
+    """A :class:`Dashboard` for the notebook parameters overridden by the URL ``query``."""
+    initial, notes = st.resolve(parameters or {}, query, data.first_date, data.last_date)
+    return Dashboard(data, initial, notes, page_url)
+
+
+def load_data(settings=None) -> model.DashboardData | None:
+    """The cached data, or ``None`` when nothing is cached yet (the empty state handles it)."""
+    from mdvax.errors import CacheError
+
+    try:
+        return model.DashboardData.load(settings)
+    except CacheError:
+        return None
+
+
+class App:
+    """What the notebook displays: the dashboard, or the empty state until data arrives."""
+
+    def __init__(self, parameters, query, page_url, data, fetch, settings) -> None:
+        from mdvax.dashboard.upload import EmptyState
+
+        self._args = (parameters, query, page_url)
+        self.dashboard: Dashboard | None = None
+        self.empty: EmptyState | None = None
+        self.widget = widgets.VBox()
+        self.widget.add_class("mdvax-root")
+        if data is not None:
+            self.show(data)
+        else:
+            self.empty = EmptyState(self.show, fetch=fetch, settings=settings)
+            header = widgets.HTML(f'<h1 class="mdvax-title">{escape(TITLE)}</h1>')
+            self.widget.children = (stylesheet(), header, self.empty.widget)
+            self.empty.start()
+
+    def show(self, data: model.DashboardData) -> None:
+        """Replace whatever is shown by the dashboard of ``data``."""
+        self.dashboard = build_dashboard(data, *self._args)
+        self.widget.children = (self.dashboard.widget(),)
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def build_app(
+    parameters: Mapping[str, object] | None = None,
+    query: str = "",
+    page_url: str = "",
+    data: model.DashboardData | None = None,
+    fetch: bool = True,
+    settings=None,
+) -> App:
+    """The dashboard for the notebook's parameters, overridden by the URL query.
+
+    Parameters
+    ----------
+    parameters : mapping
+        ``date``, ``measure``, ``per_capita``, ``county``, ``daily`` (``None`` = default).
+    query : str
+        The page's URL query string (:func:`mdvax.dashboard.state.query_string`); untrusted.
+    page_url : str
+        The page's address for the "link to this view" field.
+    data : DashboardData, optional
+        Already loaded data (:func:`load_data`); ``None`` loads the cache, and if nothing is
+        cached shows the empty state.
+    fetch : bool
+        In the empty state, try an update from the source before offering an upload.
+    settings : Settings, optional
+        Configuration (default: the environment's).
+    """
+    if data is None:
+        data = load_data(settings)
+    return App(parameters, query, page_url, data, fetch, settings)

@@ -1,0 +1,124 @@
+"""The control widgets: measure, cumulative/daily, count/% of population, date slider, reset.
+
+:class:`Controls` only reads and writes widgets; what a change means is decided by the app
+through :mod:`mdvax.dashboard.state`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import ipywidgets as widgets
+
+from mdvax.dashboard.state import ViewState
+from mdvax.stats import MEASURES
+
+#: Milliseconds between frames of the date animation.
+PLAY_INTERVAL_MS = 350
+
+
+def _date_label(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+class Controls:
+    """Widgets whose values mirror a :class:`ViewState`.
+
+    Parameters
+    ----------
+    dates : list of datetime.date
+        Every day of the data, oldest first (the slider's stops).
+    on_change : callable
+        Called with a dict of changed state fields when a visitor moves a control.
+    on_reset : callable
+        Called when the reset button is pressed.
+    """
+
+    def __init__(
+        self,
+        dates: list[date],
+        on_change: Callable[[dict], None],
+        on_reset: Callable[[], None],
+    ) -> None:
+        self._on_change = on_change
+        self._quiet = False
+        self.dates = dates
+        self.measure = widgets.Dropdown(
+            options=[(label, key) for key, label in MEASURES.items()],
+            description="Measure",
+            layout=widgets.Layout(width="250px"),
+        )
+        self.daily = widgets.ToggleButtons(
+            options=[("Cumulative", False), ("Daily", True)],
+            style={"button_width": "92px"},
+            tooltips=["Total so far", "Doses given that day"],
+        )
+        self.per_capita = widgets.ToggleButtons(
+            options=[("Count", False), ("% of population", True)],
+            style={"button_width": "120px"},
+            tooltips=["Number of people", "Share of the 2019 population"],
+        )
+        self.slider = widgets.SelectionSlider(
+            options=[(_date_label(d), d) for d in dates],
+            value=dates[-1],
+            description="Date",
+            continuous_update=False,
+            layout=widgets.Layout(width="100%", min_width="220px", flex="1 1 320px"),
+        )
+        self.play = widgets.Play(
+            min=0,
+            max=len(dates) - 1,
+            value=len(dates) - 1,
+            interval=PLAY_INTERVAL_MS,
+            description="Play the days",
+            layout=widgets.Layout(width="auto"),
+        )
+        widgets.jslink((self.play, "value"), (self.slider, "index"))
+        self.reset = widgets.Button(
+            description="Reset",
+            icon="undo",
+            tooltip="Back to the view the page opened with",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.reset.on_click(lambda _: on_reset())
+        for name in ("measure", "daily", "per_capita"):
+            getattr(self, name).observe(self._changed(name), names="value")
+        self.slider.observe(self._changed("date"), names="value")
+
+    def _changed(self, name: str) -> Callable[[dict], None]:
+        def handler(change: dict) -> None:
+            if not self._quiet:
+                self._on_change({name: change["new"]})
+
+        return handler
+
+    def show(self, state: ViewState) -> None:
+        """Set every widget to ``state`` without reporting the changes back."""
+        self._quiet = True
+        try:
+            self.measure.value = state.measure
+            self.daily.value = state.daily
+            self.per_capita.value = state.per_capita
+            self.slider.value = state.date
+        finally:
+            self._quiet = False
+
+    def box(self) -> widgets.Box:
+        """The controls laid out to wrap onto several lines on narrow screens."""
+        wrap = widgets.Layout(
+            display="flex",
+            flex_flow="row wrap",
+            align_items="center",
+            width="100%",
+            grid_gap="6px 12px",
+        )
+        time = widgets.HBox(
+            [self.play, self.slider],
+            layout=widgets.Layout(flex="1 1 360px", align_items="center", min_width="0"),
+        )
+        box = widgets.Box(
+            [self.measure, self.daily, self.per_capita, time, self.reset], layout=wrap
+        )
+        box.add_class("mdvax-controls")
+        return box

@@ -1,0 +1,193 @@
+"""The choropleth: one ipyleaflet ``GeoJSON`` layer per county, restyled without re-sending shapes.
+
+ipyleaflet 0.20 syncs a ``GeoJSON`` layer's ``style`` dict on its own only while
+``layer.updating`` is true; otherwise it recomputes ``data`` (the geometry, ~90 KB for the state)
+and sends it again. In the browser a ``style`` change calls Leaflet's ``setStyle`` on the layer's
+paths, so one layer per county, each restyled inside ``updating``, sends a few hundred bytes per
+county per change. Only counties whose style changed are sent.
+
+No basemap: tiles need the internet and the counties are the whole picture. The map has a plain
+background and fits Maryland to whatever width the browser gives it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ipyleaflet
+import ipywidgets as widgets
+from branca.colormap import linear
+
+#: ColorBrewer YlGnBu: sequential, colour-blind safe, light = low (3 to 9 classes).
+PALETTES = {n: getattr(linear, f"YlGnBu_{n:02d}").colors for n in range(3, 10)}
+#: Maryland's extent, [[south, west], [north, east]].
+BOUNDS = ((37.89, -79.49), (39.73, -75.04))
+NO_DATA = "#dddddd"
+BASE_STYLE = {"color": "#ffffff", "weight": 1, "opacity": 1, "fillOpacity": 0.9}
+SELECTED_STYLE = {"color": "#c2185b", "weight": 3.5}
+HOVER_STYLE = {"color": "#333333", "weight": 2.5}
+
+
+def _hex(rgba: tuple[float, ...]) -> str:
+    return "#" + "".join(f"{round(255 * c):02x}" for c in rgba[:3])
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Equal-interval colour classes from 0: class ``i`` holds ``[i * step, (i + 1) * step)``.
+
+    Classed colours keep the map legible and mean a day's step restyles only the counties that
+    cross a class boundary (each restyle is one websocket message).
+    """
+
+    step: float
+    colours: tuple[str, ...]
+
+    @classmethod
+    def for_range(cls, vmax: float, most: int = 9) -> Classes:
+        """The fewest classes (3 to ``most``) of a round width that cover ``[0, vmax]``."""
+        vmax = vmax if vmax > 0 else 1.0
+        raw = vmax / most
+        power = 10 ** math.floor(math.log10(raw))
+        step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+        n = min(max(math.ceil(vmax / step), 3), most)
+        return cls(step, tuple(_hex(c) for c in PALETTES[n]))
+
+    def colour(self, value: float) -> str:
+        """Colour of ``value`` (the top class is open-ended; NaN is grey)."""
+        if value != value:  # NaN
+            return NO_DATA
+        index = min(max(int(value // self.step), 0), len(self.colours) - 1)
+        return self.colours[index]
+
+    def labels(self, fmt: Callable[[float], str]) -> list[str]:
+        """Lower bound of each class, formatted: ``["0", "50k", "100k", ...]``."""
+        return [fmt(i * self.step) for i in range(len(self.colours))]
+
+
+def legend_html(title: str, classes: Classes, fmt: Callable[[float], str]) -> str:
+    """The legend: title and one swatch per class with its lower bound (all text escaped)."""
+    items = "".join(
+        f'<span class="mdvax-swatch"><i style="background:{c}"></i>{html.escape(label)}</span>'
+        for c, label in zip(classes.colours, classes.labels(fmt), strict=True)
+    )
+    return (
+        f'<div class="mdvax-legend"><div class="mdvax-legend-title">{html.escape(title)}</div>'
+        f'<div class="mdvax-swatches">{items}</div></div>'
+    )
+
+
+def fit_zoom(width: float, height: float, bounds=BOUNDS, padding: float = 12) -> float:
+    """Web-Mercator zoom (quarter steps) at which ``bounds`` fit a ``width`` x ``height`` map."""
+    (south, west), (north, east) = bounds
+
+    def y(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    span_x = (east - west) / 360
+    span_y = (y(north) - y(south)) / (2 * math.pi)
+    zoom_x = math.log2(max(width - 2 * padding, 50) / 256 / span_x)
+    zoom_y = math.log2(max(height - 2 * padding, 50) / 256 / span_y)
+    return math.floor(4 * min(zoom_x, zoom_y)) / 4
+
+
+class CountyMap:
+    """The map widget, its 24 county layers, the legend and the hover box.
+
+    Parameters
+    ----------
+    geometry : dict
+        GeoJSON FeatureCollection (feature ``id`` = FIPS), e.g. :func:`mdvax.api.geometry`.
+    on_click : callable
+        Called with the FIPS code of a clicked county.
+    describe : callable
+        Returns the hover text (plain) for a FIPS code.
+    """
+
+    def __init__(
+        self, geometry: dict, on_click: Callable[[str], None], describe: Callable[[str], str]
+    ) -> None:
+        self._on_click = on_click
+        self._describe = describe
+        self._styles: dict[str, dict] = {}
+        self.layers: dict[str, ipyleaflet.GeoJSON] = {}
+        for feature in geometry["features"]:
+            fips = str(feature["id"])
+            layer = ipyleaflet.GeoJSON(
+                data={"type": "FeatureCollection", "features": [feature]},
+                style=dict(BASE_STYLE, fillColor=NO_DATA),
+                hover_style=HOVER_STYLE,
+                name=feature["properties"]["name"],
+            )
+            layer.on_click(self._clicked(fips))
+            layer.on_hover(self._hovered(fips))
+            self.layers[fips] = layer
+        (south, west), (north, east) = BOUNDS
+        self.map = ipyleaflet.Map(
+            layers=tuple(self.layers.values()),
+            center=((south + north) / 2, (west + east) / 2),
+            zoom=7,
+            zoom_snap=0.25,
+            min_zoom=5,
+            max_zoom=11,
+            scroll_wheel_zoom=False,
+            attribution_control=False,
+            layout=widgets.Layout(width="100%", height="440px"),
+        )
+        self.map.add_class("mdvax-map")
+        self.legend = widgets.HTML()
+        self.hover = widgets.HTML('<div class="mdvax-hover">Hover over or tap a county</div>')
+        self.map.add(ipyleaflet.WidgetControl(widget=self.legend, position="bottomleft"))
+        self.map.add(ipyleaflet.WidgetControl(widget=self.hover, position="topright"))
+        self._fitted = False
+        self.map.observe(self._fit, names="pixel_bounds")
+
+    def _clicked(self, fips: str) -> Callable[..., None]:
+        def handler(**_: object) -> None:
+            self._on_click(fips)
+
+        return handler
+
+    def _hovered(self, fips: str) -> Callable[..., None]:
+        def handler(**_: object) -> None:
+            self.hover.value = f'<div class="mdvax-hover">{html.escape(self._describe(fips))}</div>'
+
+        return handler
+
+    def _fit(self, change: dict) -> None:
+        """Once the browser reports the map's size, zoom so Maryland fills it."""
+        if self._fitted:
+            return
+        (left, top), (right, bottom) = change["new"]
+        width, height = abs(right - left), abs(bottom - top)
+        if width < 10 or height < 10:
+            return
+        self._fitted = True
+        self.map.zoom = fit_zoom(width, height)
+
+    def restyle(self, fills: dict[str, str], selected: str | None) -> int:
+        """Colour counties (FIPS -> hex) and outline ``selected``; return how many changed."""
+        changed = 0
+        for fips, layer in self.layers.items():
+            style = dict(BASE_STYLE, fillColor=fills.get(fips, NO_DATA))
+            if fips == selected:
+                style.update(SELECTED_STYLE)
+            if self._styles.get(fips) == style:
+                continue
+            self._styles[fips] = style
+            layer.updating = True  # sync only ``style``, not the geometry (see module notes)
+            try:
+                layer.style = style
+            finally:
+                layer.updating = False
+            changed += 1
+        return changed
+
+    def set_legend(self, title: str, classes: Classes, fmt: Callable[[float], str]) -> None:
+        """Redraw the legend (only sent when it changed)."""
+        value = legend_html(title, classes, fmt)
+        if self.legend.value != value:
+            self.legend.value = value

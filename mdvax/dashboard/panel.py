@@ -1,0 +1,161 @@
+"""HTML of the side panel (state totals or one county) and its time-series chart, as strings.
+
+The chart is a small hand-made SVG: matplotlib would add ~30 MB and half a second to every
+visitor's kernel for two lines. Every piece of data-derived text is escaped here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from html import escape
+
+import pandas as pd
+
+from mdvax import stats
+from mdvax.dashboard.model import Provenance, View, fmt_change, fmt_count, fmt_pct
+from mdvax.dashboard.state import NAME_BY_FIPS, ViewState
+
+#: Chart size in SVG user units (it scales to the panel's width).
+CHART_W, CHART_H = 340, 170
+_PAD_L, _PAD_R, _PAD_T, _PAD_B = 38, 10, 10, 24
+COUNTY_COLOUR, STATE_COLOUR = "#225ea8", "#6b6b6b"
+
+
+def day_text(day: date) -> str:
+    """``30 Mar 2021``."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def _row(label: str, value: str) -> str:
+    return f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
+
+
+def state_html(view: View, state: ViewState) -> str:
+    """Maryland's totals on the day (unassigned doses included)."""
+    s = view.state
+    rows = [
+        _row("Total", fmt_count(s["value"])),
+        _row("% of population", fmt_pct(s["pct"], state.daily)),
+        _row("Not yet assigned to a county", fmt_count(s["unassigned"])),
+        _row("Change over 7 days", fmt_change(s["change_7d"])),
+    ]
+    title = stats.label(state.measure, state.daily)
+    return (
+        '<div class="mdvax-panel" data-view="state">'
+        f"<h3>Maryland, {escape(day_text(state.date))}</h3>"
+        f'<div class="mdvax-sub">{escape(title)}</div>'
+        f'<table class="mdvax-figures">{"".join(rows)}</table>'
+        '<p class="mdvax-hint">Click a county on the map for its figures and trend.</p></div>'
+    )
+
+
+def county_html(view: View, state: ViewState, series: pd.DataFrame) -> str:
+    """One county's figures on the day and its trend against the state."""
+    fips = state.county
+    name = NAME_BY_FIPS[fips]
+    row = view.counties.loc[name]
+    by = "% of population" if state.per_capita else "count"
+    rows = [
+        _row("Total", fmt_count(row["value"])),
+        _row("% of population", fmt_pct(row["pct"], state.daily)),
+        _row(f"Rank among 24 (by {by})", f"{int(row['rank'])} of 24"),
+        _row("Change over 7 days", fmt_change(row["change_7d"])),
+    ]
+    title = stats.label(state.measure, state.daily)
+    return (
+        f'<div class="mdvax-panel" data-view="county" data-fips="{escape(fips)}">'
+        f"<h3>{escape(name)}, {escape(day_text(state.date))}</h3>"
+        f'<div class="mdvax-sub">{escape(title)}</div>'
+        f'<table class="mdvax-figures">{"".join(rows)}</table>'
+        f'<div class="mdvax-chart-title">% of population: {escape(name)} vs Maryland</div>'
+        f"{chart_svg(series, state.date, name)}</div>"
+    )
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    for step in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 25, 50, 100):
+        if value <= step * 4:
+            return step * 4
+    return value
+
+
+def _path(points: list[tuple[float, float]]) -> str:
+    return "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points)
+
+
+def chart_svg(series: pd.DataFrame, day: date, name: str) -> str:
+    """Two lines (county, state) over time with the selected day marked; an inline SVG."""
+    dates = pd.DatetimeIndex(series.index)
+    top = _nice_max(float(series.to_numpy().max()))
+    plot_w, plot_h = CHART_W - _PAD_L - _PAD_R, CHART_H - _PAD_T - _PAD_B
+    last = max(len(dates) - 1, 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return _PAD_L + plot_w * i / last, _PAD_T + plot_h * (1 - v / top)
+
+    parts = [
+        f'<svg class="mdvax-chart" viewBox="0 0 {CHART_W} {CHART_H}" role="img" '
+        f'aria-label="{escape(name)} and Maryland, % of population over time">'
+    ]
+    for k in range(5):
+        v = top * k / 4
+        _, y = xy(0, v)
+        parts.append(
+            f'<line x1="{_PAD_L}" x2="{CHART_W - _PAD_R}" y1="{y:.1f}" y2="{y:.1f}" '
+            'stroke="#e3e3e3"/>'
+            f'<text x="{_PAD_L - 4}" y="{y + 3:.1f}" text-anchor="end">{v:g}%</text>'
+        )
+    for i, anchor in ((0, "start"), (last, "end")):
+        parts.append(
+            f'<text x="{xy(i, 0)[0]:.1f}" y="{CHART_H - 6}" text-anchor="{anchor}">'
+            f"{escape(day_text(dates[min(i, len(dates) - 1)].date()))}</text>"
+        )
+    where = dates.get_indexer([pd.Timestamp(day)])[0]
+    if where >= 0:
+        x = xy(where, 0)[0]
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{_PAD_T}" y2="{_PAD_T + plot_h}" '
+            'stroke="#c2185b" stroke-dasharray="3,2"/>'
+        )
+    for column, colour, dash in (
+        ("state", STATE_COLOUR, ' stroke-dasharray="5,3"'),
+        ("county", COUNTY_COLOUR, ""),
+    ):
+        points = [xy(i, float(v)) for i, v in enumerate(series[column].to_numpy())]
+        parts.append(
+            f'<path d="{_path(points)}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
+        )
+    parts.append("</svg>")
+    legend = (
+        f'<div class="mdvax-chart-key"><span style="color:{COUNTY_COLOUR}">━ {escape(name)}</span>'
+        f'<span style="color:{STATE_COLOUR}">╍ Maryland</span></div>'
+    )
+    return "".join(parts) + legend
+
+
+def provenance_html(prov: Provenance, today: date | None = None) -> str:
+    """The "data as of" banner: last day in the source, when it was fetched, from where."""
+    today = today or datetime.now().date()
+    stale_days = (today - prov.last_date).days
+    fetched = (
+        f", fetched {prov.fetched_at:%Y-%m-%d %H:%M} UTC" if prov.fetched_at is not None else ""
+    )
+    source = escape(prov.source)
+    if prov.url.startswith(("http://", "https://")):
+        source = (
+            f'<a href="{escape(prov.url, quote=True)}" target="_blank" '
+            f'rel="noopener noreferrer">{source}</a>'
+        )
+    stale = ""
+    if stale_days > 2:
+        stale = (
+            '<div class="mdvax-stale">The source stopped updating on '
+            f"{escape(day_text(prov.last_date))}: nothing newer exists.</div>"
+        )
+    return (
+        '<div class="mdvax-asof">'
+        f"<b>Data as of {escape(day_text(prov.last_date))}</b> (last day in the source{fetched}). "
+        f"Source: {source}.{stale}</div>"
+    )

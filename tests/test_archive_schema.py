@@ -1,0 +1,117 @@
+"""Schema versions and migrations, bad input and concurrent writers, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import Column, Integer, Table, inspect, select, text
+
+from mdvax.api import load_metadata, load_table
+from mdvax.archive import Archive, schema
+from mdvax.config import get_settings
+from mdvax.errors import ArchiveError
+from mdvax.normalize import normalize
+from mdvax.sources import FileSource
+from tests.support.archive_fixtures import archive_env, changed_values  # noqa: F401
+from tests.support.source_server import snapshot_path
+from tests.test_archive import ingest, stored_versions
+
+pytestmark = pytest.mark.usefixtures("archive_env")
+
+
+def recorded_versions(archive: Archive) -> list[int]:
+    with archive.engine.connect() as conn:
+        return list(conn.scalars(select(schema.schema_version.c.version)))
+
+
+def test_open_creates_the_schema_once():
+    with Archive.open() as archive:
+        assert recorded_versions(archive) == [1] == list(range(1, schema.latest_version() + 1))
+        tables = set(inspect(archive.engine).get_table_names())
+        assert {"schema_version", "vintages", "series", "value_versions"} <= tables
+    with Archive.open() as archive:
+        assert recorded_versions(archive) == [1]
+
+
+def test_a_new_migration_is_applied_in_order_and_keeps_the_data(source_server, monkeypatch):
+    table, _ = ingest(source_server, "2021-03-23")
+    notes = Table("notes", schema.metadata, Column("id", Integer, primary_key=True))
+
+    def add_notes(conn) -> None:
+        notes.create(conn)
+
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, add_notes))
+    try:
+        with Archive.open() as archive:
+            assert recorded_versions(archive) == [1, 2]
+            assert inspect(archive.engine).has_table("notes")
+            assert stored_versions(archive) == changed_values(None, table)
+    finally:
+        schema.metadata.remove(notes)
+
+
+def test_an_archive_from_a_newer_mdvax_is_refused():
+    with Archive.open() as archive, archive.engine.begin() as conn:
+        conn.execute(
+            schema.schema_version.insert().values(version=99, applied_at=text("CURRENT_TIMESTAMP"))
+        )
+    with pytest.raises(ArchiveError, match="schema version 99, newer than this mdvax understands"):
+        Archive.open()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://someone@127.0.0.1/db", "only sqlite:/// and postgresql:// databases"),
+        ("not a url", "is not a database URL"),
+        ("postgresql://nobody@127.0.0.1:1/none", "cannot open"),
+    ],
+)
+def test_bad_database_urls_name_the_problem(url, message):
+    with pytest.raises(ArchiveError, match=message):
+        Archive.open(url)
+
+
+def test_bad_vintages_are_refused_before_writing(source_server):
+    table, _ = ingest(source_server, "2021-03-23")
+    meta = load_metadata()
+    args = {"published": meta.published, "fetched_at": meta.fetched_at, "source": "test"}
+    with Archive.open() as archive:
+        with pytest.raises(ArchiveError, match="is not 64 hexadecimal digits"):
+            archive.record_vintage(table, sha256="abc", **args)
+        with pytest.raises(ArchiveError, match="lacks column"):
+            archive.record_vintage(table.drop(columns="single_dose"), sha256="0" * 64, **args)
+        with pytest.raises(ArchiveError, match="more than once"):
+            archive.record_vintage(table.iloc[[0, 0]], sha256="0" * 64, **args)
+        assert len(archive.vintages()) == 1
+
+
+def test_concurrent_writers_record_a_snapshot_once(source_server):
+    ingest(source_server, "2021-03-30")
+    snapshot = FileSource(str(snapshot_path("2021-04-01")), get_settings()).fetch()
+    table = normalize(snapshot).table
+    summaries, errors = [], []
+
+    def record() -> None:
+        args = {"published": table["date"].max(), "fetched_at": snapshot.fetched_at}
+        try:
+            with Archive.open() as archive:
+                summary = archive.record_vintage(
+                    table, sha256=snapshot.sha256, source="file", **args
+                )
+            summaries.append(summary)
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=record) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sorted(s.added_vintage for s in summaries) == [False, False, True]
+    with Archive.open() as archive:
+        assert len(archive.vintages()) == 2
+        expected = changed_values(None, load_table()) + changed_values(load_table(), table)
+        assert stored_versions(archive) == expected

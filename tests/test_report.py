@@ -1,0 +1,225 @@
+"""``mdvax report`` end to end: real source server, real update, papermill, nbconvert.
+
+Expected figures are computed here from the shared raw CSVs with the csv module, independently
+of mdvax: a county's cumulative count on a day is its newest row on or before that day, and
+blank + ``Unknown`` rows are the unassigned doses.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import papermill
+import pytest
+
+from mdvax.cli import main
+from mdvax.report import notebook, report, site
+from tests.support.source_server import SourceServer, snapshot_path
+
+pytestmark = pytest.mark.slow
+
+POPULATION = 6_045_680  # Maryland, Census Vintage 2019 (shared md_population_2019.csv)
+COLUMNS = {"first_dose": "FirstDoseCumulative", "single_dose": "SingleDoseCumulative"}
+FIRST_DOSE_ARGS = ["--measure", "first_dose", "--counts"]
+
+
+def cumulative(snapshot: str, day: str, measure: str = "first_dose") -> dict[str, int]:
+    """County label -> cumulative count on ``day`` in ``snapshot``; ``""`` = blank + Unknown."""
+    newest: dict[str, tuple[str, int]] = {}
+    with snapshot_path(snapshot).open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            when = row["VACCINATION_DATE"][:10].replace("/", "-")
+            label = row["County"].strip()
+            label = "" if label == "Unknown" else label
+            key = (label, row["County"])  # blank and Unknown are separate series
+            if when <= day and (key not in newest or newest[key][0] <= when):
+                newest[key] = (when, int(row[COLUMNS[measure]] or 0))
+    totals: dict[str, int] = {}
+    for (label, _), (_, value) in newest.items():
+        totals[label] = totals.get(label, 0) + value
+    return totals
+
+
+def at_least_one(snapshot: str, day: str) -> dict[str, int]:
+    first, single = cumulative(snapshot, day), cumulative(snapshot, day, "single_dose")
+    return {k: first[k] + single.get(k, 0) for k in first}
+
+
+def n(value: int) -> str:
+    return f"{value:,}"
+
+
+def tree_hashes(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name not in skip
+    }
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """Two daily runs as the scheduler makes them: the 03-23 data, then an update to 03-30."""
+    root = tmp_path_factory.mktemp("reports")
+    out = root / "reports"
+    with SourceServer("2021-03-23") as server, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MDVAX_DATA_DIR", str(root / "data"))
+        mp.setenv("MDVAX_MARYLAND_CSV_URL", server.csv_url)
+        mp.setenv("MDVAX_MARYLAND_API_URL", server.api_url)
+        mp.setenv("MDVAX_HTTP_RETRIES", "0")
+        mp.setenv("MDVAX_HTTP_TIMEOUT", "2")
+        mp.delenv("MDVAX_DATABASE_URL", raising=False)
+        assert main(["report", "--update", "--out", str(out), *FIRST_DOSE_ARGS]) == 0
+        server.set_snapshot("2021-03-30")
+        assert main(["report", "--update", "--out", str(out), *FIRST_DOSE_ARGS]) == 0
+        yield SimpleNamespace(out=out, server=server)
+
+
+def page(out: Path, day: str) -> str:
+    return (out / day / site.REPORT_HTML).read_text(encoding="utf-8")
+
+
+def test_report_has_the_figures_of_the_snapshot(published):
+    html = text_of(page(published.out, "2021-03-30"))
+    now = cumulative("2021-03-30", "2021-03-30")
+    week = cumulative("2021-03-30", "2021-03-23")
+    counties = sum(v for k, v in now.items() if k)
+    assert counties == 1_637_517 and now[""] == 82_839  # the hand-checked figures
+    total = counties + now[""]
+    assert f"First doses, Maryland, 2021-03-30 {n(total)}" in html
+    assert f"of which assigned to the 24 counties {n(counties)}" in html
+    assert f"of which not assigned to a county {n(now[''])}" in html
+    assert f"share of the population (2019 estimate) {100 * total / POPULATION:.2f}%" in html
+    assert f"change over 7 days {total - sum(week.values()):+,}" in html
+    montgomery = now["Montgomery"]
+    change = montgomery - week["Montgomery"]
+    # --counts ranks by number of people: Montgomery has the most first doses.
+    assert f"1 Montgomery {n(montgomery)} {100 * montgomery / 1_050_688:.2f}% {change:+,}" in html
+    assert f"Unassigned {n(now[''])}" in html
+
+
+def test_report_lists_revisions_since_the_previous_report(published):
+    html = text_of(page(published.out, "2021-03-30"))
+    before = cumulative("2021-03-23", "2021-03-23")["Anne Arundel"]
+    after = cumulative("2021-03-30", "2021-03-23")["Anne Arundel"]
+    assert before != after
+    assert "Revisions since the previous report's data (published 2021-03-23)" in html
+    assert f"Anne Arundel 2021-03-23 {n(before)} {n(after)} {after - before:+,}" in html
+    first = text_of(page(published.out, "2021-03-23"))
+    assert "Revisions: no earlier report to compare with." in first
+
+
+def test_report_states_its_provenance(published):
+    html = page(published.out, "2021-03-30")
+    sha = hashlib.sha256(snapshot_path("2021-03-30").read_bytes()).hexdigest()
+    assert f"<code>{sha}</code>" in html
+    assert published.server.csv_url in html
+    assert "2020-12-14 to 2021-03-30" in html
+    # Fetched years after the source's newest day: the report warns.
+    assert 'id="mdvax-stale"' in html
+    assert "Quarantined rows: none" in html
+    record = json.loads((published.out / "2021-03-30" / site.REPORT_JSON).read_text())
+    assert record["sha256"] == sha and record["published"] == "2021-03-30"
+
+
+def test_report_is_self_contained_and_small(published):
+    html = page(published.out, "2021-03-30")
+    assert len(html.encode()) < 2 * 1024 * 1024
+    for needle in ("require.js", "MathJax.js", "mathjax@", "cdnjs", "unpkg", "jsdelivr", "<script src"):
+        assert needle not in html
+    assert html.count('src="data:image/svg+xml;base64,') == 2
+    assert 'id="mdvax-map"' in html and 'id="mdvax-timeseries"' in html
+    assert "sections.headline(data)" not in html and "from mdvax" not in html  # inputs hidden
+    assert "Prince George's" in html
+
+
+def test_index_and_latest(published):
+    index = (published.out / site.INDEX_HTML).read_text()
+    assert index.index("2021-03-30") < index.index("2021-03-23")
+    assert index.count("<td>ok</td>") == 2
+    assert "First doses: 1,720,356 on 2021-03-30" in index
+    latest = published.out / site.LATEST / site.REPORT_HTML
+    assert latest.read_bytes() == (published.out / "2021-03-30" / site.REPORT_HTML).read_bytes()
+
+
+def test_same_date_twice_gives_the_same_report(published):
+    before = tree_hashes(published.out)
+    assert main(["report", "--out", str(published.out), *FIRST_DOSE_ARGS]) == 0
+    assert tree_hashes(published.out) == before
+
+
+def test_source_down_leaves_reports_untouched(published, capsys):
+    before = tree_hashes(published.out, skip=(site.INDEX_HTML, site.STATUS_JSON))
+    published.server.fault = "http500"
+    try:
+        code = main(["report", "--update", "--out", str(published.out)])
+    finally:
+        published.server.fault = None
+    assert code == 3  # SourceError
+    assert "mdvax report: error:" in capsys.readouterr().err
+    assert tree_hashes(published.out, skip=(site.INDEX_HTML, site.STATUS_JSON)) == before
+    statuses = site.read_status(published.out)
+    failed = {d: s for d, s in statuses.items() if s["status"] == "failed"}
+    assert len(failed) == 1
+    (day, status), = failed.items()
+    assert "SourceError" in status["message"] and "500" in status["message"]
+    assert f"<td>{day}</td><td>failed</td>" in (published.out / site.INDEX_HTML).read_text()
+
+
+def test_cell_error_keeps_the_published_report_of_that_date(published):
+    before = tree_hashes(published.out, skip=(site.INDEX_HTML, site.STATUS_JSON))
+    with pytest.raises(Exception, match=r"unknown measure 'bogus'") as caught:
+        report(published.out, day="2021-03-30", measure="bogus")
+    assert type(caught.value).__name__ == "ReportError"
+    assert tree_hashes(published.out, skip=(site.INDEX_HTML, site.STATUS_JSON)) == before
+    index = (published.out / site.INDEX_HTML).read_text()
+    assert "<td>2021-03-30</td><td>failed</td>" in index
+    assert "unknown measure" in index and "the report shown is from the last successful run" in index
+    assert not list(published.out.glob(f"{site.TMP_PREFIX}*"))
+
+
+def test_date_outside_the_data_fails_clearly(published, capsys):
+    code = main(["report", "--out", str(published.out), "--date", "2030-01-01"])
+    assert code == 7
+    assert "2030-01-01 is outside the data (2020-12-14 to 2021-03-30)" in capsys.readouterr().err
+    assert not (published.out / "2030-01-01").exists()
+
+
+def test_papermill_runs_the_notebook_with_parameters(published, tmp_path):
+    """The notebook alone, as a researcher runs it (no mdvax report wrapper)."""
+    output = tmp_path / "out.ipynb"
+    papermill.execute_notebook(
+        str(notebook.REPORT_NOTEBOOK),
+        str(output),
+        parameters={"report_date": "2021-03-23", "measure": "at_least_one", "per_capita": True},
+        kernel_name=notebook.KERNEL_NAME,
+        progress_bar=False,
+    )
+    summary = notebook.read_summary(output)
+    expected = at_least_one("2021-03-30", "2021-03-23")
+    assert summary["figures_date"] == "2021-03-23"
+    assert summary["value"] == sum(expected.values())
+    assert summary["unassigned"] == expected[""]
+    html = "".join(
+        out.get("data", {}).get("text/html", "")
+        for cell in nbformat.read(output, as_version=4).cells
+        for out in cell.get("outputs", [])
+    )
+    assert f"At least one dose, Maryland, 2021-03-23</th><td>{n(sum(expected.values()))}" in html
+
+
+def test_help_notebook_explains_the_parameters():
+    params = papermill.inspect_notebook(str(notebook.REPORT_NOTEBOOK))
+    assert set(params) == {"report_date", "data_dir", "measure", "per_capita", "as_of", "previous_as_of"}
+    assert all(p["help"] for p in params.values())
+    assert "newest day in the data" in params["report_date"]["help"]

@@ -1,0 +1,69 @@
+"""Report sections escape everything that comes from the data (no kernel needed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+
+import pandas as pd
+
+from mdvax.report import sections
+from mdvax.report.inputs import Provenance, Revisions
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+def provenance(**changes):
+    values = {
+        "source": "maryland-csv",
+        "fetched_at": datetime(2021, 3, 30, 16, 5, tzinfo=UTC),
+        "sha256": "ab" * 32,
+        "published": date(2021, 3, 30),
+        "first_date": date(2020, 12, 14),
+        "last_date": date(2021, 3, 23),
+        "reference": date(2021, 3, 30),
+    }
+    return Provenance(**{**values, **changes})
+
+
+def test_provenance_escapes_the_source_and_warns_when_stale():
+    html = sections.provenance(SimpleNamespace(provenance=provenance(source=HOSTILE)))
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "2021-03-30 16:05:00 UTC" in html
+    assert 'id="mdvax-stale"' in html
+    assert "newest day is 2021-03-23, 7 days before 2021-03-30" in html
+
+
+def test_fresh_source_has_no_warning():
+    html = sections.provenance(SimpleNamespace(provenance=provenance(last_date=date(2021, 3, 30))))
+    assert "mdvax-stale" not in html
+    assert "The source is current" in html
+
+
+def test_quarantined_rows_are_escaped():
+    rows = pd.DataFrame(
+        {"date": ["1900-01-01"], "county": [HOSTILE], "reason": ["dated before 2020-12-01"]}
+    )
+    html = sections._quarantine(rows)
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "Quarantined rows: 1 set aside" in html
+
+
+def test_revisions_table_lists_the_chosen_measure():
+    changes = pd.DataFrame(
+        {
+            "county": ["Anne Arundel", "Kent"],
+            "date": pd.to_datetime(["2021-03-23", "2021-03-22"]),
+            "measure": ["first_dose", "second_dose"],
+            "old": [1000, 50],
+            "new": [2726, 40],
+            "change": [1726, -10],
+        }
+    )
+    data = SimpleNamespace(measure="first_dose", revisions=Revisions(date(2021, 3, 23), changes))
+    html = sections._revisions(data)
+    assert "First doses: 1 figures (net +1,726), Second doses: 1 figures (net -10)" in html
+    assert "<td>Anne Arundel</td>" in html and "<td>+1,726</td>" in html
+    assert "Kent" not in html
