@@ -49,7 +49,9 @@ def archive_size(archive: Archive) -> int:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             return Path(archive.engine.url.database).stat().st_size
         names = "'vintages', 'series', 'value_versions', 'schema_version'"
-        query = f"SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE relname IN ({names})"
+        query = (
+            f"SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE relname IN ({names})"
+        )
         return int(conn.execute(text(query)).scalar())
 
 
@@ -128,7 +130,7 @@ def simulated_year(archive: Archive, base: pd.DataFrame, days: int) -> None:
     report(f"simulated year: {days} daily vintages on the real base table", [
         ("values per snapshot (last)", f"{cells:,} ({len(table):,} rows x {len(DOSES)} measures)"),
         ("versions written per vintage", f"mean {statistics.mean(versions):,.0f}, max {max(versions):,}"),
-        ("versions stored in total", f"{sum(versions):,} (snapshots x values would be "
+        ("versions written over the period", f"{sum(versions):,} (full copies would be "
                                      f"{sum(len(DOSES) * 25 * (len(base) // 25 + d) for d in range(1, days + 1)):,})"),
         ("ingest time per vintage", f"median {statistics.median(times) * 1000:.0f} ms, "
                                     f"p95 {np.percentile(times, 95) * 1000:.0f} ms, total {sum(times):.1f} s"),
@@ -145,7 +147,9 @@ def queries(archive: Archive, first, days: int) -> None:
     as_of, _ = timed(lambda: archive.table_as_of(next(it)), repeat=10)
     history, _ = timed(lambda: archive.revisions("Montgomery", "first_dose_daily"), repeat=3)
     middle = first + timedelta(days=days // 2)
-    between, _ = timed(lambda: archive.changes_between(middle, first + timedelta(days=days)), repeat=3)
+    between, _ = timed(
+        lambda: archive.changes_between(middle, first + timedelta(days=days)), repeat=3
+    )
     rows = len(archive.table_as_of(first + timedelta(days=days)))
     n_revisions = len(archive.revisions("Montgomery", "first_dose_daily"))
     report("queries on the simulated year (median)", [
@@ -174,7 +178,7 @@ def main() -> None:
         with scratch_database(server) as url:
             run(url, args.days)
     else:
-        print("\n(PostgreSQL skipped: set MDVAX_DATABASE_URL, e.g. eval \"$(.ci/postgres.sh)\")")
+        print('\n(PostgreSQL skipped: set MDVAX_DATABASE_URL, e.g. eval "$(.ci/postgres.sh)")')
 
 
 if __name__ == "__main__":

@@ -101,6 +101,7 @@ def main() -> None:
             for _ in range(args.visits):  # interleaved, so both see the same machine load
                 for name, server in servers.items():
                     first_map[name].append(visit(browser, server))
+                    print(name, first_map[name][-1], flush=True)
             sessions = {name: slider_session(browser, server, args.steps, args.slider)
                         for name, server in servers.items()}
             culled = {name: culling_proof(server, args.cull_idle_timeout, args.cull_interval)

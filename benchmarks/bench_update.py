@@ -5,7 +5,11 @@ Run: ``.venv/bin/python benchmarks/bench_update.py`` (or ``make bench``).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 from _common import point_at, report, timed
@@ -48,6 +52,17 @@ def main() -> None:
                     )
                     seconds, _ = timed(load_metadata, repeat=20)
                     rows.append(("load metadata", f"{seconds * 1000:.2f} ms"))
+        with tempfile.TemporaryDirectory() as folder:
+            point_at(server, Path(folder))
+            command = [sys.executable, "-m", "mdvax", "update", "--quiet"]
+            start = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=os.environ)
+            cold = time.perf_counter() - start
+            start = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=os.environ)
+            again = time.perf_counter() - start
+        rows.append(("`mdvax update` process, cold", f"{cold * 1000:.0f} ms (imports included)"))
+        rows.append(("`mdvax update` process, nothing new", f"{again * 1000:.0f} ms"))
     report("mdvax update (snapshot 2021-04-01, loopback server)", rows)
 
 

@@ -7,33 +7,23 @@ import itertools
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select
 
 from mdvax.api import load_metadata, load_table
 from mdvax.archive import Archive
-from mdvax.archive.schema import value_versions
 from mdvax.cli import main
 from mdvax.errors import ArchiveError
 from mdvax.pipeline import update
-from tests.support.archive_fixtures import archive_env, changed_values, value_at  # noqa: F401
+from tests.support.archive_fixtures import (  # noqa: F401 (archive_env: a fixture)
+    DAYS,
+    archive_env,
+    changed_values,
+    ingest,
+    stored_versions,
+    value_at,
+)
 
 # Every test runs twice: default SQLite file, and a fresh PostgreSQL database (marked postgres).
 pytestmark = pytest.mark.usefixtures("archive_env")
-
-DAYS = ["2021-03-23", "2021-03-30", "2021-04-01"]
-
-
-def ingest(server, day: str) -> tuple[pd.DataFrame, object]:
-    """Serve ``day``'s snapshot, run a real update, return the current table and the summary."""
-    server.set_snapshot(day)
-    result = update(source="maryland-csv")
-    assert result.status == "updated"
-    return load_table(), result.revisions
-
-
-def stored_versions(archive: Archive) -> int:
-    with archive.engine.connect() as conn:
-        return conn.scalar(select(func.count()).select_from(value_versions))
 
 
 def test_vintages_answer_as_published(source_server, capsys):
@@ -69,6 +59,8 @@ def test_vintages_answer_as_published(source_server, capsys):
 
     summary = summaries["2021-03-30"]
     assert summary.n_versions == expected[1]
+    first_doses = summary.revisions[summary.revisions["measure"] == "first_dose_daily"]
+    assert (len(first_doses), int((first_doses["change"] < 0).sum())) == (1_161, 336)
     text = str(summary)
     assert f"revises {summary.n_revised:,} daily counts published on 2021-03-23" in text
     assert "Anne Arundel     2021-03-23 first_dose_daily        1,718 ->      3,444" in text
@@ -166,3 +158,14 @@ def test_as_of_errors_name_the_problem(source_server):
             archive.table_as_of("yesterday")
         with pytest.raises(ArchiveError, match="unknown measure"):
             archive.changes_between("2021-03-23", "2021-03-23", ["doses"])
+
+
+def test_export_as_of_writes_the_vintage(source_server, tmp_path):
+    for day in DAYS[:2]:
+        ingest(source_server, day)
+    target = tmp_path / "as_of.csv"
+    assert main(["export", "--as-of", "2021-03-29", "--output", str(target)]) == 0
+    exported = pd.read_csv(target, parse_dates=["date"])
+    assert value_at(exported, "Anne Arundel", "2021-03-23", "first_dose_daily") == 1_718
+    assert value_at(exported, "Anne Arundel", "2021-03-23", "first_dose") == 138_090
+    assert exported["date"].max() == pd.Timestamp("2021-03-23")

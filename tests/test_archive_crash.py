@@ -23,9 +23,14 @@ from mdvax.config import get_settings
 from mdvax.normalize import normalize
 from mdvax.pipeline import update
 from mdvax.sources import FileSource
-from tests.support.archive_fixtures import archive_env, changed_values  # noqa: F401
+from tests.support.archive_fixtures import (  # noqa: F401 (archive_env: a fixture)
+    DAYS,
+    archive_env,
+    changed_values,
+    ingest,
+    stored_versions,
+)
 from tests.support.source_server import snapshot_path
-from tests.test_archive import DAYS, ingest, stored_versions
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import Column, Integer, Table, inspect, select, text
+from sqlalchemy import Column, Integer, Table, inspect, make_url, select, text
 
 from mdvax.api import load_metadata, load_table
 from mdvax.archive import Archive, schema
@@ -13,9 +13,14 @@ from mdvax.config import get_settings
 from mdvax.errors import ArchiveError
 from mdvax.normalize import normalize
 from mdvax.sources import FileSource
-from tests.support.archive_fixtures import archive_env, changed_values  # noqa: F401
+from tests.support.archive_fixtures import (  # noqa: F401 (archive_env: a fixture)
+    DAYS,
+    archive_env,
+    changed_values,
+    ingest,
+    stored_versions,
+)
 from tests.support.source_server import snapshot_path
-from tests.test_archive import ingest, stored_versions
 
 pytestmark = pytest.mark.usefixtures("archive_env")
 
@@ -26,7 +31,11 @@ def recorded_versions(archive: Archive) -> list[int]:
 
 
 def test_open_creates_the_schema_once():
-    with Archive.open() as archive:
+    url = make_url(get_settings().archive_url)
+    if url.get_backend_name() == "postgresql":
+        url = url.set(drivername="postgresql")  # a plain URL gets the installed psycopg 3
+    with Archive.open(url.render_as_string(hide_password=False)) as archive:
+        assert archive.engine.dialect.driver in {"psycopg", "pysqlite"}
         assert recorded_versions(archive) == [1] == list(range(1, schema.latest_version() + 1))
         tables = set(inspect(archive.engine).get_table_names())
         assert {"schema_version", "vintages", "series", "value_versions"} <= tables
@@ -81,7 +90,7 @@ def test_bad_vintages_are_refused_before_writing(source_server):
         with pytest.raises(ArchiveError, match="is not 64 hexadecimal digits"):
             archive.record_vintage(table, sha256="abc", **args)
         with pytest.raises(ArchiveError, match="lacks column"):
-            archive.record_vintage(table.drop(columns="single_dose"), sha256="0" * 64, **args)
+            archive.record_vintage(table.drop(columns="single_dose_daily"), sha256="0" * 64, **args)
         with pytest.raises(ArchiveError, match="more than once"):
             archive.record_vintage(table.iloc[[0, 0]], sha256="0" * 64, **args)
         assert len(archive.vintages()) == 1

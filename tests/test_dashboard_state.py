@@ -37,8 +37,14 @@ def test_query_overrides_notebook_parameters():
 
 @pytest.mark.parametrize(
     ("county", "fips"),
-    [("24031", "24031"), ("Montgomery", "24031"), ("prince george's", "24033"),
-     ("Baltimore City", "24510"), ("Baltimore", "24005"), ("Kent County", "24029")],
+    [
+        ("24031", "24031"),
+        ("Montgomery", "24031"),
+        ("prince george's", "24033"),
+        ("Baltimore City", "24510"),
+        ("Baltimore", "24005"),
+        ("Kent County", "24029"),
+    ],
 )
 def test_county_by_fips_or_name(county, fips):
     assert st.parse_county(county) == fips

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 POPULATION = 6_045_680  # Maryland, Census Vintage 2019 (shared md_population_2019.csv)
 COLUMNS = {"first_dose": "FirstDoseCumulative", "single_dose": "SingleDoseCumulative"}
-FIRST_DOSE_ARGS = ["--measure", "first_dose", "--counts"]
+ARGS = ["--measure", "first_dose", "--counts"]
 
 
 def cumulative(snapshot: str, day: str, measure: str = "first_dose") -> dict[str, int]:
@@ -79,9 +80,9 @@ def published(tmp_path_factory):
         mp.setenv("MDVAX_HTTP_RETRIES", "0")
         mp.setenv("MDVAX_HTTP_TIMEOUT", "2")
         mp.delenv("MDVAX_DATABASE_URL", raising=False)
-        assert main(["report", "--update", "--out", str(out), *FIRST_DOSE_ARGS]) == 0
-        server.set_snapshot("2021-03-30")
-        assert main(["report", "--update", "--out", str(out), *FIRST_DOSE_ARGS]) == 0
+        for day in ("2021-03-23", "2021-03-30"):
+            server.set_snapshot(day)
+            assert main(["report", "--update", "--out", str(out), "--date", day, *ARGS]) == 0
         yield SimpleNamespace(out=out, server=server)
 
 
@@ -94,7 +95,8 @@ def test_report_has_the_figures_of_the_snapshot(published):
     now = cumulative("2021-03-30", "2021-03-30")
     week = cumulative("2021-03-30", "2021-03-23")
     counties = sum(v for k, v in now.items() if k)
-    assert counties == 1_637_517 and now[""] == 82_839  # the hand-checked figures
+    assert counties == 1_637_517
+    assert now[""] == 82_839
     total = counties + now[""]
     assert f"First doses, Maryland, 2021-03-30 {n(total)}" in html
     assert f"of which assigned to the 24 counties {n(counties)}" in html
@@ -125,21 +127,33 @@ def test_report_states_its_provenance(published):
     assert f"<code>{sha}</code>" in html
     assert published.server.csv_url in html
     assert "2020-12-14 to 2021-03-30" in html
-    # Fetched years after the source's newest day: the report warns.
-    assert 'id="mdvax-stale"' in html
+    assert "Data as published on 2021-03-30" in html
+    assert 'id="mdvax-stale"' not in html
+    assert "The source is current: its newest day is 2021-03-30" in html
     assert "Quarantined rows: none" in html
     record = json.loads((published.out / "2021-03-30" / site.REPORT_JSON).read_text())
-    assert record["sha256"] == sha and record["published"] == "2021-03-30"
+    assert record["sha256"] == sha
+    assert record["published"] == "2021-03-30"
 
 
 def test_report_is_self_contained_and_small(published):
     html = page(published.out, "2021-03-30")
     assert len(html.encode()) < 2 * 1024 * 1024
-    for needle in ("require.js", "MathJax.js", "mathjax@", "cdnjs", "unpkg", "jsdelivr", "<script src"):
+    for needle in (
+        "require.js",
+        "MathJax.js",
+        "mathjax@",
+        "cdnjs",
+        "unpkg",
+        "jsdelivr",
+        "<script src",
+    ):
         assert needle not in html
     assert html.count('src="data:image/svg+xml;base64,') == 2
-    assert 'id="mdvax-map"' in html and 'id="mdvax-timeseries"' in html
-    assert "sections.headline(data)" not in html and "from mdvax" not in html  # inputs hidden
+    assert 'id="mdvax-map"' in html
+    assert 'id="mdvax-timeseries"' in html
+    assert "sections.headline(data)" not in html
+    assert "from mdvax" not in html
     assert "Prince George's" in html
 
 
@@ -154,7 +168,7 @@ def test_index_and_latest(published):
 
 def test_same_date_twice_gives_the_same_report(published):
     before = tree_hashes(published.out)
-    assert main(["report", "--out", str(published.out), *FIRST_DOSE_ARGS]) == 0
+    assert main(["report", "--out", str(published.out), "--date", "2021-03-30", *ARGS]) == 0
     assert tree_hashes(published.out) == before
 
 
@@ -171,8 +185,9 @@ def test_source_down_leaves_reports_untouched(published, capsys):
     statuses = site.read_status(published.out)
     failed = {d: s for d, s in statuses.items() if s["status"] == "failed"}
     assert len(failed) == 1
-    (day, status), = failed.items()
-    assert "SourceError" in status["message"] and "500" in status["message"]
+    ((day, status),) = failed.items()
+    assert "SourceError" in status["message"]
+    assert "500" in status["message"]
     assert f"<td>{day}</td><td>failed</td>" in (published.out / site.INDEX_HTML).read_text()
 
 
@@ -184,15 +199,19 @@ def test_cell_error_keeps_the_published_report_of_that_date(published):
     assert tree_hashes(published.out, skip=(site.INDEX_HTML, site.STATUS_JSON)) == before
     index = (published.out / site.INDEX_HTML).read_text()
     assert "<td>2021-03-30</td><td>failed</td>" in index
-    assert "unknown measure" in index and "the report shown is from the last successful run" in index
+    assert "unknown measure" in index
+    assert "the report shown is from the last successful run" in index
     assert not list(published.out.glob(f"{site.TMP_PREFIX}*"))
 
 
-def test_date_outside_the_data_fails_clearly(published, capsys):
-    code = main(["report", "--out", str(published.out), "--date", "2030-01-01"])
+def test_date_before_the_archive_fails_clearly(published, capsys):
+    code = main(["report", "--out", str(published.out), "--date", "2021-03-01"])
     assert code == 7
-    assert "2030-01-01 is outside the data (2020-12-14 to 2021-03-30)" in capsys.readouterr().err
-    assert not (published.out / "2030-01-01").exists()
+    err = capsys.readouterr().err
+    assert "no vintage was published on or before 2021-03-01" in err
+    assert "the oldest archived vintage was published on 2021-03-23" in err
+    assert not (published.out / "2021-03-01").exists()
+    assert site.read_status(published.out)["2021-03-01"]["status"] == "failed"
 
 
 def test_papermill_runs_the_notebook_with_parameters(published, tmp_path):
@@ -202,8 +221,7 @@ def test_papermill_runs_the_notebook_with_parameters(published, tmp_path):
         str(notebook.REPORT_NOTEBOOK),
         str(output),
         parameters={"report_date": "2021-03-23", "measure": "at_least_one", "per_capita": True},
-        kernel_name=notebook.KERNEL_NAME,
-        progress_bar=False,
+        **notebook.kernel_options(),
     )
     summary = notebook.read_summary(output)
     expected = at_least_one("2021-03-30", "2021-03-23")
@@ -220,6 +238,26 @@ def test_papermill_runs_the_notebook_with_parameters(published, tmp_path):
 
 def test_help_notebook_explains_the_parameters():
     params = papermill.inspect_notebook(str(notebook.REPORT_NOTEBOOK))
-    assert set(params) == {"report_date", "data_dir", "measure", "per_capita", "as_of", "previous_as_of"}
+    assert set(params) == {
+        "report_date",
+        "data_dir",
+        "measure",
+        "per_capita",
+        "as_of",
+        "previous_as_of",
+    }
     assert all(p["help"] for p in params.values())
     assert "newest day in the data" in params["report_date"]["help"]
+
+
+def test_report_of_today_warns_that_the_source_has_not_moved(published):
+    assert main(["report", "--out", str(published.out)]) == 0
+    today = datetime.now(UTC).date()
+    html = text_of(page(published.out, today.isoformat()))
+    behind = (today - date(2021, 3, 30)).days
+    assert (
+        f"Stale data: the source's newest day is 2021-03-30, {behind} days before {today}" in html
+    )
+    assert f"First doses, Maryland, 2021-03-30 {n(1_720_356)}" in html
+    latest = (published.out / site.LATEST / site.REPORT_HTML).read_text()
+    assert f"report of {today}" in latest

@@ -130,13 +130,17 @@ def test_resolve_day():
     table = table_of("2020-12-14", "2021-03-30")
     assert resolve_day(table, None) == pd.Timestamp("2021-03-30")
     assert resolve_day(table, "2021-03-23") == pd.Timestamp("2021-03-23")
-    with pytest.raises(ReportError, match=r"2021-04-02 is outside the data \(2020-12-14 to 2021-03-30\)"):
+    with pytest.raises(
+        ReportError, match=r"2021-04-02 is outside the data \(2020-12-14 to 2021-03-30\)"
+    ):
         resolve_day(table, "2021-04-02")
     with pytest.raises(ReportError, match="report date 'yesterday' is not a date"):
         resolve_day(table, "yesterday")
 
 
-@pytest.mark.parametrize(("reference", "stale"), [("2021-03-30", False), ("2021-04-01", False), ("2021-04-02", True)])
+@pytest.mark.parametrize(
+    ("reference", "stale"), [("2021-03-30", False), ("2021-04-01", False), ("2021-04-02", True)]
+)
 def test_staleness(reference, stale):
     provenance = Provenance(
         source="maryland-csv",

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine, exc
 
 from mdvax.archive import read
-from mdvax.archive.diff import as_revisions, revised, to_long
+from mdvax.archive.diff import revised, to_long
 from mdvax.archive.engine import make_engine, write_transaction
 from mdvax.archive.frames import MEASURE_COLUMNS, from_long
 from mdvax.archive.history import county_revisions
@@ -150,29 +150,10 @@ class Archive:
         sha256 = check_sha256(sha256)
         values = to_long(table)
         with self._errors("record a vintage"), write_transaction(self.engine) as conn:
-            written = write_vintage(
-                conn,
-                values,
-                published=published,
-                fetched_at=fetched_at,
-                sha256=sha256,
+            return write_vintage(
+                conn, values, published=published, fetched_at=fetched_at, sha256=sha256,
                 source=str(source),
-            )
-        if written.changes is None:
-            return VintageSummary(written.vintage_id, written.published, sha256, False)
-        counts = written.changes["status"].value_counts()
-        return VintageSummary(
-            vintage_id=written.vintage_id,
-            published=published,
-            sha256=sha256,
-            added_vintage=True,
-            previous=written.previous,
-            n_values=len(values),
-            n_revised=int(counts.get("revised", 0)),
-            n_added=int(counts.get("added", 0)),
-            n_removed=int(counts.get("removed", 0)),
-            revisions=as_revisions(written.changes),
-        )
+            )  # fmt: skip
 
     # -- reading -------------------------------------------------------------------------
     def vintages(self) -> pd.DataFrame:

@@ -6,29 +6,18 @@ Everything here runs inside the caller's :func:`~mdvax.archive.engine.write_tran
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection, bindparam, select
 
-from mdvax.archive.diff import diff_long
+from mdvax.archive.diff import as_revisions, diff_long
 from mdvax.archive.read import latest_vintage, values_at
 from mdvax.archive.schema import series, value_versions, vintages
+from mdvax.archive.summary import VintageSummary
 from mdvax.errors import ArchiveError
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-@dataclass(frozen=True)
-class Written:
-    """What :func:`write_vintage` did (``changes`` is None when the snapshot was known)."""
-
-    vintage_id: int
-    published: date
-    previous_id: int | None
-    previous: date | None
-    changes: pd.DataFrame | None
 
 
 def check_sha256(sha256: str) -> str:
@@ -65,8 +54,13 @@ def write_vintage(
     fetched_at: datetime,
     sha256: str,
     source: str,
-) -> Written:
+) -> VintageSummary:
     """Record ``values`` (long stored values of one snapshot) as a new vintage.
+
+    Returns
+    -------
+    VintageSummary
+        What it revised, or ``added_vintage=False`` when ``sha256`` was already archived.
 
     Raises
     ------
@@ -75,7 +69,7 @@ def write_vintage(
     """
     known = conn.execute(select(vintages).where(vintages.c.sha256 == sha256)).first()
     if known is not None:
-        return Written(known.id, known.published, None, None, None)
+        return VintageSummary(known.id, known.published, sha256, added_vintage=False)
     latest = latest_vintage(conn)
     if latest is not None and published < latest.published:
         raise ArchiveError(
@@ -137,5 +131,15 @@ def write_vintage(
                 )
             ],
         )
-    previous = (latest.id, latest.published) if latest is not None else (None, None)
-    return Written(vintage_id, published, *previous, changes)
+    return VintageSummary(
+        vintage_id=vintage_id,
+        published=published,
+        sha256=sha256,
+        added_vintage=True,
+        previous=latest.published if latest is not None else None,
+        n_values=len(values),
+        n_revised=int(counts.get("revised", 0)),
+        n_added=int(counts.get("added", 0)),
+        n_removed=int(counts.get("removed", 0)),
+        revisions=as_revisions(changes),
+    )

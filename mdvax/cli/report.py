@@ -22,7 +22,8 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--date", metavar="YYYY-MM-DD",
-        help="day of the figures (default: the newest day in the data)",
+        help="day of the report (default: today, UTC): the data as published that day, "
+        "its newest figures",
     )  # fmt: skip
     parser.add_argument(
         "--out", default="reports", metavar="FOLDER",

@@ -23,21 +23,12 @@ from mdvax.dashboard.controls import Controls
 from mdvax.dashboard.map import Classes, CountyMap
 
 log = logging.getLogger(__name__)
-TITLE = "COVID-19 vaccinations in Maryland, county by county"
 
 
 def stylesheet() -> widgets.HTML:
     """The dashboard's CSS (layout at 1280 px and 390 px, map background, panel)."""
     css = resources.files("mdvax.dashboard").joinpath("dashboard.css").read_text("utf-8")
     return widgets.HTML(f"<style>{css}</style>", layout=widgets.Layout(display="none"))
-
-
-def notes_html(notes: list[str]) -> str:
-    """Visible notes (escaped), e.g. link parameters that were ignored."""
-    if not notes:
-        return ""
-    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
-    return f'<div class="mdvax-notes" role="status"><ul>{items}</ul></div>'
 
 
 def guarded(method: Callable) -> Callable:
@@ -49,7 +40,7 @@ def guarded(method: Callable) -> Callable:
             method(self, *args, **kwargs)
         except Exception as error:  # a visitor must never see a traceback
             log.exception("dashboard callback %s failed", method.__name__)
-            self.notes.value = notes_html([f"Could not update the view ({error})."[:300]])
+            self.notes.value = panel.notes_html([f"Could not update the view ({error})."[:300]])
 
     return wrapper
 
@@ -83,7 +74,7 @@ class Dashboard:
         self.view: model.View | None = None
         self.map = CountyMap(data.geometry, self.click, self.describe)
         self.controls = Controls(data.dates(), self.change, self.reset)
-        self.notes = widgets.HTML(notes_html(list(notes)))
+        self.notes = widgets.HTML(panel.notes_html(list(notes)))
         self.provenance = widgets.HTML(panel.provenance_html(data.provenance))
         self.headline = widgets.HTML()
         self.panel = widgets.HTML()
@@ -91,7 +82,9 @@ class Dashboard:
         self.back.on_click(lambda _: self.click(self.state.county))
         self.link = widgets.HTML()
         self.download = widgets.HTML()
-        self.prepare = widgets.Button(description="Download this table (CSV)", icon="download")
+        self.prepare = widgets.Button(
+            description="Download CSV", icon="download", tooltip="This view's table as a CSV file"
+        )
         self.prepare.on_click(lambda _: self.prepare_download())
         self.controls.show(initial)
         self.render()
@@ -133,7 +126,7 @@ class Dashboard:
         classes = Classes.for_range(view.vmax)
         self.map.restyle({f: classes.colour(v) for f, v in view.shown.items()}, s.county)
         self.map.set_legend(
-            stats.label(s.measure, s.daily, s.per_capita), classes, _compact(s.per_capita)
+            stats.label(s.measure, s.daily, s.per_capita), classes, panel.compact(s.per_capita)
         )
         _set(self.headline, self._headline_html(view))
         if s.county:
@@ -143,7 +136,7 @@ class Dashboard:
             _set(self.panel, panel.state_html(view, s))
         self.back.layout.display = None if s.county else "none"
         query = st.to_query(s)
-        _set(self.link, _link_html(self.page_url, query))
+        _set(self.link, panel.link_html(self.page_url, query))
         _set(self.download, "")
 
     def _headline_html(self, view: model.View) -> str:
@@ -174,7 +167,6 @@ class Dashboard:
 
     def widget(self) -> widgets.Box:
         """The dashboard laid out: header, notes, controls, map + side panel, sharing."""
-        header = widgets.HTML(f'<h1 class="mdvax-title">{escape(TITLE)}</h1>')
         side = widgets.VBox([self.panel, self.back])
         side.add_class("mdvax-side")
         self.map.map.layout.flex = "2 1 520px"
@@ -185,7 +177,6 @@ class Dashboard:
         root = widgets.VBox(
             [
                 stylesheet(),
-                header,
                 self.provenance,
                 self.notes,
                 self.headline,
@@ -202,29 +193,6 @@ def _set(widget: widgets.HTML, value: str) -> None:
     """Assign only if different: every assignment is a websocket message."""
     if widget.value != value:
         widget.value = value
-
-
-def _compact(per_capita: bool) -> Callable[[float], str]:
-    """Short legend numbers: ``45%``, ``0.5%``, ``350k``, ``1.2M``."""
-
-    def fmt(value: float) -> str:
-        if per_capita:
-            return f"{value:g}%"
-        for size, suffix in ((1e6, "M"), (1e3, "k")):
-            if abs(value) >= size:
-                return f"{value / size:g}{suffix}"
-        return f"{value:g}"
-
-    return fmt
-
-
-def _link_html(page_url: str, query: str) -> str:
-    full = f"{page_url}?{query}" if page_url else f"?{query}"
-    return (
-        '<div class="mdvax-link"><label>Link to this view '
-        f'<input type="text" readonly value="{escape(full, quote=True)}"></label> '
-        f'<a href="?{escape(query, quote=True)}" target="_blank">open</a></div>'
-    )
 
 
 def build_dashboard(
@@ -263,8 +231,7 @@ class App:
             self.show(data)
         else:
             self.empty = EmptyState(self.show, fetch=fetch, settings=settings)
-            header = widgets.HTML(f'<h1 class="mdvax-title">{escape(TITLE)}</h1>')
-            self.widget.children = (stylesheet(), header, self.empty.widget)
+            self.widget.children = (stylesheet(), self.empty.widget)
             self.empty.start()
 
     def show(self, data: model.DashboardData) -> None:
@@ -273,7 +240,10 @@ class App:
         self.widget.children = (self.dashboard.widget(),)
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if self.dashboard is not None:  # readable by headless runs (papermill, nbval)
+            bundle["text/plain"] = f"mdvax dashboard: ?{st.to_query(self.dashboard.state)}"
+        return bundle
 
 
 def build_app(

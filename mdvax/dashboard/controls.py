@@ -62,10 +62,10 @@ class Controls:
         self.slider = widgets.SelectionSlider(
             options=[(_date_label(d), d) for d in dates],
             value=dates[-1],
-            description="Date",
             continuous_update=False,
-            layout=widgets.Layout(width="100%", min_width="220px", flex="1 1 320px"),
+            layout=widgets.Layout(flex="1 1 auto", width="auto", min_width="180px"),
         )
+        self.slider.add_class("mdvax-date")
         self.play = widgets.Play(
             min=0,
             max=len(dates) - 1,

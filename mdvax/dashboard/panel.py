@@ -6,12 +6,14 @@ visitor's kernel for two lines. Every piece of data-derived text is escaped here
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from html import escape
 
 import pandas as pd
 
 from mdvax import stats
+from mdvax.config import MARYLAND_DATASET_PAGE
 from mdvax.dashboard.model import Provenance, View, fmt_change, fmt_count, fmt_pct
 from mdvax.dashboard.state import NAME_BY_FIPS, ViewState
 
@@ -142,12 +144,13 @@ def provenance_html(prov: Provenance, today: date | None = None) -> str:
     fetched = (
         f", fetched {prov.fetched_at:%Y-%m-%d %H:%M} UTC" if prov.fetched_at is not None else ""
     )
-    source = escape(prov.source)
-    if prov.url.startswith(("http://", "https://")):
+    if prov.source.startswith("maryland"):
         source = (
-            f'<a href="{escape(prov.url, quote=True)}" target="_blank" '
-            f'rel="noopener noreferrer">{source}</a>'
+            f'<a href="{escape(MARYLAND_DATASET_PAGE, quote=True)}" target="_blank" '
+            'rel="noopener noreferrer">Maryland Department of Health open data</a>'
         )
+    else:
+        source = escape(prov.source)
     stale = ""
     if stale_days > 2:
         stale = (
@@ -158,4 +161,36 @@ def provenance_html(prov: Provenance, today: date | None = None) -> str:
         '<div class="mdvax-asof">'
         f"<b>Data as of {escape(day_text(prov.last_date))}</b> (last day in the source{fetched}). "
         f"Source: {source}.{stale}</div>"
+    )
+
+
+def notes_html(notes: list[str]) -> str:
+    """Visible notes (escaped), e.g. link parameters that were ignored."""
+    if not notes:
+        return ""
+    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+    return f'<div class="mdvax-notes" role="status"><ul>{items}</ul></div>'
+
+
+def compact(per_capita: bool) -> Callable[[float], str]:
+    """Short legend numbers: ``45%``, ``0.5%``, ``350k``, ``1.2M``."""
+
+    def fmt(value: float) -> str:
+        if per_capita:
+            return f"{value:g}%"
+        for size, suffix in ((1e6, "M"), (1e3, "k")):
+            if abs(value) >= size:
+                return f"{value / size:g}{suffix}"
+        return f"{value:g}"
+
+    return fmt
+
+
+def link_html(page_url: str, query: str) -> str:
+    """The "link to this view" field (absolute if the address is known) and a relative link."""
+    full = f"{page_url}?{query}" if page_url else f"?{query}"
+    return (
+        '<div class="mdvax-link"><label>Link to this view '
+        f'<input type="text" readonly value="{escape(full, quote=True)}"></label> '
+        f'<a href="?{escape(query, quote=True)}" target="_blank">open</a></div>'
     )

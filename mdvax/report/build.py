@@ -80,7 +80,11 @@ def report(
     per_capita: bool = True,
     source: str = "auto",
 ) -> ReportResult:
-    """Build the report of ``day`` (default: the newest day in the data) from the current data.
+    """Build the report of ``day`` (default: today, UTC) into ``out/YYYY-MM-DD/``.
+
+    The report of a day shows the data as published that day: the current cache when it was
+    published by then, else the archive's vintage in force on that day. Its figures are those
+    of the newest day in that data, and it warns when that day is well before the report's.
 
     Raises
     ------
@@ -88,20 +92,19 @@ def report(
         After recording the failure in the index, when any step fails.
     """
     out = Path(out)
+    folder = (as_date(day, "report date") if day else datetime.now(UTC).date()).isoformat()
     lock = _locked(out)
     try:
         site.clean_temp(out)
-        folder = as_date(day, "report date").isoformat() if day else None
-        try:
-            if update:
-                from mdvax.pipeline import update as run_update
+        if update:
+            from mdvax.pipeline import update as run_update
 
+            try:
                 print(run_update(source=source).summary())
-            folder = folder or api.load_metadata().last_date.isoformat()
-        except MdvaxError as error:
-            _record_failure(out, folder or datetime.now(UTC).date().isoformat(), error)
-            raise
-        result = _build(out, folder, measure, per_capita, report_date=folder, as_of=None)
+            except MdvaxError as error:
+                _record_failure(out, folder, error)
+                raise
+        result = _build(out, folder, measure, per_capita)
         site.update_latest(out)
         return result
     finally:
@@ -140,7 +143,7 @@ def backfill(
                 results.append(ReportResult(day, False, str(error)))
                 continue
             try:  # _build records its own failures
-                results.append(_build(out, day, measure, per_capita, report_date=None, as_of=day))
+                results.append(_build(out, day, measure, per_capita))
             except MdvaxError as error:
                 results.append(ReportResult(day, False, str(error)))
         site.update_latest(out)
@@ -158,23 +161,16 @@ def _oldest_vintage() -> str:
     return f"{vintages['published'].min():%Y-%m-%d}"
 
 
-def _build(
-    out: Path,
-    folder: str,
-    measure: str,
-    per_capita: bool,
-    report_date: str | None,
-    as_of: str | None,
-) -> ReportResult:
-    """Run, export and publish one report into ``out/folder``; record a failure and re-raise."""
+def _build(out: Path, folder: str, measure: str, per_capita: bool) -> ReportResult:
+    """Run, export and publish the report of day ``folder``; record a failure and re-raise."""
     started = time.perf_counter()
     previous = site.previous_record(out, folder)
     parameters = {
-        "report_date": report_date,
+        "report_date": None,
         "data_dir": str(get_settings().data_dir),
         "measure": measure,
         "per_capita": per_capita,
-        "as_of": as_of,
+        "as_of": folder,
         "previous_as_of": previous.published if previous else None,
     }
     built = site.temp_dir(out, folder)
@@ -188,7 +184,7 @@ def _build(
         size = notebook.export_html(executed, built / site.REPORT_HTML, title)
         if size > MAX_REPORT_BYTES:
             raise ReportError(f"the report is {size:,} bytes, over the {MAX_REPORT_BYTES:,} limit")
-        record = _record(folder, as_of, summary, size)
+        record = _record(folder, summary, size)
         site.write_atomic(built / site.REPORT_JSON, site.record_json(record))
         site.replace_dir(built, out / folder)
     except MdvaxError as error:
@@ -203,7 +199,7 @@ def _build(
     return ReportResult(folder, True, record.message, path, size, time.perf_counter() - started)
 
 
-def _record(folder: str, as_of: str | None, summary: dict, size: int) -> site.ReportRecord:
+def _record(folder: str, summary: dict, size: int) -> site.ReportRecord:
     label = api.MEASURES.get(summary["measure"], summary["measure"])
     message = (
         f"{label}: {summary['value']:,} on {summary['figures_date']} "
@@ -217,7 +213,7 @@ def _record(folder: str, as_of: str | None, summary: dict, size: int) -> site.Re
         date=folder,
         message=message,
         figures_date=summary["figures_date"],
-        as_of=as_of,
+        as_of=folder,
         published=summary["published"],
         measure=summary["measure"],
         sha256=summary["sha256"],

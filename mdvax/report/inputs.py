@@ -16,12 +16,13 @@ import pandas as pd
 
 from mdvax import api
 from mdvax.archive import Archive, as_date
-from mdvax.config import get_settings
-from mdvax.errors import MdvaxError, ReportError
+from mdvax.cache import CacheMeta
+from mdvax.config import Settings, get_settings
+from mdvax.errors import CacheError, MdvaxError, ReportError
 from mdvax.stats import MEASURES
 
 #: The source is called stale when its newest day is more than this many days before the
-#: reference day (the as-of date, or the day the data was fetched).
+#: reference day (the report's as-of day, else the day the data was fetched).
 STALE_AFTER_DAYS = 2
 
 
@@ -44,7 +45,7 @@ class Provenance:
     reference : date
         Day the data is judged against for staleness (as-of date, else fetch day).
     as_of : date or None
-        Archive date the data was read as of (None: the current cache).
+        Day the data was taken as published on (None: the current cache, whatever its date).
     """
 
     source: str
@@ -125,14 +126,18 @@ def gather(
         os.environ["MDVAX_DATA_DIR"] = str(data_dir)
     settings = get_settings()
     as_of = as_date(as_of) if as_of else None
-    if as_of is None:
+    meta = _cache_meta(settings)
+    if meta is not None and (as_of is None or as_of >= meta.published):
+        # The cache holds the newest vintage: what was published on any day since.
         table = api.load_table(settings=settings)
-        provenance = _cache_provenance(settings)
+        provenance = _cache_provenance(meta, as_of)
         quarantine = api.load_quarantine(settings)
-    else:
+    elif as_of is not None:
         table = api.load_table(as_of=as_of, settings=settings)
         provenance = _archive_provenance(settings.archive_url, as_of)
         quarantine = None  # the archive keeps values, not the rows an update set aside
+    else:
+        api.load_metadata(settings)  # raises the CacheError that says what to do
     day = resolve_day(table, report_date)
     since = as_date(previous_as_of) if previous_as_of else None
     revisions = _revisions(settings.archive_url, since, provenance.published)
@@ -165,8 +170,14 @@ def resolve_day(table: pd.DataFrame, report_date: str | date | None) -> pd.Times
     return day
 
 
-def _cache_provenance(settings: object) -> Provenance:
-    meta = api.load_metadata(settings)
+def _cache_meta(settings: Settings) -> CacheMeta | None:
+    try:
+        return api.load_metadata(settings)
+    except CacheError:
+        return None
+
+
+def _cache_provenance(meta: CacheMeta, as_of: date | None) -> Provenance:
     fetched = _utc(meta.fetched_at)
     return Provenance(
         source=meta.url or meta.source,
@@ -175,7 +186,8 @@ def _cache_provenance(settings: object) -> Provenance:
         published=meta.published,
         first_date=meta.first_date,
         last_date=meta.last_date,
-        reference=fetched.date(),
+        reference=as_of or fetched.date(),
+        as_of=as_of,
     )
 
 

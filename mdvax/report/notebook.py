@@ -74,11 +74,10 @@ def execute(source: Path, output: Path, parameters: dict, cwd: Path | None = Non
             str(source),
             str(output),
             parameters=parameters,
-            kernel_name=KERNEL_NAME,
             cwd=str(cwd or source.parent),
-            progress_bar=False,
             log_output=False,
             execution_timeout=CELL_TIMEOUT,
+            **kernel_options(),
         )
     except PapermillExecutionError as error:
         raise ReportError(
@@ -90,6 +89,22 @@ def execute(source: Path, output: Path, parameters: dict, cwd: Path | None = Non
     finally:
         if output.exists():
             strip_volatile(output)
+
+
+def kernel_options() -> dict:
+    """Keyword arguments for ``papermill.execute_notebook`` choosing and starting the kernel.
+
+    The kernel is the ``python3`` kernelspec found from this interpreter's prefix (papermill
+    launches it with this interpreter), talking over local sockets instead of TCP ports, so
+    parallel runs never race for a free port.
+    """
+    from traitlets.config import Config
+
+    return {
+        "kernel_name": KERNEL_NAME,
+        "config": Config({"KernelManager": {"transport": "ipc"}}),
+        "progress_bar": False,
+    }
 
 
 def _first_line(text: str) -> str:

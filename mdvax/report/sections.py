@@ -143,7 +143,7 @@ def provenance(data: ReportInputs) -> str:
         ("Data range", f"{p.first_date:%Y-%m-%d} to {p.last_date:%Y-%m-%d}"),
     ]
     if p.as_of is not None:
-        rows.append(("Data as published on", f"{p.as_of:%Y-%m-%d} (from the archive)"))
+        rows.append(("Data as published on", f"{p.as_of:%Y-%m-%d}"))
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     table = f'<table class="mdvax-table" id="mdvax-provenance">{body}</table>'
     if p.stale:

@@ -51,7 +51,7 @@ class ReportRecord:
     figures_date : str
         Day of the figures.
     as_of : str or None
-        Archive date the data was read as of (None: the current cache).
+        Day the data was taken as published on (the report's day).
     published : str
         Publication date of the data (the next report lists revisions since this version).
     measure, sha256, fetched_at, source_last_date : str

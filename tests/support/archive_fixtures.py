@@ -14,11 +14,18 @@ from contextlib import contextmanager
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, func, make_url, select, text
 
+from mdvax.api import load_table
+from mdvax.archive import Archive
+from mdvax.archive.schema import value_versions
 from mdvax.config import Settings, get_settings
+from mdvax.pipeline import update
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+#: Days of the shared snapshots, oldest first.
+DAYS = ["2021-03-23", "2021-03-30", "2021-04-01"]
 
 #: The value columns the archive stores (checked independently of mdvax.archive).
 STORED = ["first_dose_daily", "second_dose_daily", "single_dose_daily"]
@@ -72,3 +79,17 @@ def value_at(table: pd.DataFrame, county: str, day: str, column: str) -> int:
     rows = table[(table["county"] == county) & (table["date"] == pd.Timestamp(day))]
     assert len(rows) == 1, f"{county} {day}: {len(rows)} rows"
     return int(rows[column].iloc[0])
+
+
+def ingest(server, day: str) -> tuple[pd.DataFrame, object]:
+    """Serve ``day``'s snapshot, run a real update, return the current table and the summary."""
+    server.set_snapshot(day)
+    result = update(source="maryland-csv")
+    assert result.status == "updated"
+    return load_table(), result.revisions
+
+
+def stored_versions(archive: Archive) -> int:
+    """Rows of ``value_versions``, counted directly in the database."""
+    with archive.engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(value_versions))

@@ -1,0 +1,64 @@
+"""A real Voila (``python -m mdvax serve``) on the dashboard notebook, on a free loopback port.
+
+Used by the dashboard's browser tests and by the serving tests: the data folder is filled by the
+real pipeline (``mdvax update``) from the local :class:`SourceServer`, or left empty with the
+source URLs pointing at a closed port (the empty state).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from mdvax.serve.process import ServeProcess, free_port
+from tests.support.source_server import SourceServer
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "notebooks" / "dashboard.ipynb"
+
+
+def fill_cache(data_dir: Path, day: str = "2021-03-30") -> dict[str, str]:
+    """Run ``mdvax update`` into ``data_dir`` from a local source server serving ``day``.
+
+    Returns the environment variables that point mdvax at ``data_dir``.
+    """
+    env = {"MDVAX_DATA_DIR": str(data_dir)}
+    with SourceServer(day, max_page=700) as source:
+        subprocess.run(
+            [sys.executable, "-m", "mdvax", "update", "--source", "maryland-csv"],
+            env={**os.environ, **env, "MDVAX_MARYLAND_CSV_URL": source.csv_url},
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    return env
+
+
+def unreachable_source_env(data_dir: Path) -> dict[str, str]:
+    """Environment for an empty ``data_dir`` whose sources refuse connections."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    return {
+        "MDVAX_DATA_DIR": str(data_dir),
+        "MDVAX_MARYLAND_CSV_URL": f"{dead}/maryland.csv",
+        "MDVAX_MARYLAND_API_URL": f"{dead}/query",
+        "MDVAX_HTTP_RETRIES": "0",
+        "MDVAX_HTTP_TIMEOUT": "2",
+    }
+
+
+@contextmanager
+def dashboard_server(
+    data_dir: Path, *, filled: bool = True, args: tuple[str, ...] = ("--pool-size", "1")
+) -> Iterator[ServeProcess]:
+    """``mdvax serve`` on the dashboard with ``data_dir`` filled (or empty and offline).
+
+    The server's log goes to ``<data_dir>/../serve.log``.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = fill_cache(data_dir) if filled else unreachable_source_env(data_dir)
+    log = data_dir.parent / "serve.log"
+    with ServeProcess("--notebook", str(DASHBOARD), *args, env=env, log_path=log) as server:
+        yield server

@@ -1,0 +1,251 @@
+"""The dashboard's widgets and figures on real data (a cache filled by the real pipeline).
+
+Expected figures are computed here straight from the raw CSV snapshot, not through mdvax.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from mdvax.dashboard import build_app
+from mdvax.dashboard.map import Classes
+from mdvax.dashboard.model import DashboardData
+from mdvax.dashboard.state import ViewState
+from tests.support.source_server import SHARED_DATA, snapshot_path
+
+RAW = snapshot_path("2021-03-30")
+NOW = datetime(2021, 4, 1, tzinfo=UTC)
+DEFAULTS = {"date": None, "measure": "at_least_one", "per_capita": False, "county": None}
+
+
+def raw_at_least_one(day: str) -> dict[str, int]:
+    """Source label (stripped; '' = blank) -> first + single cumulative doses on ``day``.
+
+    A label without a row that day keeps its last earlier cumulative figure.
+    """
+    latest: dict[str, tuple[str, int]] = {}
+    with open(RAW, encoding="utf-8-sig", newline="") as fh:
+        for r in csv.DictReader(fh):
+            when = r["VACCINATION_DATE"][:10].replace("/", "-")
+            name = r["County"].strip()
+            if when <= day and when >= latest.get(name, ("", 0))[0]:
+                value = int(r["FirstDoseCumulative"]) + int(r["SingleDoseCumulative"])
+                latest[name] = (when, value)
+    return {name: value for name, (_, value) in latest.items()}
+
+
+def raw_population(name: str) -> int:
+    with open(SHARED_DATA / "md_population_2019.csv", encoding="utf-8-sig", newline="") as fh:
+        return next(int(r["Population"]) for r in csv.DictReader(fh) if r["County"] == name)
+
+
+@pytest.fixture
+def app(filled_data_dir):
+    return build_app(DEFAULTS, query="")
+
+
+def test_opens_on_the_last_day_with_state_totals_including_unassigned(app):
+    d = app.dashboard
+    assert d.state == ViewState(date(2021, 3, 30))
+    d.change({"measure": "first_dose"})
+    # README figures: the 24 counties hold 1,637,517 first doses, blank + Unknown 82,839.
+    assert '<span class="mdvax-big">1,720,356</span> first doses in Maryland on 30 Mar 2021' in (
+        d.headline.value
+    )
+    assert "including 82,839 not yet assigned to a county" in d.headline.value
+    assert "<td>82,839</td>" in d.panel.value
+    assert "Data as of 30 Mar 2021" in d.provenance.value
+    assert "The source stopped updating on 30 Mar 2021" in d.provenance.value
+
+
+def test_clicking_montgomery_shows_its_figures_and_clicking_again_closes(app):
+    d = app.dashboard
+    d.click("24031")
+    today, week_ago = raw_at_least_one("2021-03-30"), raw_at_least_one("2021-03-23")
+    counties = {k: v for k, v in today.items() if k not in ("", "Unknown")}
+    value = today["Montgomery"]
+    assert value == 332_973
+    rank = 1 + sum(v > value for v in counties.values())
+    pct = 100 * value / raw_population("Montgomery")
+    html = d.panel.value
+    assert 'data-fips="24031"' in html
+    assert "<h3>Montgomery, 30 Mar 2021</h3>" in html
+    assert f"<td>{value:,}</td>" in html
+    assert f"<td>{pct:.1f}%</td>" in html
+    assert f"<td>{rank} of 24</td>" in html
+    assert f"<td>+{value - week_ago['Montgomery']:,}</td>" in html
+    assert '<svg class="mdvax-chart"' in html
+    assert d.back.layout.display is None
+    assert d.map._styles["24031"]["weight"] == 3.5  # outlined
+    d.click("24031")
+    assert d.state.county is None
+    assert 'data-view="state"' in d.panel.value
+    assert d.back.layout.display == "none"
+
+
+def test_per_capita_toggle_changes_legend_colours_rank_and_hover(app):
+    d = app.dashboard
+    d.click("24031")
+    counts_fill = d.map._styles["24031"]["fillColor"]
+    d.controls.per_capita.value = True  # as a visitor would
+    assert d.state.per_capita
+    assert "At least one dose (% of population)" in d.map.legend.value
+    assert "%</span>" in d.map.legend.value
+    today = raw_at_least_one("2021-03-30")
+    shares = {k: v / raw_population(k) for k, v in today.items() if k not in ("", "Unknown")}
+    rank = 1 + sum(s > shares["Montgomery"] for s in shares.values())
+    assert f"<td>{rank} of 24</td>" in d.panel.value
+    assert "Rank among 24 (by % of population)" in d.panel.value
+    classes = Classes.for_range(d.view.vmax)
+    assert d.map._styles["24031"]["fillColor"] == classes.colour(100 * shares["Montgomery"])
+    assert d.map._styles["24031"]["fillColor"] != counts_fill or classes.step < 1
+    assert d.describe("24031") == "Montgomery: 332,973 (31.7% of population)"
+
+
+def test_moving_the_date_restyles_only_changed_counties_and_updates_figures(app):
+    d = app.dashboard
+    before = dict(d.map._styles)
+    d.controls.slider.value = date(2021, 1, 15)
+    assert d.state.date == date(2021, 1, 15)
+    after = d.map._styles
+    assert after != before
+    expected = raw_at_least_one("2021-01-15")
+    state_total = sum(expected.values())
+    assert f'<span class="mdvax-big">{state_total:,}</span>' in d.headline.value
+    assert d.map.restyle({f: s["fillColor"] for f, s in after.items()}, None) == 0
+
+
+def test_measure_and_daily_switch_recompute_the_colour_range(app):
+    d = app.dashboard
+    cumulative_max = d.view.vmax
+    d.controls.daily.value = True
+    assert d.view.vmax < cumulative_max / 10
+    assert "At least one dose (daily)" in d.map.legend.value
+    d.controls.measure.value = "fully_vaccinated"
+    assert d.state == ViewState(date(2021, 3, 30), "fully_vaccinated", daily=True)
+
+
+def test_reset_returns_to_the_opening_view(filled_data_dir):
+    app = build_app(DEFAULTS, query="measure=second_dose&date=2021-02-01")
+    d = app.dashboard
+    d.controls.measure.value = "first_dose"
+    d.controls.per_capita.value = True
+    d.click("24510")
+    d.reset()
+    assert d.state == ViewState(date(2021, 2, 1), "second_dose")
+    assert d.controls.measure.value == "second_dose"
+    assert d.controls.per_capita.value is False
+    assert d.controls.slider.value == date(2021, 2, 1)
+
+
+def test_deep_link_opens_the_view_and_the_link_field_follows_controls(filled_data_dir):
+    query = "date=2021-03-30&measure=fully_vaccinated&per_capita=1&county=24031"
+    app = build_app(DEFAULTS, query=query, page_url="http://127.0.0.1:8866/")
+    d = app.dashboard
+    assert d.state == ViewState(date(2021, 3, 30), "fully_vaccinated", False, True, "24031")
+    assert d.controls.per_capita.value is True
+    fully = 166_054 + 13_277  # Montgomery second + single cumulative, raw CSV 2021-03-30
+    assert f"<td>{fully:,}</td>" in d.panel.value
+    assert 'value="http://127.0.0.1:8866/?date=2021-03-30&amp;measure=fully_vaccinated' in (
+        d.link.value
+    )
+    d.controls.slider.value = date(2021, 3, 1)
+    assert "date=2021-03-01" in d.link.value
+
+
+def test_hostile_query_is_escaped_and_ignored(filled_data_dir):
+    app = build_app(DEFAULTS, query="measure=%3Cscript%3Ealert(1)%3C%2Fscript%3E&county=%22%3E")
+    d = app.dashboard
+    assert d.state == ViewState(date(2021, 3, 30))
+    assert "<script" not in d.notes.value
+    assert "&lt;script&gt;" in d.notes.value
+
+
+def test_download_is_the_current_view_as_csv(app):
+    d = app.dashboard
+    d.prepare_download()
+    assert 'download="mdvax_2021-03-30_at_least_one.csv"' in d.download.value
+    from urllib.parse import unquote
+
+    text = unquote(d.download.value.split('href="data:text/csv;charset=utf-8,', 1)[1].split('"')[0])
+    lines = text.splitlines()
+    assert lines[0] == "date,measure,county,fips,value,pct,rank,change_7d"
+    montgomery = next(line for line in lines if ",Montgomery," in line).split(",")
+    assert montgomery[4] == "332973"
+    assert lines[-1].startswith("2021-03-30,at_least_one,Maryland,,")
+    assert len(lines) == 1 + 24 + 2
+    d.controls.slider.value = date(2021, 3, 29)
+    assert d.download.value == ""  # a new view needs a new file
+
+
+def test_widget_tree_has_the_map_with_24_counties(app):
+    d = app.dashboard
+    assert len(d.map.layers) == 24
+    assert len(d.map.map.layers) == 24  # no basemap tile layer
+    assert app.widget.children[0] is not None
+
+
+def test_data_is_loaded_once_per_session(filled_data_dir):
+    data = DashboardData.load()
+    assert (data.first_date, data.last_date) == (date(2020, 12, 14), date(2021, 3, 30))
+    assert len(data.dates()) == 107
+    assert data.matrix("at_least_one", False, False) is data.matrix("at_least_one", False, False)
+
+
+def test_empty_state_fetches_from_the_source(data_env):
+    app = build_app(DEFAULTS, query="county=Howard")
+    assert app.dashboard is None
+    assert "fetching" in app.empty.status.value
+    app.empty.thread.join(60)
+    assert app.dashboard is not None
+    assert app.dashboard.state.county == "24027"
+
+
+def test_empty_state_offers_upload_when_the_source_is_unreachable(data_env, monkeypatch):
+    monkeypatch.setenv("MDVAX_MARYLAND_CSV_URL", "http://127.0.0.1:9/none.csv")
+    monkeypatch.setenv("MDVAX_MARYLAND_API_URL", "http://127.0.0.1:9/query")
+    app = build_app(DEFAULTS)
+    app.empty.thread.join(60)
+    assert app.dashboard is None
+    assert "could not be fetched" in app.empty.status.value
+    assert app.empty.upload.layout.display is None
+    assert not Path(data_env.current_table_path).exists()
+    bad = b"<html><body>maintenance</body></html>"
+    app.empty.upload.value = (
+        {
+            "name": "x<b>.csv",
+            "type": "text/csv",
+            "size": len(bad),
+            "content": memoryview(bad),
+            "last_modified": NOW,
+        },
+    )
+    assert "HTML/XML page" in app.empty.status.value
+    assert "x&lt;b&gt;.csv" in app.empty.status.value
+    good = RAW.read_bytes()
+    app.empty.upload.value = (
+        {
+            "name": RAW.name,
+            "type": "text/csv",
+            "size": len(good),
+            "content": memoryview(good),
+            "last_modified": NOW,
+        },
+    )
+    d = app.dashboard
+    assert d is not None
+    assert d.state.date == date(2021, 3, 30)
+    assert "your uploaded file md_vax_county_2021-03-30.csv" in d.provenance.value
+    assert not Path(data_env.current_table_path).exists()  # never written to the shared cache
+
+
+def test_oversized_upload_is_refused(data_env):
+    from mdvax.dashboard.upload import MAX_UPLOAD_BYTES, read_upload
+    from mdvax.errors import MdvaxError
+
+    with pytest.raises(MdvaxError, match="the limit is 20 MB"):
+        read_upload(b"a" * (MAX_UPLOAD_BYTES + 1), "big.csv")

@@ -1,0 +1,67 @@
+"""Every notebook in ``notebooks/`` runs headless, top to bottom, on data from the real pipeline.
+
+The cache is filled by real updates from the fixture server (the 2021-03-23 then the 2021-03-30
+snapshot, so the archive holds two vintages), and each notebook is executed with papermill in
+the ``python3`` kernel of this interpreter's environment, with default parameters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from mdvax.config import REPO_ROOT
+from mdvax.report.notebook import kernel_options
+from tests.support.source_server import SourceServer
+
+pytestmark = pytest.mark.slow
+
+NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def filled_cache(tmp_path_factory):
+    """``MDVAX_DATA_DIR`` set to a cache filled from the fixture server, for the whole module."""
+    from mdvax.pipeline import update
+
+    data_dir = tmp_path_factory.mktemp("notebooks") / "data"
+    with SourceServer("2021-03-23") as server, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MDVAX_DATA_DIR", str(data_dir))
+        mp.setenv("MDVAX_MARYLAND_CSV_URL", server.csv_url)
+        mp.setenv("MDVAX_MARYLAND_API_URL", server.api_url)
+        mp.setenv("MDVAX_HTTP_RETRIES", "0")
+        mp.delenv("MDVAX_DATABASE_URL", raising=False)
+        update(source="maryland-csv")
+        server.set_snapshot("2021-03-30")
+        update(source="maryland-csv")
+        yield data_dir
+
+
+def test_there_are_notebooks():
+    assert REPO_ROOT / "notebooks" / "report.ipynb" in NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_headless(path: Path, filled_cache, tmp_path):
+    output = tmp_path / path.name
+    papermill.execute_notebook(
+        str(path),
+        str(output),
+        cwd=str(path.parent),
+        execution_timeout=300,
+        **kernel_options(),
+    )
+    executed = nbformat.read(output, as_version=4)
+    errors = [
+        out
+        for cell in executed.cells
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
+    assert errors == []
+    code_cells = [c for c in executed.cells if c.cell_type == "code" and c.source.strip()]
+    assert code_cells
+    assert all(c.get("execution_count") for c in code_cells)
