@@ -31,7 +31,10 @@ def visit(browser, server: ServeProcess) -> float:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(server.url)
-    elapsed = wait_for_map(page)
+    try:
+        elapsed = wait_for_map(page)
+    except Exception:
+        page.screenshot(path="/tmp/benchfail.png"); print(server.url, server.health(), page.inner_text("body")[:300]); raise
     page.goto("about:blank")
     context.close()
     return elapsed

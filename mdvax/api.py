@@ -41,9 +41,10 @@ def load_table(as_of: date | str | None = None, settings: Settings | None = None
     settings = settings or get_settings()
     if as_of is None:
         return Cache(settings).load_table()
-    from mdvax.archive import Archive
+    from mdvax.archive import Archive, as_date
 
-    return Archive.open(settings.archive_url).table_as_of(_as_date(as_of))
+    with Archive.open(settings.archive_url) as archive:
+        return archive.table_as_of(as_date(as_of))
 
 
 def load_metadata(settings: Settings | None = None) -> CacheMeta:
@@ -69,13 +70,3 @@ def geometry() -> dict:
 
     return reference_geometry()
 
-
-def _as_date(value: date | str) -> date:
-    from mdvax.errors import ArchiveError
-
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ArchiveError(f"as-of date {str(value)[:40]!r} is not a YYYY-MM-DD date") from None

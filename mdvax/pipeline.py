@@ -164,14 +164,14 @@ def publication_date(last_modified: str | None, last_data_date: date) -> date:
 def _archive(normalized: Normalized, meta: CacheMeta, settings: Settings) -> object:
     from mdvax.archive import Archive
 
-    archive = Archive.open(settings.archive_url)
-    return archive.record_vintage(
-        normalized.table,
-        published=meta.published,
-        fetched_at=meta.fetched_at,
-        sha256=meta.sha256,
-        source=meta.source,
-    )
+    with Archive.open(settings.archive_url) as archive:
+        return archive.record_vintage(
+            normalized.table,
+            published=meta.published,
+            fetched_at=meta.fetched_at,
+            sha256=meta.sha256,
+            source=meta.source,
+        )
 
 
 def load_uploaded(content: bytes, filename: str) -> Normalized:

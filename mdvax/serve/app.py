@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from jupyter_server._tz import utcnow
 from traitlets import Integer, List, Unicode, default
 from voila.app import Voila
 from voila.static_file_handler import TemplateStaticFileHandler
@@ -41,6 +42,24 @@ class MdvaxVoila(Voila):
         super().initialize(argv)
         logs.configure(self.log, self.log_level)
         self.tornado_settings = {**self.tornado_settings, "log_function": logs.log_request}
+
+    def init_settings(self):
+        """Voila's settings; a kernel leaving the pool counts as active from that moment."""
+        settings = super().init_settings()
+        manager = self.kernel_manager
+        take_from_pool = getattr(manager, "get_rendered_notebook", None)
+        if take_from_pool is not None:
+
+            async def get_rendered_notebook(*args, **kwargs):
+                # A pooled kernel may have idled longer than the culling timeout; the culler
+                # skips it only while it is in the pool. Without this, the culler can kill it
+                # between the page being sent and the browser connecting its websocket.
+                result = await take_from_pool(*args, **kwargs)
+                manager.get_kernel(result[2]).last_activity = utcnow()
+                return result
+
+            manager.get_rendered_notebook = get_rendered_notebook
+        return settings
 
     def init_handlers(self):
         """Voila's handlers with the notebook handler capped and ``/healthz`` in front."""
