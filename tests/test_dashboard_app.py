@@ -78,7 +78,8 @@ def test_clicking_montgomery_shows_its_figures_and_clicking_again_closes(app):
     assert f"<td>{pct:.1f}%</td>" in html
     assert f"<td>{rank} of 24</td>" in html
     assert f"<td>+{value - week_ago['Montgomery']:,}</td>" in html
-    assert '<svg class="mdvax-chart"' in html
+    assert '<svg class="mdvax-chart"' in d.chart.value
+    assert '<line x1="330.0"' in d.marker.value  # the last day, at the right edge
     assert d.back.layout.display is None
     assert d.map._styles["24031"]["weight"] == 3.5  # outlined
     d.click("24031")

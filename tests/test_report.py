@@ -128,6 +128,7 @@ def test_report_states_its_provenance(published):
     assert published.server.csv_url in html
     assert "2020-12-14 to 2021-03-30" in html
     assert "Data as published on 2021-03-30" in text_of(html)
+    assert "Figures of 2021-03-30, from the data published 2021-03-30" in text_of(html)
     assert 'id="mdvax-stale"' not in html
     assert "The source is current: its newest day is 2021-03-30" in html
     assert "Quarantined rows: none" in html

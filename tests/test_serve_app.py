@@ -137,16 +137,36 @@ def test_execute_request_over_the_websocket_is_refused(server, tmp_path):
 
         def send(msg_type, content):
             msg_id = uuid.uuid4().hex
-            header = {"msg_id": msg_id, "msg_type": msg_type, "username": "", "session": "x",
-                      "version": "5.3", "date": ""}
-            message = {"header": header, "parent_header": {}, "metadata": {}, "content": content,
-                       "channel": "shell", "buffers": []}
+            header = {
+                "msg_id": msg_id,
+                "msg_type": msg_type,
+                "username": "",
+                "session": "x",
+                "version": "5.3",
+                "date": "",
+            }
+            message = {
+                "header": header,
+                "parent_header": {},
+                "metadata": {},
+                "content": content,
+                "channel": "shell",
+                "buffers": [],
+            }
             ws.send(json.dumps(message))
             return msg_id
 
         code = f"open({str(marker)!r}, 'w').write('ran')"
-        execute_id = send("execute_request", {"code": code, "silent": False, "store_history": False,
-                                               "user_expressions": {}, "allow_stdin": False})
+        execute_id = send(
+            "execute_request",
+            {
+                "code": code,
+                "silent": False,
+                "store_history": False,
+                "user_expressions": {},
+                "allow_stdin": False,
+            },
+        )
         info_id = send("kernel_info_request", {})
         seen = []
         while True:  # the shell channel answers in order: an executed request would reply first
@@ -210,8 +230,15 @@ def test_kernel_cap_sends_busy_page_with_retry_after(server):
 def test_nothing_but_the_dashboard_is_served(server, path):
     status, _, body = get(server, path)
     assert status in (403, 404, 405), (status, body[:300])
-    for leaked in ("[project]", "[core]", "nbformat", "repositoryformatversion", "VoilaConfiguration",
-                   "Traceback", "kernel_id"):
+    for leaked in (
+        "[project]",
+        "[core]",
+        "nbformat",
+        "repositoryformatversion",
+        "VoilaConfiguration",
+        "Traceback",
+        "kernel_id",
+    ):
         assert leaked not in body, (path, leaked)
 
 
@@ -231,8 +258,18 @@ def test_logs_are_json_lines_without_query_strings(server):
 
 
 def test_idle_kernels_are_culled_back_to_the_pool():
-    args = ("--notebook", str(BARE_PAGE), "--pool-size", "1", "--max-kernels", "6",
-            "--cull-idle-timeout", "2", "--cull-interval", "1")
+    args = (
+        "--notebook",
+        str(BARE_PAGE),
+        "--pool-size",
+        "1",
+        "--max-kernels",
+        "6",
+        "--cull-idle-timeout",
+        "2",
+        "--cull-interval",
+        "1",
+    )
     with ServeProcess(*args) as server:
         taken = [take_kernel(server) for _ in range(3)]
         assert len(set(taken)) == 3

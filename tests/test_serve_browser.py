@@ -118,8 +118,10 @@ def test_bare_page_draws_the_counties_and_restyles(browser, bare_server):
         assert len(before) == 24
         assert set(before) == {"#2b8cbe 0.5"}
         slider_step(page)
-        page.wait_for_function("document.querySelector('path.leaflet-interactive')"
-                               ".getAttribute('fill-opacity') === '0.51'")
+        page.wait_for_function(
+            "document.querySelector('path.leaflet-interactive')"
+            ".getAttribute('fill-opacity') === '0.51'"
+        )
         screenshot(page, "bare_page")
         text = page.inner_text("body")
         assert "Traceback" not in text
@@ -141,8 +143,10 @@ def test_killed_kernel_tells_its_visitor_to_reload_and_spares_the_others(browser
         screenshot(victim, "kernel_killed")
         # The other visitor's kernel still answers: a slider step restyles their map.
         slider_step(other)
-        other.wait_for_function("document.querySelector('path.leaflet-interactive')"
-                                ".getAttribute('fill-opacity') === '0.51'")
+        other.wait_for_function(
+            "document.querySelector('path.leaflet-interactive')"
+            ".getAttribute('fill-opacity') === '0.51'"
+        )
         assert other.query_selector("#mdvax-reload-notice") is None
     finally:
         close_page(victim)

@@ -63,16 +63,20 @@ def proxy(tmp_path_factory):
     (prefix / "reports").mkdir()
     (prefix / "reports" / "index.html").write_text("<h1>daily report</h1>", encoding="utf-8")
     args = ("--notebook", str(BARE_PAGE), "--pool-size", "1")
-    with ServeProcess(*args, log_path=prefix / "a.log") as first, ServeProcess(
-        *args, log_path=prefix / "b.log"
-    ) as second:
+    with (
+        ServeProcess(*args, log_path=prefix / "a.log") as first,
+        ServeProcess(*args, log_path=prefix / "b.log") as second,
+    ):
         port = free_port()
         (prefix / "site.conf").write_text(site_conf(port, [first.port, second.port], prefix))
         # As root (CI), workers would switch to "nobody", who cannot read pytest's 0700 folders.
         user = "user root root;" if os.geteuid() == 0 else ""
         (prefix / "nginx.conf").write_text(MAIN_CONF.format(prefix=prefix, user=user))
-        check = subprocess.run([NGINX, "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
-                               capture_output=True, text=True)
+        check = subprocess.run(
+            [NGINX, "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
+            capture_output=True,
+            text=True,
+        )
         assert check.returncode == 0, check.stderr
         nginx = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf")])
         try:
@@ -102,8 +106,10 @@ def test_dashboard_through_nginx_with_websocket(proxy):
             page.goto(url)
             wait_for_map(page)
             slider_step(page)  # needs the kernel websocket, through nginx
-            page.wait_for_function("document.querySelector('path.leaflet-interactive')"
-                                   ".getAttribute('fill-opacity') === '0.51'")
+            page.wait_for_function(
+                "document.querySelector('path.leaflet-interactive')"
+                ".getAttribute('fill-opacity') === '0.51'"
+            )
             page.goto("about:blank")
         finally:
             browser.close()
@@ -111,7 +117,7 @@ def test_dashboard_through_nginx_with_websocket(proxy):
     # Sticky: the page and its websocket were served by the same single instance.
     logs = [(p.log_path.read_text(encoding="utf-8")) for p in instances]
     served = [i for i, text in enumerate(logs) if '"path": "/", "status": 200' in text]
-    upgraded = [i for i, text in enumerate(logs) if "/channels\", \"status\": 101" in text]
+    upgraded = [i for i, text in enumerate(logs) if '/channels", "status": 101' in text]
     assert served == upgraded
     assert len(served) == 1
     assert '"forwarded_for": "127.0.0.1"' in logs[served[0]]

@@ -17,7 +17,10 @@ def cumulative_from_csv(county: str, column_name: str, day: str) -> int:
     value = 0
     with snapshot_path("2021-03-30").open(encoding="utf-8-sig") as handle:
         for row in sorted(csv.DictReader(handle), key=lambda r: r["VACCINATION_DATE"]):
-            if row["County"].strip() == county and row["VACCINATION_DATE"][:10].replace("/", "-") <= day:
+            if (
+                row["County"].strip() == county
+                and row["VACCINATION_DATE"][:10].replace("/", "-") <= day
+            ):
                 value = int(row[column_name] or 0)
     return value
 
@@ -42,9 +45,9 @@ def test_county_view_figures_match_the_source(filled_data_dir):
     montgomery = view.loc["Montgomery"]
     assert montgomery["value"] == first + single
     assert montgomery["pct"] == pytest.approx(100 * (first + single) / 1_050_688)
-    week_before = cumulative_from_csv("Montgomery", "FirstDoseCumulative", "2021-03-23") + cumulative_from_csv(
-        "Montgomery", "SingleDoseCumulative", "2021-03-23"
-    )
+    week_before = cumulative_from_csv(
+        "Montgomery", "FirstDoseCumulative", "2021-03-23"
+    ) + cumulative_from_csv("Montgomery", "SingleDoseCumulative", "2021-03-23")
     assert montgomery["change_7d"] == first + single - week_before
     assert montgomery["rank"] == 1  # the most populous county has the most doses
     by_share = county_view(table, "2021-03-30", "at_least_one", population(), per_capita_rank=True)
@@ -58,4 +61,7 @@ def test_unknown_measure_and_missing_day(filled_data_dir):
         column("boosters")
     with pytest.raises(KeyError, match="no data for 2022-01-01"):
         county_view(load_table(), "2022-01-01", "first_dose", population())
-    assert label("fully_vaccinated", daily=True, per_capita=True) == "Fully vaccinated (daily, % of population)"
+    assert (
+        label("fully_vaccinated", daily=True, per_capita=True)
+        == "Fully vaccinated (daily, % of population)"
+    )

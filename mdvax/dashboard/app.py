@@ -78,6 +78,11 @@ class Dashboard:
         self.provenance = widgets.HTML(panel.provenance_html(data.provenance))
         self.headline = widgets.HTML()
         self.panel = widgets.HTML()
+        self.chart = widgets.HTML()
+        self.marker = widgets.HTML()
+        self.marker.add_class("mdvax-marker")
+        self.chartbox = widgets.Box([self.chart, self.marker])
+        self.chartbox.add_class("mdvax-chartbox")
         self.back = widgets.Button(description="Back to Maryland", icon="times")
         self.back.on_click(lambda _: self.click(self.state.county))
         self.link = widgets.HTML()
@@ -131,9 +136,12 @@ class Dashboard:
         _set(self.headline, self._headline_html(view))
         if s.county:
             series = model.series(self.data, s.county, s.measure, s.daily)
-            _set(self.panel, panel.county_html(view, s, series))
+            _set(self.panel, panel.county_html(view, s))
+            _set(self.chart, panel.chart_svg(series, st.NAME_BY_FIPS[s.county]))
+            _set(self.marker, panel.marker_svg(series, s.date))
         else:
             _set(self.panel, panel.state_html(view, s))
+        self.chartbox.layout.display = None if s.county else "none"
         self.back.layout.display = None if s.county else "none"
         query = st.to_query(s)
         _set(self.link, panel.link_html(self.page_url, query))
@@ -167,7 +175,7 @@ class Dashboard:
 
     def widget(self) -> widgets.Box:
         """The dashboard laid out: header, notes, controls, map + side panel, sharing."""
-        side = widgets.VBox([self.panel, self.back])
+        side = widgets.VBox([self.panel, self.chartbox, self.back])
         side.add_class("mdvax-side")
         self.map.map.layout.flex = "2 1 520px"
         body = widgets.Box([self.map.map, side])

@@ -51,8 +51,8 @@ def state_html(view: View, state: ViewState) -> str:
     )
 
 
-def county_html(view: View, state: ViewState, series: pd.DataFrame) -> str:
-    """One county's figures on the day and its trend against the state."""
+def county_html(view: View, state: ViewState) -> str:
+    """One county's figures on the day (its chart is :func:`chart_svg`)."""
     fips = state.county
     name = NAME_BY_FIPS[fips]
     row = view.counties.loc[name]
@@ -69,8 +69,7 @@ def county_html(view: View, state: ViewState, series: pd.DataFrame) -> str:
         f"<h3>{escape(name)}, {escape(day_text(state.date))}</h3>"
         f'<div class="mdvax-sub">{escape(title)}</div>'
         f'<table class="mdvax-figures">{"".join(rows)}</table>'
-        f'<div class="mdvax-chart-title">% of population: {escape(name)} vs Maryland</div>'
-        f"{chart_svg(series, state.date, name)}</div>"
+        f'<div class="mdvax-chart-title">% of population: {escape(name)} vs Maryland</div></div>'
     )
 
 
@@ -83,58 +82,69 @@ def _nice_max(value: float) -> float:
     return value
 
 
-def _path(points: list[tuple[float, float]]) -> str:
-    return "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points)
+def _x(index: int, count: int) -> float:
+    return _PAD_L + (CHART_W - _PAD_L - _PAD_R) * index / max(count - 1, 1)
 
 
-def chart_svg(series: pd.DataFrame, day: date, name: str) -> str:
-    """Two lines (county, state) over time with the selected day marked; an inline SVG."""
+def _svg(cls: str, body: str, label: str = "") -> str:
+    aria = f' role="img" aria-label="{escape(label)}"' if label else ' aria-hidden="true"'
+    return f'<svg class="{cls}" viewBox="0 0 {CHART_W} {CHART_H}"{aria}>{body}</svg>'
+
+
+def chart_svg(series: pd.DataFrame, name: str) -> str:
+    """Two lines over time, county and state (% of population); an inline SVG and its key.
+
+    The selected day is drawn by :func:`marker_svg` on top, so a date step re-sends only that.
+    """
     dates = pd.DatetimeIndex(series.index)
+    n = len(dates)
     top = _nice_max(float(series.to_numpy().max()))
-    plot_w, plot_h = CHART_W - _PAD_L - _PAD_R, CHART_H - _PAD_T - _PAD_B
-    last = max(len(dates) - 1, 1)
+    plot_h = CHART_H - _PAD_T - _PAD_B
 
-    def xy(i: int, v: float) -> tuple[float, float]:
-        return _PAD_L + plot_w * i / last, _PAD_T + plot_h * (1 - v / top)
+    def y(v: float) -> float:
+        return _PAD_T + plot_h * (1 - v / top)
 
-    parts = [
-        f'<svg class="mdvax-chart" viewBox="0 0 {CHART_W} {CHART_H}" role="img" '
-        f'aria-label="{escape(name)} and Maryland, % of population over time">'
-    ]
+    parts = []
     for k in range(5):
         v = top * k / 4
-        _, y = xy(0, v)
         parts.append(
-            f'<line x1="{_PAD_L}" x2="{CHART_W - _PAD_R}" y1="{y:.1f}" y2="{y:.1f}" '
-            'stroke="#e3e3e3"/>'
-            f'<text x="{_PAD_L - 4}" y="{y + 3:.1f}" text-anchor="end">{v:g}%</text>'
+            f'<line x1="{_PAD_L}" x2="{CHART_W - _PAD_R}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+            f'stroke="#e3e3e3"/><text x="{_PAD_L - 4}" y="{y(v) + 3:.1f}" text-anchor="end">'
+            f"{v:g}%</text>"
         )
-    for i, anchor in ((0, "start"), (last, "end")):
+    for i, anchor in ((0, "start"), (n - 1, "end")):
         parts.append(
-            f'<text x="{xy(i, 0)[0]:.1f}" y="{CHART_H - 6}" text-anchor="{anchor}">'
-            f"{escape(day_text(dates[min(i, len(dates) - 1)].date()))}</text>"
-        )
-    where = dates.get_indexer([pd.Timestamp(day)])[0]
-    if where >= 0:
-        x = xy(where, 0)[0]
-        parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{_PAD_T}" y2="{_PAD_T + plot_h}" '
-            'stroke="#c2185b" stroke-dasharray="3,2"/>'
+            f'<text x="{_x(i, n):.1f}" y="{CHART_H - 6}" text-anchor="{anchor}">'
+            f"{escape(day_text(dates[i].date()))}</text>"
         )
     for column, colour, dash in (
         ("state", STATE_COLOUR, ' stroke-dasharray="5,3"'),
         ("county", COUNTY_COLOUR, ""),
     ):
-        points = [xy(i, float(v)) for i, v in enumerate(series[column].to_numpy())]
-        parts.append(
-            f'<path d="{_path(points)}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
+        points = "M" + " L".join(
+            f"{_x(i, n):.1f},{y(float(v)):.1f}" for i, v in enumerate(series[column].to_numpy())
         )
-    parts.append("</svg>")
-    legend = (
+        parts.append(f'<path d="{points}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
+    key = (
         f'<div class="mdvax-chart-key"><span style="color:{COUNTY_COLOUR}">━ {escape(name)}</span>'
         f'<span style="color:{STATE_COLOUR}">╍ Maryland</span></div>'
     )
-    return "".join(parts) + legend
+    label = f"{name} and Maryland, % of population over time"
+    return _svg("mdvax-chart", "".join(parts), label) + key
+
+
+def marker_svg(series: pd.DataFrame, day: date) -> str:
+    """The selected day as a vertical line, drawn over :func:`chart_svg` (same geometry)."""
+    dates = pd.DatetimeIndex(series.index)
+    where = dates.get_indexer([pd.Timestamp(day)])[0]
+    if where < 0:
+        return ""
+    x = _x(where, len(dates))
+    line = (
+        f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{_PAD_T}" y2="{CHART_H - _PAD_B}" '
+        'stroke="#c2185b" stroke-width="1.5" stroke-dasharray="3,2"/>'
+    )
+    return _svg("mdvax-chart mdvax-marker-svg", line)
 
 
 def provenance_html(prov: Provenance, today: date | None = None) -> str:

@@ -31,8 +31,19 @@ def _signed(value: float) -> str:
 
 
 def title(data: ReportInputs) -> str:
-    """The report's heading."""
-    return f"Maryland COVID-19 vaccinations: report of {data.day:%Y-%m-%d}"
+    """The report's heading: its day (the as-of day, else the day of the figures)."""
+    day = data.provenance.as_of or data.day
+    return f"Maryland COVID-19 vaccinations: report of {day:%Y-%m-%d}"
+
+
+def heading(data: ReportInputs) -> str:
+    """The heading and one line saying which day the figures are of and when they came out."""
+    p = data.provenance
+    return (
+        f"<h1>{html.escape(title(data))}</h1>"
+        f"<p>Figures of {data.day:%Y-%m-%d}, from the data published {p.published:%Y-%m-%d} "
+        f"(fetched {p.fetched_at:%Y-%m-%d %H:%M} UTC).</p>"
+    )
 
 
 def summary(data: ReportInputs) -> dict:

@@ -245,6 +245,7 @@ _INDEX_PAGE = """<!DOCTYPE html>
 body {{ font-family: sans-serif; max-width: 960px; margin: 2em auto; padding: 0 1em; }}
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ text-align: left; padding: 4px 8px; border-bottom: 1px solid #ddd; }}
+td:first-child {{ white-space: nowrap; }}
 tr.failed td {{ background: #fdecea; }}
 </style>
 </head>

@@ -22,7 +22,7 @@ CHROMIUM_ARGS = [
 COUNTY_PATHS = "path.leaflet-interactive"
 
 _STEP_JS = """
-([handleSelector, pathSelector, key]) => new Promise((resolve, reject) => {
+([handleSelector, pathSelector, key, timeoutMs]) => new Promise((resolve, reject) => {
   const handle = document.querySelector(handleSelector);
   const paths = [...document.querySelectorAll(pathSelector)];
   if (!handle || paths.length === 0) { reject(new Error("no slider handle or no map paths")); return; }
@@ -31,6 +31,7 @@ _STEP_JS = """
     resolve(performance.now() - start);
   });
   paths.forEach((path) => observer.observe(path, {attributes: true}));
+  setTimeout(() => { observer.disconnect(); reject(new Error("map not restyled")); }, timeoutMs);
   handle.focus();
   const start = performance.now();
   handle.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true}));
@@ -63,9 +64,14 @@ def county_fills(page) -> list[str]:
     )
 
 
-def slider_step(page, handle: str = ".noUi-handle", key: str = "ArrowRight") -> float:
-    """Press ``key`` on a slider handle; ms until a county path's attributes change."""
-    return page.evaluate(_STEP_JS, [handle, COUNTY_PATHS, key])
+def slider_step(
+    page, handle: str = ".noUi-handle", key: str = "ArrowRight", timeout_ms: float = 10_000
+) -> float:
+    """Press ``key`` on a slider handle; ms until a county path's attributes change.
+
+    Raises playwright's ``Error`` when no path changes within ``timeout_ms``.
+    """
+    return page.evaluate(_STEP_JS, [handle, COUNTY_PATHS, key, timeout_ms])
 
 
 class WebsocketMeter:
