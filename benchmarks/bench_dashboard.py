@@ -94,13 +94,22 @@ def main() -> None:
     if not DASHBOARD.exists():
         print(f"note: {DASHBOARD} does not exist yet: measuring the bare page only")
         del notebooks["dashboard"]
-    common = ("--pool-size", str(args.pool_size), "--max-kernels", "40",
-              "--cull-idle-timeout", str(args.cull_idle_timeout),
-              "--cull-interval", str(args.cull_interval))
+    common = (
+        "--pool-size",
+        str(args.pool_size),
+        "--max-kernels",
+        "40",
+        "--cull-idle-timeout",
+        str(args.cull_idle_timeout),
+        "--cull-interval",
+        str(args.cull_interval),
+    )
     with filled_data_env() as (env, _source), sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        servers = {name: ServeProcess("--notebook", str(path), *common, env=env)
-                   for name, path in notebooks.items()}
+        servers = {
+            name: ServeProcess("--notebook", str(path), *common, env=env)
+            for name, path in notebooks.items()
+        }
         try:
             for server in servers.values():
                 server.start()
@@ -108,10 +117,14 @@ def main() -> None:
             for _ in range(args.visits):  # interleaved, so both see the same machine load
                 for name, server in servers.items():
                     first_map[name].append(visit(browser, server))
-            sessions = {name: slider_session(browser, server, args.steps, args.slider)
-                        for name, server in servers.items()}
-            culled = {name: culling_proof(server, args.cull_idle_timeout, args.cull_interval)
-                      for name, server in servers.items()}
+            sessions = {
+                name: slider_session(browser, server, args.steps, args.slider)
+                for name, server in servers.items()
+            }
+            culled = {
+                name: culling_proof(server, args.cull_idle_timeout, args.cull_interval)
+                for name, server in servers.items()
+            }
         finally:
             browser.close()
             for server in servers.values():
@@ -119,27 +132,35 @@ def main() -> None:
 
     print(f"\n== navigation -> 24 county shapes ({args.visits} visits each, preheated pool) ==")
     for name, values in first_map.items():
-        print(f"{name:>9}: p50 {statistics.median(values):7.0f} ms   p95 "
-              f"{percentile(values, 95):7.0f} ms   min {min(values):6.0f}   max {max(values):6.0f}")
+        print(
+            f"{name:>9}: p50 {statistics.median(values):7.0f} ms   p95 "
+            f"{percentile(values, 95):7.0f} ms   min {min(values):6.0f}   max {max(values):6.0f}"
+        )
     if "dashboard" in first_map:
         ratio = statistics.median(first_map["dashboard"]) / statistics.median(first_map["bare"])
         print(f"    ratio: dashboard / bare (p50) = {ratio:.2f}  (target <= 1.25)")
     print(f"\n== slider step (first <-> last position) -> map restyled ({args.steps} steps) ==")
     for name, session in sessions.items():
         times, sizes = session["times"], session["sizes"]
-        print(f"{name:>9}: p50 {statistics.median(times):6.1f} ms  p95 {percentile(times, 95):6.1f}"
-              f" ms (target < 100)  websocket p50 {statistics.median(sizes) / 1024:5.1f} KB"
-              f"  max {max(sizes) / 1024:5.1f} KB per step (target < 10)")
+        print(
+            f"{name:>9}: p50 {statistics.median(times):6.1f} ms  p95 {percentile(times, 95):6.1f}"
+            f" ms (target < 100)  websocket p50 {statistics.median(sizes) / 1024:5.1f} KB"
+            f"  max {max(sizes) / 1024:5.1f} KB per step (target < 10)"
+        )
     print("\n== kernel memory per visitor (RSS of the slider session's kernel) ==")
     for name, session in sessions.items():
         print(f"{name:>9}: {session['rss_mb']:6.1f} MB  (target < 150)")
     total = args.visits + 1
-    print(f"\n== culling: {total} visits per notebook, tabs closed, culling idle timeout "
-          f"{args.cull_idle_timeout} s every {args.cull_interval} s ==")
+    print(
+        f"\n== culling: {total} visits per notebook, tabs closed, culling idle timeout "
+        f"{args.cull_idle_timeout} s every {args.cull_interval} s =="
+    )
     for name, (seconds, health) in culled.items():
         verdict = "OK" if health["live"] <= args.pool_size else "FAIL"
-        print(f"{name:>9}: {verdict}: {health['live']} kernels running (pool {args.pool_size}) "
-              f"{seconds:.1f} s after the last visitor left")
+        print(
+            f"{name:>9}: {verdict}: {health['live']} kernels running (pool {args.pool_size}) "
+            f"{seconds:.1f} s after the last visitor left"
+        )
 
 
 if __name__ == "__main__":

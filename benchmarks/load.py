@@ -14,8 +14,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import psutil
 from _serving import BARE_PAGE, DASHBOARD, filled_data_env, percentile, run_update
@@ -68,8 +70,10 @@ async def visitor(browser, url: str, hold: float, start_gate: asyncio.Event) -> 
             bad = [word for word in ERROR_TEXT if word in text]
             result.update(outcome="map" if not bad else "error", detail=",".join(bad))
             await page.wait_for_timeout(hold * 1000)
-    except Exception as error:  # noqa: BLE001 (reported, counted as a failed visitor)
-        result["detail"] = f"{type(error).__name__}: {str(error)[:120]}"
+    except Exception as error:
+        body = await page.inner_text("body") if not page.is_closed() else ""
+        shown = " ".join(body.split())[:80]
+        result["detail"] = f"{type(error).__name__}: {str(error)[:80]} (page shows: {shown!r})"
     finally:
         await page.goto("about:blank")
         await context.close()
@@ -95,15 +99,28 @@ def main() -> None:
     parser.add_argument("--hold", type=float, default=10.0, help="seconds each visitor stays")
     parser.add_argument("--max-kernels", type=int, default=20)
     parser.add_argument("--pool-size", type=int, default=2)
-    parser.add_argument("--cull-idle-timeout", type=int, default=10)
+    parser.add_argument("--cull-idle-timeout", type=int, default=60)
     parser.add_argument("--cull-interval", type=int, default=2)
     parser.add_argument("--bare", action="store_true", help="load the bare page instead")
     args = parser.parse_args()
     notebook = BARE_PAGE if args.bare or not DASHBOARD.exists() else DASHBOARD
-    options = ("--notebook", str(notebook), "--max-kernels", str(args.max_kernels),
-               "--pool-size", str(args.pool_size), "--cull-idle-timeout",
-               str(args.cull_idle_timeout), "--cull-interval", str(args.cull_interval))
-    with filled_data_env("2021-03-23") as (env, source), ServeProcess(*options, env=env) as server:
+    options = (
+        "--notebook",
+        str(notebook),
+        "--max-kernels",
+        str(args.max_kernels),
+        "--pool-size",
+        str(args.pool_size),
+        "--cull-idle-timeout",
+        str(args.cull_idle_timeout),
+        "--cull-interval",
+        str(args.cull_interval),
+    )
+    log = Path(tempfile.mkdtemp(prefix="mdvax-load-")) / "serve.log"
+    with (
+        filled_data_env("2021-03-23") as (env, source),
+        ServeProcess(*options, env=env, log_path=log) as server,
+    ):
         sampler = MemorySampler(server.process.pid)
         sampler.start()
         # Halfway through the arrivals, the cache is rewritten from a newer snapshot.
@@ -113,29 +130,45 @@ def main() -> None:
         results = asyncio.run(run_visitors(server.url, args.visitors, args.hold))
         updater.join()
         left = time.monotonic()
-        health = server.wait_for(lambda h: h["live"] <= args.pool_size,
-                                 timeout=args.cull_idle_timeout + 3 * args.cull_interval + 60)
+        health = server.wait_for(
+            lambda h: h["live"] <= args.pool_size,
+            timeout=args.cull_idle_timeout + 3 * args.cull_interval + 60,
+        )
         back_after = time.monotonic() - left
         sampler.stopped.set()
 
-    outcomes = {kind: sum(r["outcome"] == kind for r in results) for kind in ("map", "busy", "error")}
+    outcomes = {
+        kind: sum(r["outcome"] == kind for r in results) for kind in ("map", "busy", "error")
+    }
     times = [r["ms"] for r in results if r["ms"] is not None]
-    print(f"\n== {args.visitors} concurrent visitors on {notebook.name} (max {args.max_kernels} "
-          f"kernels, pool {args.pool_size}, 2-core loopback) ==")
-    print(f"saw the 24 counties: {outcomes['map']}   busy page (503): {outcomes['busy']}   "
-          f"errors: {outcomes['error']}")
+    print(
+        f"\n== {args.visitors} concurrent visitors on {notebook.name} (max {args.max_kernels} "
+        f"kernels, pool {args.pool_size}, 2-core loopback) =="
+    )
+    print(
+        f"saw the 24 counties: {outcomes['map']}   busy page (503): {outcomes['busy']}   "
+        f"errors: {outcomes['error']}"
+    )
     for result in results:
         if result["outcome"] == "error":
             print("  error:", result["detail"])
     if times:
-        print(f"time to first map: p50 {statistics.median(times):.0f} ms   p95 "
-              f"{percentile(times, 95):.0f} ms   max {max(times):.0f} ms")
-    print(f"peak memory, server + kernels: {sampler.peak / 2**20:.0f} MB "
-          f"({sampler.peak_kernels} kernel processes at most)")
-    print(f"mdvax update ran during the visits (2021-03-23 -> 2021-03-30 snapshot)")
-    print(f"after the visitors left: {health['live']} kernels running (pool {args.pool_size}) "
-          f"{back_after:.1f} s later (culling: idle {args.cull_idle_timeout} s, every "
-          f"{args.cull_interval} s)")
+        print(
+            f"time to first map: p50 {statistics.median(times):.0f} ms   p95 "
+            f"{percentile(times, 95):.0f} ms   max {max(times):.0f} ms"
+        )
+    print(
+        f"peak memory, server + kernels: {sampler.peak / 2**20:.0f} MB "
+        f"({sampler.peak_kernels} kernel processes at most)"
+    )
+    print("mdvax update ran during the visits (2021-03-23 -> 2021-03-30 snapshot)")
+    print(
+        f"after the visitors left: {health['live']} kernels running (pool {args.pool_size}) "
+        f"{back_after:.1f} s later (culling: idle {args.cull_idle_timeout} s, every "
+        f"{args.cull_interval} s)"
+    )
+    culled = log.read_text(encoding="utf-8").count("Culling ")
+    print(f"kernels culled: {culled}; server log: {log}")
     if outcomes["error"]:
         raise SystemExit(1)
 

@@ -250,3 +250,27 @@ def test_oversized_upload_is_refused(data_env):
 
     with pytest.raises(MdvaxError, match="the limit is 20 MB"):
         read_upload(b"a" * (MAX_UPLOAD_BYTES + 1), "big.csv")
+
+
+def test_empty_state_waits_for_an_update_already_running(data_env, tmp_path):
+    """A visitor arriving during another process's update gets that update's data."""
+    import dataclasses
+    import shutil
+    import time
+
+    from mdvax.cache import Cache
+    from mdvax.pipeline import update
+
+    elsewhere = dataclasses.replace(data_env, data_dir=tmp_path / "elsewhere")
+    update(source="maryland-csv", settings=elsewhere)
+    lock = Cache(data_env).lock()  # "another update" holds the lock
+    app = build_app(DEFAULTS)
+    time.sleep(1.0)  # our visitor's own update has failed on the lock and is waiting
+    assert app.dashboard is None
+    assert app.empty.thread.is_alive()
+    for name in ("current.parquet", "current.json"):  # the other update stores its table
+        shutil.copy(elsewhere.data_dir / name, data_env.data_dir / name)
+    lock.release()
+    app.empty.thread.join(60)
+    assert app.dashboard is not None
+    assert app.dashboard.state.date == date(2021, 3, 30)

@@ -58,8 +58,17 @@ def open_page(browser):
 
 
 def shot(page, name: str) -> None:
+    """Screenshot of the whole page (Voila scrolls an inner panel, so grow the viewport)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"dashboard_{name}.png", full_page=True)
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('.lm-BoxPanel-child, body')]"
+        ".map(e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+    page.wait_for_timeout(300)
+    page.screenshot(path=ARTIFACTS / f"dashboard_{name}.png")
+    page.set_viewport_size(size)
 
 
 def no_traceback(page) -> None:

@@ -98,7 +98,7 @@ class _Probe:
 
 
 def test_dashboard_through_nginx_with_websocket(proxy):
-    url, prefix, instances = proxy
+    url, _, instances = proxy
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:

@@ -30,7 +30,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--cull-interval", type=int, help="seconds between culling checks")
     parser.add_argument("--base-url", help="URL prefix when proxied below a path, e.g. /vax/")
-    parser.set_defaults(func=run, _option_names=[name for name in defaults if name != "retry_after"])
+    parser.set_defaults(
+        func=run, _option_names=[name for name in defaults if name != "retry_after"]
+    )
 
 
 def run(args: argparse.Namespace) -> int:

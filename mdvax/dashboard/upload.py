@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: Largest upload accepted (the real CSV is about 200 KB).
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Seconds to wait for an update another process is running before giving up.
+UPDATE_WAIT_S = 120
 
 
 def _message(kind: str, text: str) -> str:
@@ -106,13 +108,26 @@ class EmptyState:
             update(settings=self._settings)
             data = DashboardData.load(self._settings)
         except MdvaxError as error:
-            self._offer_upload(f"The data could not be fetched: {error}")
-            return
+            data = self._after_other_update()
+            if data is None:
+                self._offer_upload(f"The data could not be fetched: {error}")
+                return
         except Exception as error:  # never a traceback for a visitor
             log.exception("update from the dashboard failed")
             self._offer_upload(f"The data could not be fetched ({type(error).__name__}).")
             return
         self._on_data(data)
+
+    def _after_other_update(self) -> DashboardData | None:
+        """The data another visitor's (or ``mdvax update``'s) concurrent update stored, if any."""
+        from mdvax.cache import Cache
+        from mdvax.config import get_settings
+
+        try:
+            Cache(self._settings or get_settings()).lock(timeout=UPDATE_WAIT_S).release()
+            return DashboardData.load(self._settings)
+        except MdvaxError:
+            return None
 
     def _offer_upload(self, reason: str) -> None:
         self.status.value = _message(

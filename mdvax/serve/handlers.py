@@ -46,31 +46,42 @@ class CappedVoilaHandler(TornadoVoilaHandler):
     host that runs out of memory.
     """
 
-    async def get(self, path=None):  # noqa: D102 (tornado verb)
+    #: Page requests admitted and still being rendered. They count against the cap too: a
+    #: burst of simultaneous requests would otherwise all pass the check before any of them
+    #: has a kernel (at the price of counting some twice while they render: the safe side).
+    in_flight = 0
+
+    async def get(self, path=None):
         app = self.settings["voila"]
-        if not path:
-            counts = kernel_counts(self.kernel_manager)
-            voila_cfg = app.voila_configuration
-            pool_size = voila_cfg.default_pool_size if voila_cfg.preheat_kernel else 0
-            if counts["in_use"] >= app.max_kernels - pool_size:
-                self.log.warning("kernel cap reached, busy page sent", extra=counts)
-                self.set_status(503)
-                self.set_header("Retry-After", str(app.retry_after))
-                self.set_header("Content-Type", "text/html; charset=utf-8")
-                self.set_header("Cache-Control", "no-store")
-                self.finish(BUSY_PAGE.format(retry_after=app.retry_after))
-                return
+        if path:
+            await super().get(path)  # Voila redirects any other path to /voila/files (403)
+            return
+        counts = kernel_counts(self.kernel_manager)
+        voila_cfg = app.voila_configuration
+        pool_size = voila_cfg.default_pool_size if voila_cfg.preheat_kernel else 0
+        if counts["in_use"] + CappedVoilaHandler.in_flight >= app.max_kernels - pool_size:
+            self.log.warning("kernel cap reached, busy page sent", extra=counts)
+            self.set_status(503)
+            self.set_header("Retry-After", str(app.retry_after))
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(BUSY_PAGE.format(retry_after=app.retry_after))
+            return
         # Template and theme cannot be overridden (voila.json); dropping the arguments also
         # keeps such a request on the preheated pool instead of a fresh, slower kernel.
         for name in ("template", "theme"):
             self.request.arguments.pop(name, None)
-        await super().get(path)
+        CappedVoilaHandler.in_flight += 1
+        try:
+            await super().get(path)
+        finally:
+            CappedVoilaHandler.in_flight -= 1
 
 
 class HealthHandler(tornado.web.RequestHandler):
     """``GET /healthz``: 200 with kernel counts, without taking a kernel."""
 
-    def get(self):  # noqa: D102 (tornado verb)
+    def get(self):
         app = self.settings["voila"]
         body = {"status": "ok", **kernel_counts(app.kernel_manager)}
         body["max_kernels"] = app.max_kernels

@@ -37,17 +37,25 @@ class ServeProcess:
     """
 
     def __init__(self, *args: str, env: dict | None = None, log_path: Path | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.args = [sys.executable, "-m", "mdvax", "serve", "--port", str(self.port), *args]
+        self.options = list(args)
         self.env = {**os.environ, **(env or {})}
         self.log_path = Path(log_path) if log_path else None
         self.process: subprocess.Popen | None = None
+        self.port = 0
+        self.url = ""
+
+    @property
+    def args(self) -> list[str]:
+        """The command line (the port is picked when the server starts)."""
+        port = ["--port", str(self.port)]
+        return [sys.executable, "-m", "mdvax", "serve", *port, *self.options]
 
     def start(self, pool_timeout: float = 120.0) -> ServeProcess:
         """Start the server and wait until ``/healthz`` answers and the pool is preheated."""
+        self.port = free_port()  # picked as late as possible: another server may be starting
+        self.url = f"http://127.0.0.1:{self.port}/"
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        self.process = subprocess.Popen(
             self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         if self.log_path:
@@ -57,15 +65,15 @@ class ServeProcess:
 
     def pool_size(self) -> int:
         """The pool size asked for on the command line, else the shipped default."""
-        if "--pool-size" in self.args:
-            return int(self.args[self.args.index("--pool-size") + 1])
+        if "--pool-size" in self.options:
+            return int(self.options[self.options.index("--pool-size") + 1])
         from mdvax.serve.settings import ServeOptions
 
         return ServeOptions(notebook=Path(__file__)).pool_size
 
     def health(self) -> dict:
         """The parsed ``/healthz`` answer."""
-        with urllib.request.urlopen(self.url + "healthz", timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(self.url + "healthz", timeout=10) as response:
             return json.load(response)
 
     def wait_for(self, condition, timeout: float) -> dict:
