@@ -69,4 +69,3 @@ def geometry() -> dict:
     from mdvax.reference import geometry as reference_geometry
 
     return reference_geometry()
-
