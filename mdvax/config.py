@@ -56,7 +56,7 @@ class Settings:
 
     @property
     def current_table_path(self) -> Path:
-        return self.data_dir / "current.parquet"
+        return self.data_dir / "current.arrow"
 
     @property
     def current_meta_path(self) -> Path:

@@ -268,7 +268,7 @@ def test_empty_state_waits_for_an_update_already_running(data_env, tmp_path):
     time.sleep(1.0)  # our visitor's own update has failed on the lock and is waiting
     assert app.dashboard is None
     assert app.empty.thread.is_alive()
-    for name in ("current.parquet", "current.json"):  # the other update stores its table
+    for name in ("current.arrow", "current.json"):  # the other update stores its table
         shutil.copy(elsewhere.data_dir / name, data_env.data_dir / name)
     lock.release()
     app.empty.thread.join(60)

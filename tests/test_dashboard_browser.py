@@ -204,7 +204,7 @@ def test_empty_cache_and_unreachable_source_offer_an_upload(tmp_path, browser):
             assert "your uploaded file" in page.inner_text(".mdvax-asof")
             assert page.locator(COUNTY_PATHS).count() == 24
             no_traceback(page)
-            assert not (tmp_path / "data" / "current.parquet").exists()
+            assert not (tmp_path / "data" / "current.arrow").exists()
         finally:
             page.goto("about:blank")
             context.close()

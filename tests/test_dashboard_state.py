@@ -56,6 +56,7 @@ def test_county_by_fips_or_name(county, fips):
         ("date=2021-04-01", "date", "outside the data (2020-12-14 to 2021-03-30)"),
         ("date=2020-12-13", "date", "outside the data"),
         ("date=yesterday", "date", "'yesterday' is not a YYYY-MM-DD date"),
+        ("date=2021-03-01%3Cscript%3E", "date", "'2021-03-01<script>' is not a YYYY-MM-DD"),
         ("measure=boosters", "measure", "'boosters' is not one of first_dose"),
         ("per_capita=maybe", "per_capita", "per_capita 'maybe' is not 1/0"),
         ("county=99999", "county", "'99999' is not a Maryland FIPS code"),

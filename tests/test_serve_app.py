@@ -10,6 +10,7 @@ import http.client
 import json
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -257,25 +258,32 @@ def test_logs_are_json_lines_without_query_strings(server):
     assert any(r.get("status") == 403 for r in records)
 
 
-def test_idle_kernels_are_culled_back_to_the_pool():
+def test_burst_is_capped_then_idle_kernels_are_culled_back_to_the_pool():
     args = (
         "--notebook",
         str(BARE_PAGE),
         "--pool-size",
         "1",
         "--max-kernels",
-        "6",
+        "5",
         "--cull-idle-timeout",
         "2",
         "--cull-interval",
         "1",
     )
     with ServeProcess(*args) as server:
-        taken = [take_kernel(server) for _ in range(3)]
-        assert len(set(taken)) == 3
+        # 8 simultaneous first requests for 4 visitor slots: all pass a naive check at once.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(lambda _: get(server, "/"), range(8)))
+        statuses = sorted(status for status, _, _ in answers)
+        assert set(statuses) == {200, 503}, statuses
+        assert statuses.count(200) <= 4
+        taken = [KERNEL_ID.search(body).group(1) for status, _, body in answers if status == 200]
+        assert len(set(taken)) == len(taken)
         # Nobody connected a websocket: every visitor kernel is idle and must be culled.
         final = server.wait_for(lambda h: h["in_use"] == 0 and h["live"] == 1, timeout=90)
         assert final["pool_ready"] == 1
+        assert final["waiting"] == 0
         assert len(server.kernel_pids()) == 1
         for kernel_id in taken:
             status, _, body = get(server, f"/api/kernels/{kernel_id}")

@@ -115,7 +115,7 @@ class Cache:
         The two can never disagree; ``current.json`` and ``quarantine.csv`` are readable copies.
         """
         import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pyarrow.feather as feather
 
         arrow = pa.Table.from_pandas(table, preserve_index=False)
         arrow = arrow.replace_schema_metadata(
@@ -124,14 +124,19 @@ class Cache:
         atomic_write(
             self.settings.quarantine_path, lambda tmp: quarantined.to_csv(tmp, index=False)
         )
-        atomic_write(self.settings.current_table_path, lambda tmp: pq.write_table(arrow, tmp))
+        atomic_write(
+            self.settings.current_table_path,
+            lambda tmp: feather.write_feather(arrow, tmp, compression="uncompressed"),
+        )
         atomic_write_bytes(self.settings.current_meta_path, meta.to_json().encode())
 
     def load_table(self) -> pd.DataFrame:
         """The current canonical table (raises :class:`CacheError` when there is none)."""
         path = self._current()
         try:
-            return pd.read_parquet(path)
+            import pyarrow.feather as feather
+
+            return feather.read_table(path, memory_map=True).to_pandas()
         except Exception as error:
             raise CacheError(
                 f"the cached table {path} cannot be read ({error}); run `mdvax update`"
@@ -139,11 +144,12 @@ class Cache:
 
     def load_meta(self) -> CacheMeta:
         """Metadata of the current table, read from the table file itself."""
-        import pyarrow.parquet as pq
+        import pyarrow as pa
 
         path = self._current()
         try:
-            text = pq.read_schema(path).metadata[_META_KEY]
+            with pa.memory_map(str(path)) as source:
+                text = pa.ipc.open_file(source).schema.metadata[_META_KEY]
             return CacheMeta.from_json(text)
         except Exception as error:
             raise CacheError(

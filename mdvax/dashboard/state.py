@@ -69,7 +69,7 @@ def _parse_date(value: object, first: date, last: date) -> date:
         day = value
     else:
         try:
-            day = date.fromisoformat(str(value).strip()[:10])
+            day = date.fromisoformat(str(value).strip()[:MAX_QUOTED_CHARS])
         except ValueError:
             raise ValueError(f"date {_quote(value)} is not a YYYY-MM-DD date") from None
     if not first <= day <= last:

@@ -11,7 +11,7 @@ from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
 from mdvax.serve import logs
-from mdvax.serve.handlers import CappedVoilaHandler, HealthHandler
+from mdvax.serve.handlers import CappedVoilaHandler, HealthHandler, kernel_assigned
 from mdvax.serve.settings import SHARE_DIR, VOILA_JSON, ServeOptions
 
 #: Template static files: ``/voila/templates/<name>/static/<file>``, name made of word characters.
@@ -42,7 +42,7 @@ class MdvaxVoila(Voila):
         self.tornado_settings = {**self.tornado_settings, "log_function": logs.log_request}
 
     def init_settings(self):
-        """Voila's settings; a kernel leaving the pool counts as active from that moment."""
+        """Voila's settings; a kernel leaving the pool counts as active and in use from then."""
         settings = super().init_settings()
         manager = self.kernel_manager
         take_from_pool = getattr(manager, "get_rendered_notebook", None)
@@ -54,6 +54,7 @@ class MdvaxVoila(Voila):
                 # between the page being sent and the browser connecting its websocket.
                 result = await take_from_pool(*args, **kwargs)
                 manager.get_kernel(result[2]).last_activity = utcnow()
+                kernel_assigned()  # now counted among the kernels in use
                 return result
 
             manager.get_rendered_notebook = get_rendered_notebook

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 
 import tornado.web
 from voila.tornado.handler import TornadoVoilaHandler
@@ -19,6 +20,9 @@ BUSY_PAGE = """<!DOCTYPE html>
 {retry_after} seconds; you can also <a href="">retry now</a>.</p>
 </body></html>
 """
+
+#: The admission ticket of the page request being handled in this task (see ``waiting``).
+_WAITING: ContextVar[list | None] = ContextVar("mdvax_waiting", default=None)
 
 
 def kernel_counts(kernel_manager) -> dict[str, int]:
@@ -46,10 +50,10 @@ class CappedVoilaHandler(TornadoVoilaHandler):
     host that runs out of memory.
     """
 
-    #: Page requests admitted and still being rendered. They count against the cap too: a
-    #: burst of simultaneous requests would otherwise all pass the check before any of them
-    #: has a kernel (at the price of counting some twice while they render: the safe side).
-    in_flight = 0
+    #: Page requests admitted but not yet holding a kernel. They count against the cap too:
+    #: a burst of simultaneous requests would otherwise all pass the check before any of
+    #: them has a kernel.
+    waiting = 0
 
     async def get(self, path=None):
         app = self.settings["voila"]
@@ -59,7 +63,7 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         counts = kernel_counts(self.kernel_manager)
         voila_cfg = app.voila_configuration
         pool_size = voila_cfg.default_pool_size if voila_cfg.preheat_kernel else 0
-        if counts["in_use"] + CappedVoilaHandler.in_flight >= app.max_kernels - pool_size:
+        if counts["in_use"] + CappedVoilaHandler.waiting >= app.max_kernels - pool_size:
             self.log.warning("kernel cap reached, busy page sent", extra=counts)
             self.set_status(503)
             self.set_header("Retry-After", str(app.retry_after))
@@ -71,11 +75,22 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         # keeps such a request on the preheated pool instead of a fresh, slower kernel.
         for name in ("template", "theme"):
             self.request.arguments.pop(name, None)
-        CappedVoilaHandler.in_flight += 1
+        ticket = [True]
+        CappedVoilaHandler.waiting += 1
+        token = _WAITING.set(ticket)
         try:
             await super().get(path)
         finally:
-            CappedVoilaHandler.in_flight -= 1
+            kernel_assigned(ticket)
+            _WAITING.reset(token)
+
+
+def kernel_assigned(ticket: list | None = None) -> None:
+    """The current page request now holds a kernel: stop counting it as waiting (once)."""
+    ticket = ticket if ticket is not None else _WAITING.get(None)
+    if ticket and ticket[0]:
+        ticket[0] = False
+        CappedVoilaHandler.waiting -= 1
 
 
 class HealthHandler(tornado.web.RequestHandler):
@@ -84,6 +99,7 @@ class HealthHandler(tornado.web.RequestHandler):
     def get(self):
         app = self.settings["voila"]
         body = {"status": "ok", **kernel_counts(app.kernel_manager)}
+        body["waiting"] = CappedVoilaHandler.waiting
         body["max_kernels"] = app.max_kernels
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
