@@ -61,7 +61,7 @@ def slider_session(browser, server: ServeProcess, steps: int, handle: str) -> di
     rss = kernel_rss(server, kernel_id)
     page.goto("about:blank")
     page.close()
-    return {"times": times, "sizes": sizes, "rss_mb": rss}
+    return {"times": times, "sizes": sizes, "rss_mb": rss, "left": time.monotonic()}
 
 
 def kernel_rss(server: ServeProcess, kernel_id: str) -> float:
@@ -73,12 +73,14 @@ def kernel_rss(server: ServeProcess, kernel_id: str) -> float:
     return float("nan")
 
 
-def culling_proof(server: ServeProcess, timeout: int, interval: int) -> tuple[float, dict]:
-    """Seconds until the live kernels are back to the pool size after the visitors left."""
-    start = time.monotonic()
+def culling_proof(
+    server: ServeProcess, timeout: int, interval: int, left: float
+) -> tuple[float, dict]:
+    """Seconds from the last visitor leaving (``left``, monotonic) until the live kernels are
+    back to the pool size."""
     limit = timeout + 3 * interval + 30
     health = server.wait_for(lambda h: h["live"] <= server.pool_size(), timeout=limit)
-    return time.monotonic() - start, health
+    return time.monotonic() - left, health
 
 
 def main() -> None:
@@ -117,14 +119,12 @@ def main() -> None:
             for _ in range(args.visits):  # interleaved, so both see the same machine load
                 for name, server in servers.items():
                     first_map[name].append(visit(browser, server))
-            sessions = {
-                name: slider_session(browser, server, args.steps, args.slider)
-                for name, server in servers.items()
-            }
-            culled = {
-                name: culling_proof(server, args.cull_idle_timeout, args.cull_interval)
-                for name, server in servers.items()
-            }
+            sessions, culled = {}, {}
+            for name, server in servers.items():  # each culling watched right after its session
+                sessions[name] = slider_session(browser, server, args.steps, args.slider)
+                culled[name] = culling_proof(
+                    server, args.cull_idle_timeout, args.cull_interval, sessions[name]["left"]
+                )
         finally:
             browser.close()
             for server in servers.values():

@@ -1,6 +1,6 @@
 """Load on loopback: N concurrent visitors in Chromium contexts, bounded in count and time.
 
-    .venv/bin/python benchmarks/load.py [--visitors 20] [--hold 10] [--max-kernels 20]
+    .venv/bin/python benchmarks/load.py [--visitors 20] [--hold 5] [--max-kernels 12]
 
 Each visitor opens the dashboard and must see either the 24 counties or the busy page (HTTP 503);
 none may see an error. While they are connected, ``mdvax update`` rewrites the cache from a newer
@@ -96,8 +96,8 @@ async def run_visitors(url: str, count: int, hold: float) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visitors", type=int, default=20)
-    parser.add_argument("--hold", type=float, default=10.0, help="seconds each visitor stays")
-    parser.add_argument("--max-kernels", type=int, default=20)
+    parser.add_argument("--hold", type=float, default=5.0, help="seconds each visitor stays")
+    parser.add_argument("--max-kernels", type=int, default=12)
     parser.add_argument("--pool-size", type=int, default=2)
     parser.add_argument("--cull-idle-timeout", type=int, default=60)
     parser.add_argument("--cull-interval", type=int, default=2)

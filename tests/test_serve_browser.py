@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import psutil
@@ -58,21 +59,27 @@ def dashboard_server(tmp_path_factory):
     if not DASHBOARD.exists():
         pytest.skip("notebooks/dashboard.ipynb does not exist yet (dashboard issue)")
     data_dir = tmp_path_factory.mktemp("dashboard") / "data"
-    with SourceServer("2021-03-30", max_page=700) as source:
+    with SourceServer("2021-03-23", max_page=700) as source:
         env = {
             "MDVAX_DATA_DIR": str(data_dir),
             "MDVAX_MARYLAND_CSV_URL": source.csv_url,
             "MDVAX_MARYLAND_API_URL": source.api_url,
         }
-        subprocess.run(
-            [sys.executable, "-m", "mdvax", "update", "--source", "maryland-csv"],
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-        )
+        update(env)
         log = data_dir.parent / "serve.log"
         with ServeProcess("--notebook", str(DASHBOARD), env=env, log_path=log) as server:
+            server.source, server.data_env = source, env
             yield server
+
+
+def update(env: dict) -> subprocess.CompletedProcess:
+    """``mdvax update`` from the local source server's CSV endpoint."""
+    return subprocess.run(
+        [sys.executable, "-m", "mdvax", "update", "--source", "maryland-csv"],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
 
 
 def open_page(browser, url: str):
@@ -180,3 +187,35 @@ def test_hostile_query_parameters_execute_nothing(browser, request, which, query
             assert len(page.query_selector_all("path.leaflet-interactive")) == 24
     finally:
         close_page(page)
+
+
+def test_visitors_during_mdvax_update_see_a_complete_dashboard(browser, dashboard_server):
+    # Newer snapshots are fetched and written while visitors keep arriving; every visitor must
+    # see one complete vintage (never a half-written cache, an error or the empty state).
+    updated = []
+
+    def updates():
+        for day in ("2021-03-30", "2021-04-01"):
+            dashboard_server.source.set_snapshot(day)
+            updated.append(update(dashboard_server.data_env).returncode)
+
+    updater = threading.Thread(target=updates)
+    updater.start()
+    seen = []
+    try:
+        while updater.is_alive() or len(seen) < 2:
+            page = open_page(browser, dashboard_server.url)
+            try:
+                wait_for_map(page)
+                page.wait_for_selector("text=Data as of")
+                text = page.inner_text("body")
+                assert "Traceback" not in text
+                assert "Could not" not in text
+                seen.append(re.search(r"Data as of (\d+ \w+ 2021)", text).group(1))
+            finally:
+                close_page(page)
+    finally:
+        updater.join()
+    assert updated == [0, 0]
+    assert seen
+    assert set(seen) <= {"23 Mar 2021", "30 Mar 2021", "1 Apr 2021", "31 Mar 2021"}, seen

@@ -58,7 +58,9 @@ def site_conf(port: int, upstreams: list[int], prefix: Path) -> str:
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory):
     if not os.path.exists(NGINX):
-        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but nginx is missing: scripts/system-deps.sh must install it")
+        pytest.skip("nginx is not installed (bash scripts/system-deps.sh)")
     prefix = tmp_path_factory.mktemp("nginx")
     (prefix / "reports").mkdir()
     (prefix / "reports" / "index.html").write_text("<h1>daily report</h1>", encoding="utf-8")

@@ -23,7 +23,7 @@ class MdvaxVoila(Voila):
 
     name = "voila"  # Voila's handlers look the application up as settings["voila"]
 
-    max_kernels = Integer(20, config=True, help="Ceiling on live kernels, preheated pool included.")
+    max_kernels = Integer(12, config=True, help="Ceiling on live kernels, preheated pool included.")
     retry_after = Integer(10, config=True, help="Seconds in the busy page's Retry-After.")
     health_path = Unicode("healthz", config=True, help="Path of the health endpoint.")
 

@@ -55,7 +55,7 @@ class ServeOptions:
     port : int
         TCP port (``MDVAX_SERVE_PORT``, default 8866).
     max_kernels : int
-        Ceiling on live kernels, pool included (``MDVAX_SERVE_MAX_KERNELS``, default 20).
+        Ceiling on live kernels, pool included (``MDVAX_SERVE_MAX_KERNELS``, default 12).
     pool_size : int
         Preheated kernels kept ready (``MDVAX_SERVE_POOL_SIZE``, default from ``voila.json``).
     cull_idle_timeout, cull_interval : int
@@ -69,7 +69,7 @@ class ServeOptions:
     notebook: Path = DEFAULT_NOTEBOOK
     host: str = field(default_factory=lambda: os.environ.get("MDVAX_SERVE_HOST") or "127.0.0.1")
     port: int = field(default_factory=lambda: _env_int("MDVAX_SERVE_PORT", 8866))
-    max_kernels: int = field(default_factory=lambda: _env_int("MDVAX_SERVE_MAX_KERNELS", 20))
+    max_kernels: int = field(default_factory=lambda: _env_int("MDVAX_SERVE_MAX_KERNELS", 12))
     pool_size: int = field(
         default_factory=lambda: _env_int(
             "MDVAX_SERVE_POOL_SIZE",
