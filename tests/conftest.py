@@ -9,9 +9,10 @@ import pytest
 from mdvax.config import Settings, get_settings
 from tests.support.source_server import SourceServer
 
-#: A PostgreSQL server for the archive tests (``.ci/run`` starts one and sets this). Read once,
-#: then removed from each test's environment so other tests use their own SQLite file.
-POSTGRES_URL = os.environ.get("MDVAX_DATABASE_URL")
+#: A PostgreSQL server for the archive tests (``.ci/run`` starts one and sets this). Read once and
+#: removed from the environment, so every other test, and every process a test starts, uses its
+#: own SQLite file instead of sharing one database.
+POSTGRES_URL = os.environ.pop("MDVAX_DATABASE_URL", None)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 LATEST = "2021-03-30"

@@ -5,20 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from mdvax.report import report, site
+from mdvax.serve.probe import launch_chromium
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 FIGURES_JS = """() => Array.from(document.images).map(img => ({
     id: img.id, alt: img.alt, complete: img.complete,
@@ -30,7 +22,6 @@ FIGURES_JS = """() => Array.from(document.images).map(img => ({
 @pytest.fixture
 def offline_page():
     """A Chromium page whose every non-file request is aborted and recorded."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     attempts: list[str] = []
 
     def route(request_route):
@@ -41,8 +32,8 @@ def offline_page():
             attempts.append(url)
             request_route.abort()
 
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
         context = browser.new_context(viewport={"width": 1200, "height": 900})
         context.route("**/*", route)
         page = context.new_page()
