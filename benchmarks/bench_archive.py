@@ -34,7 +34,7 @@ from mdvax.config import get_settings
 from mdvax.normalize import normalize
 from mdvax.normalize.schema import DOSES
 from mdvax.normalize.table import derive_measures
-from mdvax.sources import FileSource
+from mdvax.sources.local import FileSource
 from tests.support.archive_fixtures import scratch_database
 from tests.support.source_server import snapshot_days, snapshot_path
 

@@ -58,19 +58,23 @@ def slider_session(browser, server: ServeProcess, steps: int, handle: str) -> di
         page.wait_for_timeout(300)  # the kernel's idle status and any echo arrive in here
         sizes.append(meter.bytes)
     kernel_id = KERNEL_ID.search(page.content()).group(1)
-    rss = kernel_rss(server, kernel_id)
+    memory = kernel_memory(server, kernel_id)
     page.goto("about:blank")
     page.close()
-    return {"times": times, "sizes": sizes, "rss_mb": rss, "left": time.monotonic()}
+    return {"times": times, "sizes": sizes, "memory": memory, "left": time.monotonic()}
 
 
-def kernel_rss(server: ServeProcess, kernel_id: str) -> float:
-    """RSS in MB of the kernel process named after ``kernel_id``."""
+def kernel_memory(server: ServeProcess, kernel_id: str) -> dict[str, float]:
+    """RSS, USS and PSS in MB of the kernel process named after ``kernel_id``.
+
+    RSS counts the shared libraries' pages each kernel touched, shared with every other
+    kernel; USS is what this kernel alone holds (freed when it ends), PSS its fair share."""
     for pid in server.kernel_pids():
         process = psutil.Process(pid)
         if any(kernel_id in part for part in process.cmdline()):
-            return process.memory_info().rss / 2**20
-    return float("nan")
+            info = process.memory_full_info()
+            return {name: getattr(info, name) / 2**20 for name in ("rss", "uss", "pss")}
+    return dict.fromkeys(("rss", "uss", "pss"), float("nan"))
 
 
 def culling_proof(
@@ -147,9 +151,13 @@ def main() -> None:
             f" ms (target < 100)  websocket p50 {statistics.median(sizes) / 1024:5.1f} KB"
             f"  max {max(sizes) / 1024:5.1f} KB per step (target < 10)"
         )
-    print("\n== kernel memory per visitor (RSS of the slider session's kernel) ==")
+    print("\n== kernel memory per visitor (the slider session's kernel) ==")
     for name, session in sessions.items():
-        print(f"{name:>9}: {session['rss_mb']:6.1f} MB  (target < 150)")
+        memory = session["memory"]
+        print(
+            f"{name:>9}: RSS {memory['rss']:6.1f} MB (target < 150)   USS {memory['uss']:6.1f} MB"
+            f"   PSS {memory['pss']:6.1f} MB"
+        )
     total = args.visits + 1
     print(
         f"\n== culling: {total} visits per notebook, tabs closed, culling idle timeout "

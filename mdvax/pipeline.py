@@ -14,12 +14,16 @@ from mdvax.cache.files import remove_stale_temporaries
 from mdvax.config import Settings, get_settings
 from mdvax.errors import MdvaxError, SourceError
 from mdvax.normalize import Normalized, normalize
-from mdvax.sources import SOURCES, FileSource, RawSnapshot, from_upload
+from mdvax.sources import SOURCE_NAMES
+from mdvax.sources.base import RawSnapshot
+from mdvax.sources.local import FileSource, from_upload
+from mdvax.sources.maryland import MarylandApiSource, MarylandCsvSource
 
 log = logging.getLogger(__name__)
 
-#: ``--source auto``: the CSV download first, then the API if the CSV fails.
-AUTO_ORDER = ("maryland-csv", "maryland-api")
+#: Source classes by name; ``--source auto`` tries them in this order (CSV first).
+SOURCES = {cls.name: cls for cls in (MarylandCsvSource, MarylandApiSource)}
+assert tuple(SOURCES) == SOURCE_NAMES
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ def sources_for(name: str, location: str | None, settings: Settings) -> list:
     if location:
         return [FileSource(location, settings)]
     if name == "auto":
-        return [SOURCES[n](settings) for n in AUTO_ORDER]
+        return [cls(settings) for cls in SOURCES.values()]
     if name not in SOURCES:
         raise SourceError(f"unknown source {name!r}; choose from auto, {', '.join(SOURCES)}")
     return [SOURCES[name](settings)]

@@ -22,7 +22,7 @@ from mdvax.archive.schema import value_versions
 from mdvax.config import get_settings
 from mdvax.normalize import normalize
 from mdvax.pipeline import update
-from mdvax.sources import FileSource
+from mdvax.sources.local import FileSource
 from tests.support.archive_fixtures import (  # noqa: F401 (archive_env: a fixture)
     DAYS,
     archive_env,

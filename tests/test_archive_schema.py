@@ -12,7 +12,7 @@ from mdvax.archive import Archive, schema
 from mdvax.config import get_settings
 from mdvax.errors import ArchiveError
 from mdvax.normalize import normalize
-from mdvax.sources import FileSource
+from mdvax.sources.local import FileSource
 from tests.support.archive_fixtures import (  # noqa: F401 (archive_env: a fixture)
     DAYS,
     archive_env,

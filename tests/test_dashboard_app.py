@@ -15,6 +15,7 @@ from mdvax.dashboard import build_app
 from mdvax.dashboard.map import Classes
 from mdvax.dashboard.model import DashboardData
 from mdvax.dashboard.state import ViewState
+from mdvax.normalize.counties import JURISDICTIONS
 from tests.support.source_server import SHARED_DATA, snapshot_path
 
 RAW = snapshot_path("2021-03-30")
@@ -81,17 +82,20 @@ def test_clicking_montgomery_shows_its_figures_and_clicking_again_closes(app):
     assert '<svg class="mdvax-chart"' in d.chart.value
     assert '<line x1="330.0"' in d.marker.value  # the last day, at the right edge
     assert d.back.layout.display is None
-    assert d.map._styles["24031"]["weight"] == 3.5  # outlined
+    assert d.map.selected == "24031"  # outlined
+    assert ".mdvax-c24031{stroke:#c2185b;stroke-width:3.5px}" in d.map.colours.value
     d.click("24031")
     assert d.state.county is None
     assert 'data-view="state"' in d.panel.value
     assert d.back.layout.display == "none"
+    assert d.map.selected is None
+    assert "stroke" not in d.map.colours.value
 
 
 def test_per_capita_toggle_changes_legend_colours_rank_and_hover(app):
     d = app.dashboard
     d.click("24031")
-    counts_fill = d.map._styles["24031"]["fillColor"]
+    counts_fill = d.map.fills["24031"]
     d.controls.per_capita.value = True  # as a visitor would
     assert d.state.per_capita
     assert "At least one dose (% of population)" in d.map.legend.value
@@ -102,22 +106,35 @@ def test_per_capita_toggle_changes_legend_colours_rank_and_hover(app):
     assert f"<td>{rank} of 24</td>" in d.panel.value
     assert "Rank among 24 (by % of population)" in d.panel.value
     classes = Classes.for_range(d.view.vmax)
-    assert d.map._styles["24031"]["fillColor"] == classes.colour(100 * shares["Montgomery"])
-    assert d.map._styles["24031"]["fillColor"] != counts_fill or classes.step < 1
+    assert d.map.fills["24031"] == classes.colour(100 * shares["Montgomery"])
+    assert d.map.fills["24031"] != counts_fill or classes.step < 1
+    assert f".mdvax-c24031{{fill:{d.map.fills['24031']}}}" in d.map.colours.value
     assert d.describe("24031") == "Montgomery: 332,973 (31.7% of population)"
 
 
 def test_moving_the_date_restyles_only_changed_counties_and_updates_figures(app):
     d = app.dashboard
-    before = dict(d.map._styles)
+    before = dict(d.map.fills)
+    css, layer_style = d.map.colours.value, dict(d.map.layer.style)
     d.controls.slider.value = date(2021, 1, 15)
     assert d.state.date == date(2021, 1, 15)
-    after = d.map._styles
+    after = d.map.fills
     assert after != before
+    assert d.map.colours.value != css
+    assert d.map.layer.style == layer_style  # the shapes' layer is not touched
+    classes = Classes.for_range(d.view.vmax)
+    counties = {k: v for k, v in raw_at_least_one("2021-01-15").items() if k in JURISDICTIONS}
+    assert len(counties) == 24
+    for name, value in counties.items():
+        fips = JURISDICTIONS[name]
+        assert after[fips] == classes.colour(value)
+        assert f".mdvax-c{fips}{{fill:{classes.colour(value)}}}" in d.map.colours.value
     expected = raw_at_least_one("2021-01-15")
     state_total = sum(expected.values())
     assert f'<span class="mdvax-big">{state_total:,}</span>' in d.headline.value
-    assert d.map.restyle({f: s["fillColor"] for f, s in after.items()}, None) == 0
+    assert d.map.restyle(dict(after), None) == 0  # nothing changed: nothing sent
+    assert d.map.restyle(dict(after), "24031") == 1
+    assert d.map.restyle({**after, "24001": "#000000"}, None) == 2
 
 
 def test_measure_and_daily_switch_recompute_the_colour_range(app):
@@ -185,8 +202,12 @@ def test_download_is_the_current_view_as_csv(app):
 
 def test_widget_tree_has_the_map_with_24_counties(app):
     d = app.dashboard
-    assert len(d.map.layers) == 24
-    assert len(d.map.map.layers) == 24  # no basemap tile layer
+    features = d.map.layer.data["features"]
+    assert [f["properties"]["style"]["className"] for f in features] == [
+        f"mdvax-c{fips}" for fips in sorted(JURISDICTIONS.values())
+    ]
+    assert d.map.map.layers == (d.map.layer,)  # one layer, no basemap tile layer
+    assert d.map.colours in d.widget().children  # the colours reach the page
     assert app.widget.children[0] is not None
 
 

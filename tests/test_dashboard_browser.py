@@ -8,13 +8,20 @@ one with an empty cache and an unreachable source for the upload path. Screensho
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from mdvax.serve.probe import COUNTY_PATHS, county_fills, launch_chromium, wait_for_map
+from mdvax.serve.probe import (
+    COUNTY_PATHS,
+    FILLS_JS,
+    county_fills,
+    launch_chromium,
+    wait_for_map,
+)
 from tests.support.source_server import snapshot_path
 from tests.support.voila_server import dashboard_server
 from tests.test_dashboard_app import raw_at_least_one, raw_population
@@ -111,12 +118,18 @@ def test_map_legend_slider_and_county_click(server, open_page):
     page.locator(".mdvax-date .noUi-handle").focus()
     page.keyboard.press("Home")  # first day: nobody vaccinated yet
     page.wait_for_function(
-        f"before => JSON.stringify([...document.querySelectorAll({COUNTY_PATHS!r})]"
-        ".map(p => p.getAttribute('fill'))) !== before",
-        arg=str([f.split()[0] for f in before]).replace("'", '"').replace(", ", ","),
+        f"before => JSON.stringify(({FILLS_JS})()) !== before",
+        arg=json.dumps(before, separators=(",", ":")),
         timeout=TIMEOUT,
     )
-    assert county_fills(page) != before
+    first_day = county_fills(page)
+    assert first_day != before
+    assert len(set(first_day)) == 1  # nobody vaccinated yet: every county in the lowest class
+    swatches = page.eval_on_selector_all(
+        ".mdvax-swatch i", "items => items.map(i => getComputedStyle(i).backgroundColor)"
+    )
+    assert first_day[0].split(" 0.9")[0] == swatches[0]
+    assert {f.split(" 0.9")[0] for f in before} <= set(swatches)  # the legend's colours
     page.wait_for_function(
         "document.querySelector('.mdvax-headline').textContent.includes('14 Dec 2020')"
     )
@@ -134,6 +147,13 @@ def test_map_legend_slider_and_county_click(server, open_page):
     assert f"{100 * value / raw_population('Montgomery'):.1f}%" in text
     assert "1 of 24" in text
     assert page.locator(".mdvax-chart path").count() == 2
+    outlines = page.eval_on_selector_all(
+        COUNTY_PATHS, "paths => paths.map(p => getComputedStyle(p).stroke)"
+    )
+    assert outlines.count("rgb(194, 24, 91)") == 1  # Montgomery outlined, and only it
+    assert page.eval_on_selector(".mdvax-c24031", "p => getComputedStyle(p).stroke") == (
+        "rgb(194, 24, 91)"
+    )
     shot(page, "montgomery_1280")
 
     page.locator(".mdvax-panel + * button, button:has-text('Back to Maryland')").first.click()

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
+import subprocess
+import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import pytest
 import websocket
 
 from mdvax.cli import main
+from mdvax.serve.app import KERNEL_ENV
 from mdvax.serve.process import ServeProcess
 from mdvax.serve.settings import ServeError, ServeOptions
 
@@ -105,6 +110,23 @@ def test_cli_reports_bad_options_without_traceback(capsys):
 # --- health, cap, logs -----------------------------------------------------------------------
 
 
+def test_kernel_launcher_keeps_its_bytecode_in_its_own_cache(tmp_path):
+    cache = tmp_path / "bytecode"
+    code = (
+        "import sys; from mdvax.serve.kernel import use_bytecode_cache; use_bytecode_cache(); "
+        "import colorsys; print(sys.pycache_prefix, sys.dont_write_bytecode)"
+    )
+    env = {**os.environ, "MDVAX_BYTECODE_CACHE": str(cache), "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    result = subprocess.run(
+        [sys.executable, "-OO", "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == [str(cache), "False"]
+    assert [p.name for p in cache.rglob("colorsys*.pyc")] == [
+        f"colorsys.{sys.implementation.cache_tag}.opt-2.pyc"
+    ]
+
+
 def test_health_check_takes_no_kernel(server):
     before = server.wait_for(lambda h: h["pool_ready"] == 1, timeout=120)
     for _ in range(5):
@@ -180,6 +202,20 @@ def test_execute_request_over_the_websocket_is_refused(server, tmp_path):
     assert not marker.exists()
     assert all(parent != execute_id for _, parent in seen), seen
     assert reply["content"]["status"] == "ok"
+    # mdvax serve's kernel spec (mdvax/serve/share/kernels/python3): ipykernel without debugpy
+    assert "debugger" not in reply["content"]["supported_features"]
+
+
+def test_kernels_get_the_lean_environment(server):
+    take_kernel(server)
+    kernels = [psutil.Process(pid) for pid in server.kernel_pids()]
+    assert kernels
+    for kernel in kernels:
+        assert kernel.cmdline()[1:4] == ["-OO", "-m", "mdvax.serve.kernel"]
+        assert "--HistoryManager.enabled=False" in kernel.cmdline()
+        environment = kernel.environ()
+        for name, value in KERNEL_ENV.items():
+            assert environment[name] == value
 
 
 def test_kernel_cap_sends_busy_page_with_retry_after(server):

@@ -123,7 +123,7 @@ def test_bare_page_draws_the_counties_and_restyles(browser, bare_server):
         wait_for_map(page)
         before = county_fills(page)
         assert len(before) == 24
-        assert set(before) == {"#2b8cbe 0.5"}
+        assert set(before) == {"rgb(43, 140, 190) 0.5"}  # computed: #2b8cbe, opacity 0.5
         slider_step(page)
         page.wait_for_function(
             "document.querySelector('path.leaflet-interactive')"

@@ -9,7 +9,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
-from filelock import FileLock, Timeout
 
 from mdvax.cache.files import atomic_write, atomic_write_bytes
 from mdvax.config import Settings
@@ -83,8 +82,10 @@ class Cache:
         self.settings = settings
         self.root = settings.data_dir
 
-    def lock(self, timeout: float = 0) -> FileLock:
+    def lock(self, timeout: float = 0):  # -> filelock.FileLock
         """A lock held for the whole update; a second update fails fast with :class:`CacheError`."""
+        from filelock import FileLock, Timeout  # imported here: readers never need it
+
         self.root.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.settings.lock_path, timeout=timeout)
         try:

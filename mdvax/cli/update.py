@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from mdvax.sources import SOURCES
+from mdvax.sources import SOURCE_NAMES
 
 
 def register(subparsers) -> None:
@@ -15,7 +15,7 @@ def register(subparsers) -> None:
         "Exits 0 on success or when nothing is new, non-zero on any failure (the cache is untouched).",
     )
     parser.add_argument(
-        "--source", default="auto", choices=["auto", *SOURCES],
+        "--source", default="auto", choices=["auto", *SOURCE_NAMES],
         help="where to fetch from (default: the CSV download, then the API if it fails)",
     )  # fmt: skip
     parser.add_argument("--from", dest="from_", metavar="PATH_OR_URL",

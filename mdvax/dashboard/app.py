@@ -7,7 +7,10 @@ map click and reset goes through one of its methods, which compute the new view 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
+import gc
 import logging
 from collections.abc import Callable, Mapping
 from html import escape
@@ -185,6 +188,7 @@ class Dashboard:
         root = widgets.VBox(
             [
                 stylesheet(),
+                self.map.colours,
                 self.provenance,
                 self.notes,
                 self.headline,
@@ -282,4 +286,17 @@ def build_app(
     """
     if data is None:
         data = load_data(settings)
-    return App(parameters, query, page_url, data, fetch, settings)
+    app = App(parameters, query, page_url, data, fetch, settings)
+    release_memory()
+    return app
+
+
+def release_memory() -> None:
+    """Collect the garbage of building the page and hand freed heap back to the system.
+
+    Each visitor has a kernel of their own, so the few MB that glibc's ``malloc`` would keep
+    for later count once per visitor. Does nothing beyond ``gc.collect()`` without glibc.
+    """
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (macOS, musl): no trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -1,10 +1,13 @@
-"""The choropleth: one ipyleaflet ``GeoJSON`` layer per county, restyled without re-sending shapes.
+"""The choropleth: one ipyleaflet ``GeoJSON`` layer, coloured by one small stylesheet widget.
 
-ipyleaflet 0.20 syncs a ``GeoJSON`` layer's ``style`` dict on its own only while
-``layer.updating`` is true; otherwise it recomputes ``data`` (the geometry, ~90 KB for the state)
-and sends it again. In the browser a ``style`` change calls Leaflet's ``setStyle`` on the layer's
-paths, so one layer per county, each restyled inside ``updating``, sends a few hundred bytes per
-county per change. Only counties whose style changed are sent.
+The geometry (~90 KB) is sent once. Each county's SVG path carries the CSS class
+``mdvax-c<FIPS>`` (Leaflet copies a feature's ``properties.style.className`` onto its path when
+it draws it), and the colours are CSS rules in one hidden ``HTML`` widget:
+``.mdvax-c24031{fill:#41b6c4}``. A CSS ``fill`` beats the ``fill`` attribute Leaflet writes, so a
+restyle is one message of about 1 KB whatever the number of counties whose colour changed
+(restyling each county's layer cost ~470 bytes per county; changing a ``GeoJSON`` layer's
+``style`` outside ``layer.updating`` would even re-send the geometry). The selected county's
+outline is a rule in the same widget.
 
 No basemap: tiles need the internet and the counties are the whole picture. The map has a plain
 background and fits Maryland to whatever width the browser gives it.
@@ -94,8 +97,24 @@ def fit_zoom(width: float, height: float, bounds=BOUNDS, padding: float = 12) ->
     return math.floor(4 * min(zoom_x, zoom_y)) / 4
 
 
+def county_class(fips: str) -> str:
+    """CSS class of a county's path."""
+    return f"mdvax-c{fips}"
+
+
+def colour_css(fills: dict[str, str], selected: str | None) -> str:
+    """The stylesheet colouring the counties (FIPS -> hex) and outlining ``selected``."""
+    rules = [f".{county_class(fips)}{{fill:{colour}}}" for fips, colour in sorted(fills.items())]
+    if selected:
+        rules.append(
+            f".{county_class(selected)}{{stroke:{SELECTED_STYLE['color']};"
+            f"stroke-width:{SELECTED_STYLE['weight']}px}}"
+        )
+    return f"<style>{''.join(rules)}</style>"
+
+
 class CountyMap:
-    """The map widget, its 24 county layers, the legend and the hover box.
+    """The map widget, its county layer, the colour stylesheet, the legend and the hover box.
 
     Parameters
     ----------
@@ -105,6 +124,15 @@ class CountyMap:
         Called with the FIPS code of a clicked county.
     describe : callable
         Returns the hover text (plain) for a FIPS code.
+
+    Attributes
+    ----------
+    layer : ipyleaflet.GeoJSON
+        All counties (one SVG path each, class ``mdvax-c<FIPS>``).
+    colours : ipywidgets.HTML
+        The hidden ``<style>`` that colours them (:func:`colour_css`); put it on the page.
+    fills : dict
+        FIPS -> the colour last applied; ``selected`` the outlined FIPS (or ``None``).
     """
 
     def __init__(
@@ -112,22 +140,25 @@ class CountyMap:
     ) -> None:
         self._on_click = on_click
         self._describe = describe
-        self._styles: dict[str, dict] = {}
-        self.layers: dict[str, ipyleaflet.GeoJSON] = {}
-        for feature in geometry["features"]:
-            fips = str(feature["id"])
-            layer = ipyleaflet.GeoJSON(
-                data={"type": "FeatureCollection", "features": [feature]},
-                style=dict(BASE_STYLE, fillColor=NO_DATA),
-                hover_style=HOVER_STYLE,
-                name=feature["properties"]["name"],
-            )
-            layer.on_click(self._clicked(fips))
-            layer.on_hover(self._hovered(fips))
-            self.layers[fips] = layer
+        self.fips = [str(feature["id"]) for feature in geometry["features"]]
+        self.fills: dict[str, str] = {}
+        self.selected: str | None = None
+        features = [  # shallow copies: the caller's geometry is left as it was
+            {**feature, "properties": {**feature["properties"], "style": {"className": cls}}}
+            for feature, cls in zip(geometry["features"], map(county_class, self.fips), strict=True)
+        ]
+        self.layer = ipyleaflet.GeoJSON(
+            data={"type": "FeatureCollection", "features": features},
+            style=dict(BASE_STYLE, fillColor=NO_DATA),
+            hover_style=HOVER_STYLE,
+            name="counties",
+        )
+        self.layer.on_click(self._clicked)
+        self.layer.on_hover(self._hovered)
+        self.colours = widgets.HTML(colour_css({}, None), layout=widgets.Layout(display="none"))
         (south, west), (north, east) = BOUNDS
         self.map = ipyleaflet.Map(
-            layers=tuple(self.layers.values()),
+            layers=(self.layer,),
             center=((south + north) / 2, (west + east) / 2),
             zoom=7,
             zoom_snap=0.25,
@@ -145,17 +176,20 @@ class CountyMap:
         self._fitted = False
         self.map.observe(self._fit, names="pixel_bounds")
 
-    def _clicked(self, fips: str) -> Callable[..., None]:
-        def handler(**_: object) -> None:
+    @staticmethod
+    def _fips_of(event: dict) -> str | None:
+        fips = str(event.get("id") or (event.get("properties") or {}).get("fips") or "")
+        return fips or None
+
+    def _clicked(self, **event: object) -> None:
+        fips = self._fips_of(event)
+        if fips in self.fips:
             self._on_click(fips)
 
-        return handler
-
-    def _hovered(self, fips: str) -> Callable[..., None]:
-        def handler(**_: object) -> None:
+    def _hovered(self, **event: object) -> None:
+        fips = self._fips_of(event)
+        if fips in self.fips:
             self.hover.value = f'<div class="mdvax-hover">{html.escape(self._describe(fips))}</div>'
-
-        return handler
 
     def _fit(self, change: dict) -> None:
         """Once the browser reports the map's size, zoom so Maryland fills it."""
@@ -169,22 +203,18 @@ class CountyMap:
         self.map.zoom = fit_zoom(width, height)
 
     def restyle(self, fills: dict[str, str], selected: str | None) -> int:
-        """Colour counties (FIPS -> hex) and outline ``selected``; return how many changed."""
-        changed = 0
-        for fips, layer in self.layers.items():
-            style = dict(BASE_STYLE, fillColor=fills.get(fips, NO_DATA))
-            if fips == selected:
-                style.update(SELECTED_STYLE)
-            if self._styles.get(fips) == style:
-                continue
-            self._styles[fips] = style
-            layer.updating = True  # sync only ``style``, not the geometry (see module notes)
-            try:
-                layer.style = style
-            finally:
-                layer.updating = False
-            changed += 1
-        return changed
+        """Colour counties (FIPS -> hex) and outline ``selected``; return how many changed.
+
+        Nothing is sent when no county changed; otherwise one message with every rule.
+        """
+        fills = {fips: fills.get(fips, NO_DATA) for fips in self.fips}
+        changed = {f for f in self.fips if fills[f] != self.fills.get(f)}
+        if selected != self.selected:
+            changed |= {self.selected, selected} - {None}
+        if changed:
+            self.fills, self.selected = fills, selected
+            self.colours.value = colour_css(fills, selected)
+        return len(changed)
 
     def set_legend(self, title: str, classes: Classes, fmt: Callable[[float], str]) -> None:
         """Redraw the legend (only sent when it changed)."""

@@ -21,21 +21,33 @@ CHROMIUM_ARGS = [
 #: Leaflet draws each county (polygon or multipolygon) as one interactive SVG path.
 COUNTY_PATHS = "path.leaflet-interactive"
 
-_STEP_JS = """
-([handleSelector, pathSelector, key, timeoutMs]) => new Promise((resolve, reject) => {
+#: JS: the computed fill colour and opacity of every county path, as "rgb(r, g, b) 0.9".
+#: Computed, not the ``fill`` attribute: the dashboard colours its paths with CSS rules.
+FILLS_JS = (
+    f"() => [...document.querySelectorAll({COUNTY_PATHS!r})]"
+    ".map(p => { const s = getComputedStyle(p); return `${s.fill} ${s.fillOpacity}`; })"
+)
+
+_STEP_JS = f"""
+([handleSelector, key, timeoutMs]) => new Promise((resolve, reject) => {{
+  const fills = {FILLS_JS};
   const handle = document.querySelector(handleSelector);
-  const paths = [...document.querySelectorAll(pathSelector)];
-  if (!handle || paths.length === 0) { reject(new Error("no slider handle or no map paths")); return; }
-  const observer = new MutationObserver(() => {
+  const before = JSON.stringify(fills());
+  if (!handle || before === "[]") {{ reject(new Error("no slider handle or no map paths")); return; }}
+  // Any change of the page (a path's attributes, or the colour stylesheet's text) may recolour
+  // the map: compare the computed fills after each one.
+  const observer = new MutationObserver(() => {{
+    if (JSON.stringify(fills()) === before) return;
     observer.disconnect();
     resolve(performance.now() - start);
-  });
-  paths.forEach((path) => observer.observe(path, {attributes: true}));
-  setTimeout(() => { observer.disconnect(); reject(new Error("map not restyled")); }, timeoutMs);
+  }});
+  observer.observe(document.body,
+    {{attributes: true, childList: true, characterData: true, subtree: true}});
+  setTimeout(() => {{ observer.disconnect(); reject(new Error("map not restyled")); }}, timeoutMs);
   handle.focus();
   const start = performance.now();
-  handle.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true}));
-})
+  handle.dispatchEvent(new KeyboardEvent("keydown", {{key, bubbles: true}}));
+}})
 """
 
 
@@ -57,21 +69,18 @@ def wait_for_map(page, counties: int = 24, timeout_ms: float = 60_000) -> float:
 
 
 def county_fills(page) -> list[str]:
-    """Fill colour and opacity of every county path, in document order."""
-    return page.eval_on_selector_all(
-        COUNTY_PATHS,
-        "paths => paths.map(p => `${p.getAttribute('fill')} ${p.getAttribute('fill-opacity')}`)",
-    )
+    """Computed fill colour and opacity of every county path: ``"rgb(65, 182, 196) 0.9"``."""
+    return page.evaluate(FILLS_JS)
 
 
 def slider_step(
     page, handle: str = ".noUi-handle", key: str = "ArrowRight", timeout_ms: float = 10_000
 ) -> float:
-    """Press ``key`` on a slider handle; ms until a county path's attributes change.
+    """Press ``key`` on a slider handle; ms until a county path's computed fill changes.
 
     Raises playwright's ``Error`` when no path changes within ``timeout_ms``.
     """
-    return page.evaluate(_STEP_JS, [handle, COUNTY_PATHS, key, timeout_ms])
+    return page.evaluate(_STEP_JS, [handle, key, timeout_ms])
 
 
 class WebsocketMeter:

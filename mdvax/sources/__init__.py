@@ -1,17 +1,13 @@
-"""Where the data comes from: one small class per source, all returning a RawSnapshot."""
+"""Where the data comes from: one small class per source, all returning a RawSnapshot.
 
-from mdvax.sources.base import RawSnapshot
-from mdvax.sources.local import FileSource, from_upload
-from mdvax.sources.maryland import MarylandApiSource, MarylandCsvSource
+- :mod:`mdvax.sources.base`: ``RawSnapshot`` and the checks every body goes through;
+- :mod:`mdvax.sources.http`: retries, timeouts, size cap, conditional requests;
+- :mod:`mdvax.sources.maryland`: ``MarylandCsvSource`` and ``MarylandApiSource``;
+- :mod:`mdvax.sources.local`: ``FileSource`` (a path or URL) and visitors' uploads.
 
-#: Named sources for ``mdvax update --source``.
-SOURCES = {cls.name: cls for cls in (MarylandCsvSource, MarylandApiSource)}
+Nothing is imported here, so the normalizer's use of ``base`` does not load ``requests``
+into the dashboard kernel.
+"""
 
-__all__ = [
-    "SOURCES",
-    "FileSource",
-    "MarylandApiSource",
-    "MarylandCsvSource",
-    "RawSnapshot",
-    "from_upload",
-]
+#: Names accepted by ``mdvax update --source``, in the order ``auto`` tries them.
+SOURCE_NAMES = ("maryland-csv", "maryland-api")
