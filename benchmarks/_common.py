@@ -25,11 +25,7 @@ def timed(action: Callable[[], object], repeat: int = 1) -> tuple[float, list[fl
 
 def point_at(server, data_dir: Path) -> None:
     """Send mdvax's configuration to ``data_dir`` and the fixture ``server``."""
-    os.environ.update(
-        MDVAX_DATA_DIR=str(data_dir),
-        MDVAX_MARYLAND_CSV_URL=server.csv_url,
-        MDVAX_MARYLAND_API_URL=server.api_url,
-    )
+    os.environ.update(server.environment(data_dir))
     os.environ.pop("MDVAX_DATABASE_URL", None)
 
 

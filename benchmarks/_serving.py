@@ -23,11 +23,7 @@ def filled_data_env(day: str = "2021-03-30"):
     from tests.support.source_server import SourceServer
 
     with tempfile.TemporaryDirectory(prefix="mdvax-bench-") as tmp, SourceServer(day) as source:
-        env = {
-            "MDVAX_DATA_DIR": str(Path(tmp) / "data"),
-            "MDVAX_MARYLAND_CSV_URL": source.csv_url,
-            "MDVAX_MARYLAND_API_URL": source.api_url,
-        }
+        env = source.environment(Path(tmp) / "data")
         run_update(env)
         yield env, source
 

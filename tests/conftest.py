@@ -28,12 +28,8 @@ def source_server():
 @pytest.fixture
 def data_env(tmp_path, monkeypatch, source_server) -> Settings:
     """An empty data folder and the source URLs pointing at ``source_server``."""
-    monkeypatch.setenv("MDVAX_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("MDVAX_MARYLAND_CSV_URL", source_server.csv_url)
-    monkeypatch.setenv("MDVAX_MARYLAND_API_URL", source_server.api_url)
-    monkeypatch.setenv("MDVAX_HTTP_RETRIES", "0")
-    monkeypatch.setenv("MDVAX_HTTP_TIMEOUT", "2")
-    monkeypatch.delenv("MDVAX_DATABASE_URL", raising=False)
+    for name, value in source_server.environment(tmp_path / "data").items():
+        monkeypatch.setenv(name, value)
     return get_settings()
 
 
@@ -44,6 +40,19 @@ def filled_data_dir(data_env) -> Settings:
 
     update(source="maryland-csv")
     return data_env
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium (Playwright), shared by a module's browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    from mdvax.serve.probe import launch_chromium
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

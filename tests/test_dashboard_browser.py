@@ -13,13 +13,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
 
 from mdvax.serve.probe import (
     COUNTY_PATHS,
     FILLS_JS,
     county_fills,
-    launch_chromium,
     wait_for_map,
 )
 from tests.support.source_server import snapshot_path
@@ -31,14 +29,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PANEL = ".mdvax-panel"
 TIMEOUT = 30_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -29,11 +29,8 @@ def filled_cache(tmp_path_factory):
 
     data_dir = tmp_path_factory.mktemp("notebooks") / "data"
     with SourceServer("2021-03-23") as server, pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MDVAX_DATA_DIR", str(data_dir))
-        mp.setenv("MDVAX_MARYLAND_CSV_URL", server.csv_url)
-        mp.setenv("MDVAX_MARYLAND_API_URL", server.api_url)
-        mp.setenv("MDVAX_HTTP_RETRIES", "0")
-        mp.delenv("MDVAX_DATABASE_URL", raising=False)
+        for name, value in server.environment(data_dir).items():
+            mp.setenv(name, value)
         update(source="maryland-csv")
         server.set_snapshot("2021-03-30")
         update(source="maryland-csv")

@@ -74,12 +74,8 @@ def published(tmp_path_factory):
     root = tmp_path_factory.mktemp("reports")
     out = root / "reports"
     with SourceServer("2021-03-23") as server, pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MDVAX_DATA_DIR", str(root / "data"))
-        mp.setenv("MDVAX_MARYLAND_CSV_URL", server.csv_url)
-        mp.setenv("MDVAX_MARYLAND_API_URL", server.api_url)
-        mp.setenv("MDVAX_HTTP_RETRIES", "0")
-        mp.setenv("MDVAX_HTTP_TIMEOUT", "2")
-        mp.delenv("MDVAX_DATABASE_URL", raising=False)
+        for name, value in server.environment(root / "data").items():
+            mp.setenv(name, value)
         for day in ("2021-03-23", "2021-03-30"):
             server.set_snapshot(day)
             assert main(["report", "--update", "--out", str(out), "--date", day, *ARGS]) == 0

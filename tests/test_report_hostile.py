@@ -10,11 +10,9 @@ import csv
 import io
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from mdvax.pipeline import update
 from mdvax.report import report
-from mdvax.serve.probe import launch_chromium
 from tests.support.source_server import snapshot_path
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -34,7 +32,7 @@ def hostile_snapshot(folder) -> str:
     return str(path)
 
 
-def test_hostile_text_in_quarantined_rows_runs_nothing(data_env, tmp_path):
+def test_hostile_text_in_quarantined_rows_runs_nothing(data_env, tmp_path, browser):
     result = update(from_=hostile_snapshot(tmp_path))
     assert result.meta.quarantined == 1
     built = report(tmp_path / "reports", day="2021-03-30")
@@ -43,14 +41,12 @@ def test_hostile_text_in_quarantined_rows_runs_nothing(data_env, tmp_path):
     assert HOSTILE not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     dialogs: list[str] = []
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        page = browser.new_page()
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(built.path.resolve().as_uri(), wait_until="load")
-        page.wait_for_timeout(500)  # give an injected handler the chance to fire
-        assert page.get_by_text(HOSTILE, exact=False).count() >= 1  # shown as text
-        assert page.locator("img[src='x']").count() == 0
-        page.goto("about:blank")
-        browser.close()
+    page = browser.new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(built.path.resolve().as_uri(), wait_until="load")
+    page.wait_for_timeout(500)  # give an injected handler the chance to fire
+    assert page.get_by_text(HOSTILE, exact=False).count() >= 1  # shown as text
+    assert page.locator("img[src='x']").count() == 0
+    page.goto("about:blank")
+    page.close()
     assert dialogs == []

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from playwright.sync_api import sync_playwright
 
-from mdvax.serve.probe import county_fills, launch_chromium, slider_step, wait_for_map
+from mdvax.serve.probe import county_fills, slider_step, wait_for_map
 from mdvax.serve.process import ServeProcess
 from tests.support.source_server import SourceServer
 
@@ -40,14 +39,6 @@ HOSTILE_QUERY = (
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
 def bare_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("bare") / "serve.log"
     with ServeProcess("--notebook", str(BARE_PAGE), "--pool-size", "2", log_path=log) as server:
@@ -56,15 +47,9 @@ def bare_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def dashboard_server(tmp_path_factory):
-    if not DASHBOARD.exists():
-        pytest.skip("notebooks/dashboard.ipynb does not exist yet (dashboard issue)")
     data_dir = tmp_path_factory.mktemp("dashboard") / "data"
     with SourceServer("2021-03-23", max_page=700) as source:
-        env = {
-            "MDVAX_DATA_DIR": str(data_dir),
-            "MDVAX_MARYLAND_CSV_URL": source.csv_url,
-            "MDVAX_MARYLAND_API_URL": source.api_url,
-        }
+        env = source.environment(data_dir)
         update(env)
         log = data_dir.parent / "serve.log"
         with ServeProcess("--notebook", str(DASHBOARD), env=env, log_path=log) as server:

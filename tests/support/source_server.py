@@ -145,6 +145,16 @@ class SourceServer:
     def api_url(self) -> str:
         return self.base_url + "/query"
 
+    def environment(self, data_dir: Path | str) -> dict[str, str]:
+        """Variables that point mdvax at ``data_dir`` and this server (no retries, short timeout)."""
+        return {
+            "MDVAX_DATA_DIR": str(data_dir),
+            "MDVAX_MARYLAND_CSV_URL": self.csv_url,
+            "MDVAX_MARYLAND_API_URL": self.api_url,
+            "MDVAX_HTTP_RETRIES": "0",
+            "MDVAX_HTTP_TIMEOUT": "2",
+        }
+
     def start(self) -> SourceServer:
         self._thread.start()
         return self
