@@ -9,10 +9,12 @@ one with an empty cache and an unreachable source for the upload path. Screensho
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from mdvax.serve.probe import (
     COUNTY_PATHS,
@@ -101,7 +103,7 @@ def test_map_legend_slider_and_county_click(server, open_page):
     assert "At least one dose" in legend.inner_text()
     assert page.locator(".mdvax-swatch").count() >= 3
     assert page.locator("img.leaflet-tile").count() == 0  # no basemap: nothing to fail offline
-    assert "Data as of 30 Mar 2021" in page.inner_text(".mdvax-asof")
+    expect(page.locator(".mdvax-asof")).to_contain_text("Data as of 30 Mar 2021", timeout=TIMEOUT)
     before = county_fills(page)
     assert len(set(before)) >= 3
 
@@ -163,8 +165,13 @@ def test_per_capita_toggle_shows_percentages(server, open_page):
     swatches = page.locator(".mdvax-swatch").all_inner_texts()
     assert swatches
     assert all(s.endswith("%") for s in swatches)
-    assert "Rank among 24 (by % of population)" in page.inner_text(PANEL)
-    assert "per_capita=1" in page.locator(".mdvax-link input").input_value()
+    # The panel and the link are separate widgets: their updates may arrive after the legend's.
+    expect(page.locator(PANEL)).to_contain_text(
+        "Rank among 24 (by % of population)", timeout=TIMEOUT
+    )
+    expect(page.locator(".mdvax-link input")).to_have_value(
+        re.compile("per_capita=1"), timeout=TIMEOUT
+    )
     no_traceback(page)
 
 
@@ -211,7 +218,9 @@ def test_empty_cache_and_unreachable_source_offer_an_upload(tmp_path, browser):
                 page.get_by_role("button", name="Upload CSV").click()
             chooser.value.set_files(str(snapshot_path("2021-03-30")))
             wait_for_map(page)
-            assert "your uploaded file" in page.inner_text(".mdvax-asof")
+            expect(page.locator(".mdvax-asof")).to_contain_text(
+                "your uploaded file", timeout=TIMEOUT
+            )
             assert page.locator(COUNTY_PATHS).count() == 24
             no_traceback(page)
             assert not (tmp_path / "data" / "current.arrow").exists()
