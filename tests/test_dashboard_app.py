@@ -5,7 +5,6 @@ Expected figures are computed here straight from the raw CSV snapshot, not throu
 
 from __future__ import annotations
 
-import csv
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -16,9 +15,11 @@ from mdvax.dashboard.map import Classes
 from mdvax.dashboard.model import DashboardData
 from mdvax.dashboard.state import ViewState
 from mdvax.normalize.counties import JURISDICTIONS
-from tests.support.source_server import SHARED_DATA, snapshot_path
+from tests.support.raw_figures import cumulative_by_label, raw_population
+from tests.support.source_server import snapshot_path
 
-RAW = snapshot_path("2021-03-30")
+RAW_DAY = "2021-03-30"
+RAW = snapshot_path(RAW_DAY)
 NOW = datetime(2021, 4, 1, tzinfo=UTC)
 DEFAULTS = {"date": None, "measure": "at_least_one", "per_capita": False, "county": None}
 
@@ -28,20 +29,9 @@ def raw_at_least_one(day: str) -> dict[str, int]:
 
     A label without a row that day keeps its last earlier cumulative figure.
     """
-    latest: dict[str, tuple[str, int]] = {}
-    with open(RAW, encoding="utf-8-sig", newline="") as fh:
-        for r in csv.DictReader(fh):
-            when = r["VACCINATION_DATE"][:10].replace("/", "-")
-            name = r["County"].strip()
-            if when <= day and when >= latest.get(name, ("", 0))[0]:
-                value = int(r["FirstDoseCumulative"]) + int(r["SingleDoseCumulative"])
-                latest[name] = (when, value)
-    return {name: value for name, (_, value) in latest.items()}
-
-
-def raw_population(name: str) -> int:
-    with open(SHARED_DATA / "md_population_2019.csv", encoding="utf-8-sig", newline="") as fh:
-        return next(int(r["Population"]) for r in csv.DictReader(fh) if r["County"] == name)
+    first = cumulative_by_label(RAW_DAY, day, "FirstDoseCumulative")
+    single = cumulative_by_label(RAW_DAY, day, "SingleDoseCumulative")
+    return {label: first[label] + single[label] for label in first}
 
 
 @pytest.fixture

@@ -22,9 +22,10 @@ from mdvax.serve.probe import (
     county_fills,
     wait_for_map,
 )
+from tests.support.raw_figures import raw_population
 from tests.support.source_server import snapshot_path
 from tests.support.voila_server import dashboard_server
-from tests.test_dashboard_app import raw_at_least_one, raw_population
+from tests.test_dashboard_app import raw_at_least_one
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -14,6 +14,7 @@ from mdvax.normalize import normalize
 from mdvax.normalize.counties import JURISDICTIONS, canonical_county
 from mdvax.normalize.schema import match_schema
 from mdvax.sources.base import RawSnapshot
+from tests.support.raw_figures import cumulative_by_label, raw_rows
 from tests.support.source_server import csv_to_features, snapshot_path
 
 FETCHED = datetime(2021, 4, 2, tzinfo=UTC)
@@ -21,10 +22,6 @@ FETCHED = datetime(2021, 4, 2, tzinfo=UTC)
 
 def snapshot(body: bytes, kind: str = "csv") -> RawSnapshot:
     return RawSnapshot(body, "file", "test", kind, fetched_at=FETCHED)
-
-
-def raw_rows(day: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(snapshot_path(day).read_text("utf-8-sig"))))
 
 
 def to_csv(rows: list[dict], header: list[str] | None = None) -> bytes:
@@ -36,12 +33,9 @@ def to_csv(rows: list[dict], header: list[str] | None = None) -> bytes:
 
 
 def independent_sum(day: str, column: str, on: str, counties: set[str]) -> int:
-    """Sum of each series' last cumulative value on or before ``on``, straight from the CSV."""
-    last: dict[str, int] = {}
-    for row in sorted(raw_rows(day), key=lambda r: r["VACCINATION_DATE"]):
-        if row["VACCINATION_DATE"][:10].replace("/", "-") <= on:
-            last[row["County"].strip()] = int(row[column] or 0)
-    return sum(v for k, v in last.items() if k in counties)
+    """Sum of the series' last cumulative values on or before ``on``, straight from the CSV."""
+    values = cumulative_by_label(day, on, column)
+    return sum(v for k, v in values.items() if k in counties)
 
 
 def test_real_snapshot_figures():

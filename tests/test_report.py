@@ -7,7 +7,6 @@ blank + ``Unknown`` rows are the unassigned doses.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -21,6 +20,7 @@ import pytest
 
 from mdvax.cli import main
 from mdvax.report import notebook, report, site
+from tests.support.raw_figures import cumulative_by_label
 from tests.support.source_server import SourceServer, snapshot_path
 
 pytestmark = pytest.mark.slow
@@ -32,18 +32,8 @@ ARGS = ["--measure", "first_dose", "--counts"]
 
 def cumulative(snapshot: str, day: str, measure: str = "first_dose") -> dict[str, int]:
     """County label -> cumulative count on ``day`` in ``snapshot``; ``""`` = blank + Unknown."""
-    newest: dict[str, tuple[str, int]] = {}
-    with snapshot_path(snapshot).open(encoding="utf-8-sig", newline="") as fh:
-        for row in csv.DictReader(fh):
-            when = row["VACCINATION_DATE"][:10].replace("/", "-")
-            label = row["County"].strip()
-            label = "" if label == "Unknown" else label
-            key = (label, row["County"])  # blank and Unknown are separate series
-            if when <= day and (key not in newest or newest[key][0] <= when):
-                newest[key] = (when, int(row[COLUMNS[measure]] or 0))
-    totals: dict[str, int] = {}
-    for (label, _), (_, value) in newest.items():
-        totals[label] = totals.get(label, 0) + value
+    totals = cumulative_by_label(snapshot, day, COLUMNS[measure])
+    totals[""] = totals.get("", 0) + totals.pop("Unknown", 0)
     return totals
 
 

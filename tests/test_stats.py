@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 
 from mdvax.api import county_view, load_table, population, state_view
 from mdvax.normalize.counties import JURISDICTIONS
 from mdvax.stats import column, label, state_totals
-from tests.support.source_server import snapshot_path
+from tests.support.raw_figures import cumulative_by_label
 
 
 def cumulative_from_csv(county: str, column_name: str, day: str) -> int:
-    """The county's last cumulative value on or before ``day``, read with the csv module."""
-    value = 0
-    with snapshot_path("2021-03-30").open(encoding="utf-8-sig") as handle:
-        for row in sorted(csv.DictReader(handle), key=lambda r: r["VACCINATION_DATE"]):
-            if (
-                row["County"].strip() == county
-                and row["VACCINATION_DATE"][:10].replace("/", "-") <= day
-            ):
-                value = int(row[column_name] or 0)
-    return value
+    """The county's last cumulative value on or before ``day`` in the 2021-03-30 snapshot."""
+    return cumulative_by_label("2021-03-30", day, column_name).get(county, 0)
 
 
 def test_state_totals_include_unassigned(filled_data_dir):

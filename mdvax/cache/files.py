@@ -11,24 +11,31 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None], prefix: str | None = None) -> None:
     """Call ``write(tmp_path)`` then move ``tmp_path`` over ``path`` atomically.
 
     Parameters
     ----------
     path : Path
-        Final location; its folder is created if needed.
+        Final location; its folder is created if needed. It ends up readable by all (0644),
+        as files published on a web server must be.
     write : callable
         Writes the complete content to the temporary path it is given.
+    prefix : str, optional
+        Name prefix of the temporary file (default ``.<name>.``, with a ``.tmp`` suffix), for
+        callers that clean up their own leftovers by name.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=prefix or f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         write(tmp)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        tmp.chmod(0o644)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -36,9 +43,9 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     _fsync_dir(path.parent)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+def atomic_write_bytes(path: Path, data: bytes, prefix: str | None = None) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda tmp: tmp.write_bytes(data), prefix)
 
 
 def _fsync_dir(folder: Path) -> None:

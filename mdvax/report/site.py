@@ -16,7 +16,6 @@ never sees half a report, and a failed run leaves earlier reports untouched.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import os
@@ -26,6 +25,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 from pathlib import Path
 
+from mdvax.cache.files import atomic_write_bytes
 from mdvax.errors import ReportError
 
 REPORT_HTML = "report.html"
@@ -76,20 +76,8 @@ class ReportRecord:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """Write ``data`` to ``path`` atomically; a killed write leaves a file :func:`clean_temp` removes."""
+    atomic_write_bytes(path, data, prefix=TMP_PREFIX)
 
 
 def temp_dir(out: Path, label: str) -> Path:
