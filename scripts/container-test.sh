@@ -26,7 +26,10 @@
 # do not work, hence host networking (in compose.yaml and for the builds).
 #
 # Environment: MDVAX_CONTAINER_BASE=IMAGE builds on IMAGE instead of the mmdebstrap base (e.g.
-# python:3.11-slim-bookworm where a registry is reachable); PYTHON (default .venv/bin/python).
+# python:3.11-slim-bookworm where a registry is reachable); PYTHON (default .venv/bin/python);
+# MDVAX_CONTAINER_SOURCE_FAULT=NAME makes the played source fail (a fault name of
+# tests/support/source_server.py), so that `mdvax update` fails: tests/test_container.py checks
+# that such a run fails at the step "update" and leaves nothing behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -142,6 +145,8 @@ T_BASE=$(($(date +%s) - T_BASE))
 STEP=build
 T_BUILD=$(date +%s)
 build_args=(--network=host --format docker --build-arg "BASE=$BASE_IMAGE")
+# A local base is never pulled (a missing one fails at once, not after registry retries).
+[[ $BASE_IMAGE == localhost/* ]] && build_args+=(--pull=never)
 # A network that inspects TLS: pip in the build trusts what this machine trusts (see Containerfile).
 [[ -s /etc/ssl/certs/ca-certificates.crt ]] &&
   build_args+=(--secret id=ca-bundle,src=/etc/ssl/certs/ca-certificates.crt)
@@ -157,12 +162,14 @@ SIZE=$(podman image inspect --format '{{.Size}}' "localhost/mdvax:$TAG")
 # -- start -----------------------------------------------------------------------------------
 STEP=sources
 "$PY" - "$SNAPSHOT_DAY" >"$WORK/source.url" 2>"$WORK/sources.log" <<'EOF' &
+import os
 import sys
 import threading
 
 from tests.support.source_server import SourceServer
 
 server = SourceServer(sys.argv[1]).start()
+server.fault = os.environ.get("MDVAX_CONTAINER_SOURCE_FAULT") or None
 print(server.csv_url, server.api_url, flush=True)
 threading.Event().wait()
 EOF
