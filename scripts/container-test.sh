@@ -71,21 +71,27 @@ compose() {
   "$COMPOSE_BIN" --project-name "$PROJECT" -f "$ROOT/deploy/container/compose.yaml" "$@"
 }
 
-cleanup() {
-  local status=$? left
-  set +e
-  if ((STARTED)); then
-    compose down --volumes --timeout 10 >>"$WORK/cleanup.log" 2>&1
-    # Whatever `down` missed (a half-started run): by the project's label.
-    podman ps -a -q --filter "label=io.podman.compose.project=$PROJECT" | xargs -r podman rm -f >/dev/null 2>&1
-    podman volume ls -q --filter "label=io.podman.compose.project=$PROJECT" | xargs -r podman volume rm -f >/dev/null 2>&1
-    left=$(podman ps -a -q --filter "label=io.podman.compose.project=$PROJECT")
-    left+=$(podman volume ls -q --filter "label=io.podman.compose.project=$PROJECT")
-    if [[ -n $left ]]; then
-      log "cleanup left containers or volumes of $PROJECT behind: $left"
-      status=1
-    fi
+# Remove the run's containers and volumes, and check that none is left; non-zero if some are.
+teardown() {
+  local left
+  ((STARTED)) || return 0
+  STARTED=0
+  compose down --volumes --timeout 10 >>"$WORK/cleanup.log" 2>&1
+  # Whatever `down` missed (a half-started run): by the project's label.
+  podman ps -a -q --filter "label=io.podman.compose.project=$PROJECT" | xargs -r podman rm -f >/dev/null 2>&1
+  podman volume ls -q --filter "label=io.podman.compose.project=$PROJECT" | xargs -r podman volume rm -f >/dev/null 2>&1
+  left=$(podman ps -a -q --filter "label=io.podman.compose.project=$PROJECT")
+  left+=$(podman volume ls -q --filter "label=io.podman.compose.project=$PROJECT")
+  if [[ -n $left ]]; then
+    log "cleanup left containers or volumes of $PROJECT behind: $left"
+    return 1
   fi
+}
+
+cleanup() {
+  local status=$?
+  set +e
+  teardown || status=1
   [[ -n $SOURCE_PID ]] && kill "$SOURCE_PID" 2>/dev/null
   rm -rf "$WORK"
   exit "$status"
@@ -262,7 +268,9 @@ with sync_playwright() as playwright:
     browser = launch_chromium(playwright)
     try:
         page = browser.new_page()
-        page.goto(url + "/")
+        # Voila streams the page while the notebook runs (beside the first report, on a shared
+        # machine): wait for the map itself, not for the page's load event.
+        page.goto(url + "/", wait_until="commit", timeout=120_000)
         print(f"map drawn through nginx after {wait_for_map(page, timeout_ms=120_000):.0f} ms")
         # To the first day: every county changes colour (the newest day is the default).
         step = slider_step(page, key="Home")
@@ -289,7 +297,9 @@ assert "report.html" in index, index[:500]
 print(f"report under /reports/: {len(report)} bytes")
 EOF
 cat "$WORK/checks.log" >&2
+STEP=cleanup
+teardown || fail "containers or volumes left behind"
 
 T_TOTAL=$(($(date +%s) - T0))
-log "base ${T_BASE} s, build ${T_BUILD} s, stack up and healthy ${T_START} s, total ${T_TOTAL} s"
+log "base ${T_BASE} s, build ${T_BUILD} s, stack up and healthy ${T_START} s, total ${T_TOTAL} s (with cleanup)"
 echo "image localhost/mdvax:$TAG: $((SIZE / 1000000)) MB; build ${T_BUILD} s (base ${T_BASE} s); total ${T_TOTAL} s"

@@ -19,7 +19,8 @@ notebooks=${2:-}
 site=$(echo "$venv"/lib/python3*/site-packages)
 [ -d "$site" ] || { echo "slim-venv: no site-packages under $venv" >&2; exit 1; }
 
-# Notebooks from a checkout that does not ship them as package data: where the package looks.
+# A checkout whose notebooks are not package data keeps them in <root>/notebooks, where the
+# installed package looks for them too (mdvax.config.REPO_ROOT is then site-packages).
 if [ -n "$notebooks" ] && [ -n "$(ls -A "$notebooks" 2>/dev/null)" ] && [ ! -e "$site/notebooks" ]; then
   cp -r "$notebooks" "$site/notebooks"
 fi
