@@ -73,13 +73,17 @@ compose() {
 
 # Remove the run's containers and volumes, and check that none is left; non-zero if some are.
 teardown() {
-  local left
+  local left id
   ((STARTED)) || return 0
   STARTED=0
   compose down --volumes --timeout 10 >>"$WORK/cleanup.log" 2>&1
   # Whatever `down` missed (a half-started run): by the project's label.
-  podman ps -a -q --filter "label=io.podman.compose.project=$PROJECT" | xargs -r podman rm -f >/dev/null 2>&1
-  podman volume ls -q --filter "label=io.podman.compose.project=$PROJECT" | xargs -r podman volume rm -f >/dev/null 2>&1
+  for id in $(podman ps -a -q --filter "label=io.podman.compose.project=$PROJECT"); do
+    podman rm -f "$id" >/dev/null 2>&1
+  done
+  for id in $(podman volume ls -q --filter "label=io.podman.compose.project=$PROJECT"); do
+    podman volume rm -f "$id" >/dev/null 2>&1
+  done
   left=$(podman ps -a -q --filter "label=io.podman.compose.project=$PROJECT")
   left+=$(podman volume ls -q --filter "label=io.podman.compose.project=$PROJECT")
   if [[ -n $left ]]; then
@@ -155,7 +159,7 @@ build_args=(--network=host --format docker --build-arg "BASE=$BASE_IMAGE")
 [[ $BASE_IMAGE == localhost/* ]] && build_args+=(--pull=never)
 # A network that inspects TLS: pip in the build trusts what this machine trusts (see Containerfile).
 [[ -s /etc/ssl/certs/ca-certificates.crt ]] &&
-  build_args+=(--secret id=ca-bundle,src=/etc/ssl/certs/ca-certificates.crt)
+  build_args+=(--secret "id=ca-bundle,src=/etc/ssl/certs/ca-certificates.crt")
 for image in mdvax mdvax-postgres mdvax-nginx; do
   file=deploy/container/Containerfile
   [[ $image == mdvax ]] || file=deploy/container/${image#mdvax-}.Containerfile
