@@ -15,4 +15,9 @@ sed -e "s/listen 80;/listen $port;/" \
     -e "s/127\.0\.0\.1:8866;/127.0.0.1:$a;/" \
     -e "s/127\.0\.0\.1:8867;/127.0.0.1:$b;/" \
     /etc/mdvax/nginx-mdvax.conf > /etc/nginx/conf.d/mdvax.conf
+# The shipped file must still have those lines: refuse to start on a config that lost its ports.
+for line in "listen $port;" "server 127.0.0.1:$a;" "server 127.0.0.1:$b;"; do
+  grep -qF "$line" /etc/nginx/conf.d/mdvax.conf ||
+    { echo "nginx-start: '$line' is not in the site config; has deploy/nginx-mdvax.conf changed?" >&2; exit 2; }
+done
 exec nginx -g "daemon off;"
