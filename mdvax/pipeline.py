@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 #: Source classes by name; ``--source auto`` tries them in this order (CSV first).
 SOURCES = {cls.name: cls for cls in (MarylandCsvSource, MarylandApiSource)}
-assert tuple(SOURCES) == SOURCE_NAMES
+if tuple(SOURCES) != SOURCE_NAMES:  # an explicit check: kernels run with -OO (no asserts)
+    raise SourceError(f"source classes {tuple(SOURCES)} do not match SOURCE_NAMES {SOURCE_NAMES}")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from mdvax.archive.schema import current_version, latest_version, upgrade
 from mdvax.archive.summary import VintageSummary
 from mdvax.config import get_settings
 from mdvax.errors import ArchiveError, MdvaxError
+from mdvax.measures import check_column
 
 
 def as_date(value: date | datetime | str, what: str = "as-of date") -> date:
@@ -188,9 +189,8 @@ class Archive:
             ``county, date, measure, old, new, change``, largest ``|change|`` first (dates
             only in the newer vintage are not revisions and are left out).
         """
-        unknown = sorted(set(measures) - set(MEASURE_COLUMNS))
-        if unknown:
-            raise ArchiveError(f"unknown measure(s) {', '.join(unknown)}: use {MEASURE_COLUMNS}")
+        for measure in measures:
+            check_column(measure)
         return revised(self.table_as_of(old), self.table_as_of(new), measures)
 
     def revisions(
@@ -212,8 +212,7 @@ class Archive:
         pandas.DataFrame
             ``date, published, vintage_id, old, new, change``, by date then vintage.
         """
-        if measure not in MEASURE_COLUMNS:
-            raise ArchiveError(f"unknown measure {measure!r}: use one of {MEASURE_COLUMNS}")
+        check_column(measure)
         limit = as_date(as_of) if as_of is not None else None
         with self._errors("read revisions"), self.engine.connect() as conn:
             return county_revisions(conn, county, measure, limit)

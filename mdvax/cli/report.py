@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mdvax.stats import MEASURES
+from mdvax import measures
 
 
 def register(subparsers) -> None:
@@ -39,8 +39,9 @@ def register(subparsers) -> None:
         "(read from the archive)",
     )  # fmt: skip
     parser.add_argument(
-        "--measure", default="at_least_one", choices=list(MEASURES),
-        help="measure mapped and ranked (default: at_least_one)",
+        "--measure", default=measures.DEFAULT, metavar="NAME",
+        help=f"measure mapped and ranked: {', '.join(measures.NAMES)} "
+        f"(default: {measures.DEFAULT})",
     )  # fmt: skip
     parser.add_argument(
         "--counts", dest="per_capita", action="store_false",

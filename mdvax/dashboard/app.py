@@ -13,12 +13,12 @@ import functools
 import gc
 import logging
 from collections.abc import Callable, Mapping
-from html import escape
 from importlib import resources
 from urllib.parse import quote
 
 import ipywidgets as widgets
 
+from mdvax import format as fmt
 from mdvax import stats
 from mdvax.dashboard import model, panel
 from mdvax.dashboard import state as st
@@ -124,8 +124,8 @@ class Dashboard:
     def describe(self, fips: str) -> str:
         """Hover text: county, value, % of population."""
         row = self.view.counties.loc[st.NAME_BY_FIPS[fips]]
-        pct = model.fmt_pct(row["pct"], self.state.daily)
-        return f"{st.NAME_BY_FIPS[fips]}: {model.fmt_count(row['value'])} ({pct} of population)"
+        pct = fmt.share(row["pct"], self.state.daily)
+        return f"{st.NAME_BY_FIPS[fips]}: {fmt.count(row['value'])} ({pct} of population)"
 
     def render(self) -> None:
         """Bring every widget in line with ``self.state``."""
@@ -136,7 +136,7 @@ class Dashboard:
         self.map.set_legend(
             stats.label(s.measure, s.daily, s.per_capita), classes, panel.compact(s.per_capita)
         )
-        _set(self.headline, self._headline_html(view))
+        _set(self.headline, panel.headline_html(view, s))
         if s.county:
             series = model.series(self.data, s.county, s.measure, s.daily)
             _set(self.panel, panel.county_html(view, s))
@@ -150,17 +150,6 @@ class Dashboard:
         _set(self.link, panel.link_html(self.page_url, query))
         _set(self.download, "")
 
-    def _headline_html(self, view: model.View) -> str:
-        s, v = self.state, view.state
-        what = stats.label(s.measure, s.daily).lower()
-        return (
-            '<div class="mdvax-headline">'
-            f'<span class="mdvax-big">{escape(model.fmt_count(v["value"]))}</span> '
-            f"{escape(what)} in Maryland on {escape(panel.day_text(s.date))} "
-            f"({escape(model.fmt_pct(v['pct'], s.daily))} of the population), including "
-            f"{escape(model.fmt_count(v['unassigned']))} not yet assigned to a county.</div>"
-        )
-
     @guarded
     def prepare_download(self) -> None:
         """Offer the current view's table as a CSV file (a ``data:`` link, nothing stored)."""
@@ -169,10 +158,7 @@ class Dashboard:
         name = f"mdvax_{s.date.isoformat()}_{stats.column(s.measure, s.daily)}"
         name += "_pct.csv" if s.per_capita else ".csv"
         href = "data:text/csv;charset=utf-8," + quote(text)
-        self.download.value = (
-            f'<a class="mdvax-download" download="{escape(name)}" href="{escape(href)}">'
-            f"Save {escape(name)}</a>"
-        )
+        self.download.value = panel.download_html(name, href)
 
     # Layout --------------------------------------------------------------------------------------
 
