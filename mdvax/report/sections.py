@@ -31,8 +31,8 @@ def _signed(value: float) -> str:
 
 
 def title(data: ReportInputs) -> str:
-    """The report's heading: its day (the as-of day, else the day of the figures)."""
-    day = data.provenance.as_of or data.day
+    """The report's heading: its day (figures asked for, else the as-of day, else the newest)."""
+    day = data.report_day or data.provenance.as_of or data.day
     return f"Maryland COVID-19 vaccinations: report of {day:%Y-%m-%d}"
 
 
