@@ -19,6 +19,7 @@ import papermill
 import pytest
 
 from mdvax.cli import main
+from mdvax.errors import ReportError, UnknownMeasureError
 from mdvax.report import notebook, report, site
 from tests.support.raw_figures import cumulative_by_label
 from tests.support.source_server import SourceServer, snapshot_path
@@ -178,21 +179,37 @@ def test_source_down_leaves_reports_untouched(published, capsys):
     assert f"<td>{day}</td><td>failed</td>" in (published.out / site.INDEX_HTML).read_text()
 
 
-def test_cell_error_keeps_the_published_report_of_that_date(published):
+def test_cell_error_keeps_the_published_report_of_that_date(published, tmp_path, monkeypatch):
+    failing = nbformat.read(notebook.REPORT_NOTEBOOK, as_version=4)
+    failing.cells.append(nbformat.v4.new_code_cell('raise RuntimeError("cell failed on purpose")'))
+    copy = tmp_path / "report.ipynb"
+    nbformat.write(failing, copy)
+    monkeypatch.setattr(notebook, "REPORT_NOTEBOOK", copy)
     before = tree_hashes(published.out, skip=(site.INDEX_HTML, site.STATUS_JSON))
-    with pytest.raises(Exception, match=r"unknown measure 'bogus'") as caught:
-        report(published.out, day="2021-03-30", measure="bogus")
-    assert type(caught.value).__name__ == "ReportError"
+    with pytest.raises(ReportError, match="cell failed on purpose"):
+        report(published.out, day="2021-03-30")
     assert tree_hashes(published.out, skip=(site.INDEX_HTML, site.STATUS_JSON)) == before
     index = (published.out / site.INDEX_HTML).read_text()
     assert "<td>2021-03-30</td><td>failed</td>" in index
-    assert "unknown measure" in index
+    assert "cell failed on purpose" in index
     assert "the report shown is from the last successful run" in index
     assert not list(published.out.glob(f"{site.TMP_PREFIX}*"))
 
 
-def test_date_before_the_archive_fails_clearly(published, capsys):
-    code = main(["report", "--out", str(published.out), "--date", "2021-03-01"])
+def test_unknown_measure_fails_before_anything_is_written(published, capsys):
+    before = tree_hashes(published.out)
+    with pytest.raises(UnknownMeasureError, match="unknown measure 'bogus': choose one of"):
+        report(published.out, day="2021-03-30", measure="bogus")
+    code = main(["report", "--out", str(published.out), "--measure", "bogus"])
+    assert code == UnknownMeasureError.exit_code == 2
+    assert "mdvax report: error: unknown measure 'bogus': choose one of first_dose" in (
+        capsys.readouterr().err
+    )
+    assert tree_hashes(published.out) == before
+
+
+def test_as_of_before_the_archive_fails_clearly(published, capsys):
+    code = main(["report", "--out", str(published.out), "--as-of", "2021-03-01"])
     assert code == 7
     err = capsys.readouterr().err
     assert "no vintage was published on or before 2021-03-01" in err
