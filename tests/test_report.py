@@ -61,7 +61,8 @@ def text_of(html: str) -> str:
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    """Two daily runs as the scheduler makes them: the 03-23 data, then an update to 03-30."""
+    """Two daily runs as the scheduler makes them (``--as-of D``: the run of day D): the 03-23
+    data, then an update to 03-30."""
     root = tmp_path_factory.mktemp("reports")
     out = root / "reports"
     with SourceServer("2021-03-23") as server, pytest.MonkeyPatch.context() as mp:
@@ -69,7 +70,7 @@ def published(tmp_path_factory):
             mp.setenv(name, value)
         for day in ("2021-03-23", "2021-03-30"):
             server.set_snapshot(day)
-            assert main(["report", "--update", "--out", str(out), "--date", day, *ARGS]) == 0
+            assert main(["report", "--update", "--out", str(out), "--as-of", day, *ARGS]) == 0
         yield SimpleNamespace(out=out, server=server)
 
 
@@ -156,7 +157,7 @@ def test_index_and_latest(published):
 
 def test_same_date_twice_gives_the_same_report(published):
     before = tree_hashes(published.out)
-    assert main(["report", "--out", str(published.out), "--date", "2021-03-30", *ARGS]) == 0
+    assert main(["report", "--out", str(published.out), "--as-of", "2021-03-30", *ARGS]) == 0
     assert tree_hashes(published.out) == before
 
 

@@ -7,6 +7,7 @@ sections (:mod:`mdvax.report.sections`) only format what is here.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -112,6 +113,10 @@ def gather(
         table = api.load_table(as_of=provenance.as_of, settings=settings)
         quarantine = None  # the archive keeps values, not the rows an update set aside
     day = resolve_day(table, report_date, provenance)
+    if report_date and provenance.as_of is None:
+        # Figures of a chosen day from the newest data: judged against that day, not the
+        # fetch day (the figures exist, so the source had reached it).
+        provenance = dataclasses.replace(provenance, reference=day.date())
     since = as_date(previous_as_of) if previous_as_of else None
     revisions = _revisions(settings.archive_url, since, provenance.published)
     return ReportInputs(
