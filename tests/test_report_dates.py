@@ -17,6 +17,15 @@ from tests.test_report import at_least_one, n, text_of, tree_hashes
 pytestmark = pytest.mark.slow
 
 
+def refused(out, day: str, as_of: str, capsys) -> str:
+    """Run ``--date day --as-of as_of``, expect exit 7 and no published file changed; stderr."""
+    before = tree_hashes(out, skip=(site.INDEX_HTML, site.STATUS_JSON))
+    capsys.readouterr()
+    assert main(["report", "--out", str(out), "--date", day, "--as-of", as_of]) == 7
+    assert tree_hashes(out, skip=(site.INDEX_HTML, site.STATUS_JSON)) == before
+    return capsys.readouterr().err
+
+
 def test_date_before_the_data_was_published_reports_that_days_figures(
     data_env, source_server, tmp_path, capsys
 ):
@@ -40,14 +49,9 @@ def test_date_before_the_data_was_published_reports_that_days_figures(
     assert record["as_of"] is None  # the newest data
 
     # The same data, as published on a day before it was: impossible, said clearly.
-    before = tree_hashes(out, skip=(site.INDEX_HTML, site.STATUS_JSON))
-    capsys.readouterr()
-    code = main(["report", "--out", str(out), "--date", "2021-04-01", "--as-of", "2021-04-02"])
-    assert code == 7
-    err = capsys.readouterr().err
+    err = refused(out, "2021-04-01", "2021-04-02", capsys)
     assert "no vintage was published on or before 2021-04-02" in err
     assert "the oldest archived vintage was published on 2021-04-03" in err
-    assert tree_hashes(out, skip=(site.INDEX_HTML, site.STATUS_JSON)) == before
 
 
 @pytest.fixture
@@ -79,14 +83,9 @@ def test_as_of_gives_the_figures_as_first_published(two_vintages, tmp_path, caps
     assert json.loads((out / day / site.REPORT_JSON).read_text())["published"] == "2021-03-30"
 
     # A day after the last day of the 03-23 data: impossible; nothing published is touched.
-    before = tree_hashes(out, skip=(site.INDEX_HTML, site.STATUS_JSON))
-    capsys.readouterr()
-    code = main(["report", "--out", str(out), "--date", "2021-03-27", "--as-of", "2021-03-23"])
-    assert code == 7
-    err = capsys.readouterr().err
+    err = refused(out, "2021-03-27", "2021-03-23", capsys)
     assert "report date 2021-03-27 is outside the data as published on 2021-03-23" in err
     assert "to 2021-03-23)" in err
-    assert tree_hashes(out, skip=(site.INDEX_HTML, site.STATUS_JSON)) == before
     assert not (out / "2021-03-27").exists()
     assert site.read_status(out)["2021-03-27"]["status"] == "failed"
     assert site.report_dates(out) == [day]
