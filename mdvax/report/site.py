@@ -51,7 +51,8 @@ class ReportRecord:
     figures_date : str
         Day of the figures.
     as_of : str or None
-        Day the data was taken as published on (the report's day).
+        Day the data was taken as published on (``--as-of``; the report's day for the daily
+        run and a backfill); None: the newest data at the time.
     published : str
         Publication date of the data (the next report lists revisions since this version).
     measure, sha256, fetched_at, source_last_date : str
