@@ -134,7 +134,7 @@ class Dashboard:
         classes = Classes.for_range(view.vmax)
         self.map.restyle({f: classes.colour(v) for f, v in view.shown.items()}, s.county)
         self.map.set_legend(
-            stats.label(s.measure, s.daily, s.per_capita), classes, panel.compact(s.per_capita)
+            stats.label(s.measure, s.daily, s.per_capita), classes, fmt.compact(s.per_capita)
         )
         _set(self.headline, panel.headline_html(view, s))
         if s.county:

@@ -24,11 +24,6 @@ CHART_W, CHART_H = 340, 170
 _PAD_L, _PAD_R, _PAD_T, _PAD_B = 38, 10, 10, 24
 COUNTY_COLOUR, STATE_COLOUR = "#225ea8", "#6b6b6b"
 
-#: Short legend numbers (see :func:`mdvax.format.compact`).
-compact = fmt.compact
-#: ``30 Mar 2021`` (see :func:`mdvax.format.day`).
-day_text = fmt.day
-
 
 def state_html(view: View, state: ViewState) -> str:
     """Maryland's totals on the day (unassigned doses included)."""
