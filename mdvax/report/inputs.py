@@ -113,7 +113,8 @@ def gather(
         table = api.load_table(as_of=provenance.as_of, settings=settings)
         quarantine = None  # the archive keeps values, not the rows an update set aside
     day = resolve_day(table, report_date, provenance)
-    if report_date and provenance.as_of is None:
+    chosen = _asked(report_date)
+    if chosen and provenance.as_of is None:
         # Figures of a chosen day from the newest data: judged against that day, not the
         # fetch day (the figures exist, so the source had reached it).
         provenance = dataclasses.replace(provenance, reference=day.date())
@@ -129,7 +130,7 @@ def gather(
         revisions=revisions,
         population=api.population(),
         geometry=api.geometry(),
-        report_day=day.date() if report_date else provenance.as_of or day.date(),
+        report_day=day.date() if chosen else provenance.as_of or day.date(),
     )
 
 
@@ -173,7 +174,7 @@ def check_dates(
         date outside the data as published then (the message gives its range).
     """
     provenance, _ = select_data(settings, as_of)
-    if report_date is not None:
+    if _asked(report_date):
         span = pd.Series(pd.to_datetime([provenance.first_date, provenance.last_date]))
         resolve_day(pd.DataFrame({"date": span}), report_date, provenance)
     return provenance
@@ -184,7 +185,7 @@ def resolve_day(
 ) -> pd.Timestamp:
     """The report's day: ``report_date`` (checked against the data), or the data's newest day."""
     first, last = table["date"].min(), table["date"].max()
-    if report_date is None or str(report_date).strip() in ("", "None", "latest"):
+    if not _asked(report_date):
         return pd.Timestamp(last)
     try:
         day = pd.Timestamp(as_date(report_date, "report date"))
@@ -202,6 +203,11 @@ def resolve_day(
             f"{last:%Y-%m-%d}){hint}"
         )
     return day
+
+
+def _asked(report_date: str | date | None) -> bool:
+    """Whether a report date was given (``None``, ``""`` and ``latest`` mean the newest day)."""
+    return report_date is not None and str(report_date).strip() not in ("", "None", "latest")
 
 
 def _cache_meta(settings: Settings) -> CacheMeta | None:
