@@ -45,3 +45,7 @@ class ReportError(MdvaxError):
     """A report could not be produced."""
 
     exit_code = 7
+
+
+class GitError(SourceError):
+    """The state's git repository cannot be read (no ``git`` binary, bad URL, network...)."""
