@@ -21,7 +21,7 @@ from mdvax.sources.base import RawSnapshot
 from mdvax.sources.git import COUNTY_FILE, PIVOT_FILE, Commit, GitRepository, last_of_each_day
 
 
-class ImportError_(SourceError):  # noqa: N801 (the builtin ImportError means something else)
+class CommitImportError(SourceError):
     """A commit's county file could not be imported (names the commit and the file)."""
 
 
@@ -124,7 +124,7 @@ def _import_commit(archive, repository: GitRepository, commit: Commit, url: str)
         if len(paths) == 2:
             notes += _compare_pivot(normalized.table, bodies[PIVOT_FILE], commit)
     except MdvaxError as error:
-        raise ImportError_(f"{where}: {error}") from error
+        raise CommitImportError(f"{where}: {error}") from error
     header = bodies[path].split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip().split(",")
     details = {
         "repository": url,
