@@ -9,15 +9,16 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import pytest
 
-from mdvax.api import load_metadata, load_table, vintages
+from mdvax.api import load_table, vintages
 from mdvax.archive import Archive
 from mdvax.archive.git_import import import_history
 from mdvax.cli import main
+from mdvax.errors import ArchiveError
 from mdvax.pipeline import update
 from tests.support.archive_fixtures import stored_versions, value_at
 from tests.support.state_repo import HEAD_SHA, build_state_repo, file_at, git, raw_cumulative
@@ -44,7 +45,7 @@ def test_every_publication_day_becomes_a_vintage(data_env, state_repo, capsys):
     out = capsys.readouterr().out
     days = commit_days(state_repo)
     assert len(days) == 61  # 62 commits; 2021-05-06 has two, the later one (14:22) is kept
-    assert f"history: 61 vintage(s) added" in out
+    assert "history: 61 vintage(s) added" in out
     listed = vintages()
     assert list(listed["published"].dt.strftime("%Y-%m-%d")) == days
     assert listed["source"].iloc[-1] == HEAD_SHA[:7]
@@ -56,7 +57,8 @@ def test_every_publication_day_becomes_a_vintage(data_env, state_repo, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 61
     assert lines[-1].startswith("2021-05-31  f7ddc49")
-    assert "3,075 rows" in lines[15] and lines[15].startswith("2021-04-16")
+    assert "3,075 rows" in lines[15]
+    assert lines[15].startswith("2021-04-16")
 
     # As of 2021-05-31: the bundle HEAD's figures (hand-checked, and from the raw file).
     raw = raw_cumulative(file_at(state_repo, HEAD_SHA), "2021-05-30", "FirstDoseCumulative")
@@ -90,7 +92,8 @@ def test_the_2021_05_05_schema_change(data_env, state_repo):
         assert layouts == {"2021-05-03": "pivot-8", "2021-05-04": "pivot-8",
                            "2021-05-05": "pivot-12", "2021-05-06": "pivot-12"}  # fmt: skip
         details = json.loads(rows["provenance"].iloc[2])
-        assert details["path"].startswith("Vax_County") and details["commit"].startswith("dd364d1")
+        assert details["path"].startswith("Vax_County")
+        assert details["commit"].startswith("dd364d1")
         table = archive.table_as_of("2021-05-05")
         # The new columns agree with the canonical table's derived at-least-one count.
         sha = details["commit"]
@@ -178,7 +181,7 @@ def test_a_killed_import_resumes_and_matches(data_env, state_repo, tmp_path):
                 with Archive.open() as archive:
                     if len(archive.vintages()) >= 5:
                         break
-            except Exception:  # noqa: BLE001 (the schema may be being created)
+            except ArchiveError:  # the schema may be being created
                 pass
         time.sleep(0.2)
     process.send_signal(signal.SIGKILL)

@@ -38,4 +38,6 @@ def test_auto_reaches_the_state_repository_when_the_hub_is_gone(data_env, monkey
         assert "nothing new from maryland-github" in capsys.readouterr().out
         assert (server.bodies_sent, server.not_modified) == (1, 1)
     assert main(["history", "list"]) == 0
-    assert capsys.readouterr().out.startswith("2022-03-07  github   11,200 rows  2020-12-14 to 2022-03-06")
+    assert capsys.readouterr().out.startswith(
+        "2022-03-07  github   11,200 rows  2020-12-14 to 2022-03-06"
+    )
