@@ -18,7 +18,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from _common import report  # noqa: F401 (also puts the repository on sys.path)
+from _common import report
 
 from mdvax.archive import Archive
 from mdvax.archive.git_import import import_history
@@ -82,18 +82,18 @@ def run(label: str, data_dir: Path, repo: Path) -> list[tuple[str, str]]:
             f"{label}: per vintage",
             f"median {per_small * 1000:.0f} ms, "
             f"p95 {statistics.quantiles(bundle, n=20)[-1] * 1000:.0f} ms",
-        ),  # fmt: skip
+        ),
         (f"{label}: one 11,200-row vintage (2022-03-07)", f"{big * 1000:.0f} ms"),
         (f"{label}: archive size", f"{size / 2**20:.1f} MiB"),
         (
             f"{label}: stored values",
             f"{versions:,} vs {full:,} in full copies ({versions / full:.1%})",
-        ),  # fmt: skip
+        ),
         (f"{label}: table_as_of({mid})", f"median {statistics.median(as_of) * 1000:.0f} ms"),
         (
             f"{label}: projected {UPSTREAM_VINTAGES} vintages",
             f"{projected / 60:.1f} min, {projected_size / 2**20:.0f} MiB",
-        ),  # fmt: skip
+        ),
     ]
 
 
