@@ -62,3 +62,7 @@ class UnknownMeasureError(MdvaxError):
         super().__init__(f"unknown measure {shown!r}: choose one of {', '.join(valid)}")
         self.value = value
         self.valid = valid
+
+
+class GitError(SourceError):
+    """The state's git repository cannot be read (no ``git`` binary, bad URL, network...)."""
