@@ -13,7 +13,7 @@ import shapely
 
 from mdvax import reference
 from mdvax.normalize.counties import JURISDICTIONS, STATE
-from tests.support.source_server import SHARED_DATA
+from tests.support.data_files import data_file
 
 REPO = Path(__file__).resolve().parents[1]
 GEOJSON = REPO / "mdvax" / "reference" / "md_counties.geojson"
@@ -31,8 +31,8 @@ def counties() -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="module")
 def shared_counties() -> gpd.GeoDataFrame:
-    """The independent land-clipped boundaries in ../shared/data (names only)."""
-    frame = gpd.read_file(SHARED_DATA / "md_counties.geojson").to_crs(EQUAL_AREA)
+    """The independent land-clipped boundaries (names only; tests/data, simplified to ~100 m)."""
+    frame = gpd.read_file(data_file("md_counties.geojson")).to_crs(EQUAL_AREA)
     return frame.set_index("name")
 
 
@@ -56,7 +56,7 @@ def test_population_counties_sum_to_state():
 
 
 def test_population_agrees_with_shared_census_table():
-    shared = pd.read_csv(SHARED_DATA / "md_population_2019.csv", encoding="utf-8-sig")
+    shared = pd.read_csv(data_file("md_population_2019.csv"), encoding="utf-8-sig")
     shared = shared.set_index("County")["Population"].rename({"State": STATE})
     ours = reference.population()
     assert sorted(shared.index) == sorted(ours.index)
