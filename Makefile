@@ -32,8 +32,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/nbstripout --verify $$(git ls-files "*.ipynb")
 
+# With a throw-away PostgreSQL on loopback for the archive tests (.ci/postgres.sh starts it when
+# the server binaries are installed and stops it afterwards; MDVAX_DATABASE_URL uses yours).
 test: setup system-deps lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	bash .ci/postgres.sh --run $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup system-deps
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
