@@ -9,11 +9,14 @@ import pytest
 from mdvax.config import Settings, get_settings
 from tests.support.source_server import SourceServer
 
-#: A PostgreSQL server for the archive tests (``make test`` starts one and sets this). Read once and
-#: removed from the environment, so every other test, and every process a test starts, uses its
-#: own SQLite file instead of sharing one database.
-POSTGRES_URL = os.environ.pop("MDVAX_DATABASE_URL", None)
-IN_CI = os.environ.get("CI", "").lower() == "true"
+_SETTINGS = get_settings()
+#: A PostgreSQL server for the archive tests (``make test`` starts one and sets
+#: ``MDVAX_DATABASE_URL``). Read once and removed from the environment, so every other test, and
+#: every process a test starts, uses its own SQLite file instead of sharing one database.
+POSTGRES_URL = _SETTINGS.database_url
+os.environ.pop("MDVAX_DATABASE_URL", None)
+#: ``CI=true``: a test whose part (PostgreSQL, Chromium, nginx) is missing fails, never skips.
+IN_CI = _SETTINGS.ci
 
 LATEST = "2021-03-30"
 

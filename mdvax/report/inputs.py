@@ -7,7 +7,6 @@ sections (:mod:`mdvax.report.sections`) only format what is here.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -122,9 +121,7 @@ def gather(
     """
     if measure not in MEASURES:
         raise ReportError(f"unknown measure {measure!r}: choose one of {', '.join(MEASURES)}")
-    if data_dir:
-        os.environ["MDVAX_DATA_DIR"] = str(data_dir)
-    settings = get_settings()
+    settings = get_settings(data_dir=data_dir) if data_dir else get_settings()
     as_of = as_date(as_of) if as_of else None
     meta = _cache_meta(settings)
     if meta is not None and (as_of is None or as_of >= meta.published):
