@@ -24,7 +24,7 @@ from mdvax.pipeline import update
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
-#: Days of the shared snapshots, oldest first.
+#: Days of the committed snapshots (tests/data), oldest first.
 DAYS = ["2021-03-23", "2021-03-30", "2021-04-01"]
 
 #: The value columns the archive stores (checked independently of mdvax.archive).
