@@ -49,15 +49,16 @@ class Controls:
             description="Measure",
             layout=widgets.Layout(width="250px"),
         )
+        # "auto": each button as wide as its label (a fixed width cut "Cumulative" short).
         self.daily = widgets.ToggleButtons(
             options=[("Cumulative", False), ("Daily", True)],
-            style={"button_width": "92px"},
+            style={"button_width": "auto"},
             tooltips=["Total so far", "Doses given that day"],
         )
         self.per_capita = widgets.ToggleButtons(
-            options=[("Count", False), ("% of population", True)],
-            style={"button_width": "120px"},
-            tooltips=["Number of people", "Share of the 2019 population"],
+            options=[("% of population", True), ("Count", False)],
+            style={"button_width": "auto"},
+            tooltips=["Share of the 2019 population", "Number of people"],
         )
         self.slider = widgets.SelectionSlider(
             options=[(_date_label(d), d) for d in dates],
@@ -69,15 +70,18 @@ class Controls:
         self.play = widgets.Play(
             min=0,
             max=len(dates) - 1,
-            value=len(dates) - 1,
+            value=self.slider.index,
             interval=PLAY_INTERVAL_MS,
             description="Play the days",
             layout=widgets.Layout(width="auto"),
         )
-        widgets.jslink((self.play, "value"), (self.slider, "index"))
+        # In the browser, a link copies its *source* over its target when the page loads: the
+        # slider (which holds the day asked for) is the source, and :meth:`show` keeps the Play
+        # widget's value equal to the slider's index in the kernel too, so nothing is overwritten.
+        # (With the Play widget as the source, a deep link opened on the last day.)
+        self.play_link = widgets.jslink((self.slider, "index"), (self.play, "value"))
         self.reset = widgets.Button(
             description="Reset",
-            icon="undo",
             tooltip="Back to the view the page opened with",
             layout=widgets.Layout(width="auto"),
         )
@@ -101,6 +105,7 @@ class Controls:
             self.daily.value = state.daily
             self.per_capita.value = state.per_capita
             self.slider.value = state.date
+            self.play.value = self.slider.index
         finally:
             self._quiet = False
 
