@@ -1,9 +1,10 @@
 """Deep links and the browser's side of the widgets, in the kernel (real data, no browser).
 
 A ``jslink`` runs in the browser: when the page loads it copies its source's value over its
-target, and from then on each side's changes to the other. The kernel never sees that copy
-happen until the browser sends the result back, so these tests replay it: if both ends already
-agree, the copy changes nothing and the page shows the day the link asked for.
+target. The dashboard once linked the Play widget (on the last day) to the date slider that way,
+so every deep link opened on the last day. These tests check that the controls agree with the
+link's day from the start, and replay in the kernel what the browser does with any browser-side
+link, so the page shows the day the link asked for.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from ipywidgets.widgets.widget_link import Link as BrowserLink
 
 from mdvax.dashboard import build_app
 from mdvax.dashboard.map import HOVER_PROMPT
@@ -20,22 +22,21 @@ from tests.test_dashboard_app import DEFAULTS, RAW_DAY
 FIRST, MIDDLE, LAST = date(2020, 12, 14), date(2021, 3, 15), date(2021, 3, 30)
 
 
-def browser_copies(link, direction: str = "source to target") -> None:
-    """What the browser does with a ``jslink`` on page load, sent back to the kernel."""
-    (source, source_name), (target, target_name) = link.source, link.target
-    if direction != "source to target":
-        (source, source_name), (target, target_name) = link.target, link.source
-    setattr(target, target_name, getattr(source, source_name))
+def page_load(controls) -> None:
+    """What the browser does on page load with each browser-side link of the controls."""
+    for link in vars(controls).values():
+        if isinstance(link, BrowserLink):  # jslink / jsdlink: source copied over target
+            (source, source_name), (target, target_name) = link.source, link.target
+            setattr(target, target_name, getattr(source, source_name))
 
 
 @pytest.mark.parametrize("day", [MIDDLE, FIRST, LAST])
-@pytest.mark.parametrize("direction", ["source to target", "target to source"])
-def test_page_load_keeps_the_linked_day(filled_data_dir, day, direction):
+def test_page_opens_on_the_linked_day_and_play_starts_there(filled_data_dir, day):
     d = build_app(DEFAULTS, query=f"date={day}&measure=first_dose").dashboard
     controls = d.controls
     index = controls.dates.index(day)
     assert (controls.slider.index, controls.play.value) == (index, index)
-    browser_copies(controls.play_link, direction)
+    page_load(controls)
     assert d.state.date == day
     assert controls.slider.value == day
     assert f"{day.day} {day:%b %Y}" in d.headline.value
@@ -43,13 +44,16 @@ def test_page_load_keeps_the_linked_day(filled_data_dir, day, direction):
     assert f'<span class="mdvax-big">{expected.total:,}</span>' in d.headline.value
 
 
-def test_play_goes_on_from_the_linked_day(filled_data_dir):
+def test_play_and_slider_follow_each_other(filled_data_dir):
     d = build_app(DEFAULTS, query=f"date={MIDDLE}").dashboard
     controls = d.controls
-    browser_copies(controls.play_link)
-    controls.play.value += 1  # one tick of ▶; the browser's link moves the slider
-    browser_copies(controls.play_link, "target to source")
+    controls.play.value += 1  # one tick of ▶, as the browser sends it
     assert d.state.date == date(2021, 3, 16)
+    assert controls.slider.value == date(2021, 3, 16)
+    controls.slider.value = date(2021, 1, 4)  # the visitor drags the slider...
+    assert controls.play.value == controls.dates.index(date(2021, 1, 4))  # ...▶ goes on from there
+    d.reset()
+    assert (d.state.date, controls.play.value) == (MIDDLE, controls.dates.index(MIDDLE))
 
 
 def test_hover_box_names_the_county_under_the_pointer_and_clears_when_it_leaves(

