@@ -20,6 +20,12 @@ MARYLAND_API_URL = (
 )
 #: Human-readable landing page of the dataset, cited in the dashboard and reports.
 MARYLAND_DATASET_PAGE = "https://data.imap.maryland.gov/datasets/89c9c1236ca848188d93beb5928f4162_0"
+#: The state's own git repository of the same table (``maryland-github``, ``mdvax history``).
+MARYLAND_GITHUB_URL = (
+    "https://raw.githubusercontent.com/state-of-maryland/VaccineCSVs/master/"
+    "MD_COVID19_TotalVaccinationsCountyFirstandSecondSingleDose.csv"
+)
+MARYLAND_GIT_URL = "https://github.com/state-of-maryland/VaccineCSVs.git"
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,12 @@ class Settings:
         Retries on connection errors and 5xx answers (``MDVAX_HTTP_RETRIES``).
     max_download_bytes : int
         Refuse larger source bodies (``MDVAX_MAX_DOWNLOAD_MB``, default 200 MB).
+    maryland_github_url, maryland_git_url : str
+        The state's county file in its repository, and the repository (``MDVAX_MARYLAND_GITHUB_URL``,
+        ``MDVAX_MARYLAND_GIT_URL``: a URL, a ``file://`` URL or a local path).
+    embedded_snapshot : bool
+        Fall back to the snapshot shipped in the package when nothing was ever fetched
+        (``MDVAX_EMBEDDED_SNAPSHOT=off`` disables it).
     """
 
     data_dir: Path
@@ -49,6 +61,9 @@ class Settings:
     timeout: float
     retries: int
     max_download_bytes: int
+    maryland_github_url: str = MARYLAND_GITHUB_URL
+    maryland_git_url: str = MARYLAND_GIT_URL
+    embedded_snapshot: bool = True
 
     @property
     def raw_dir(self) -> Path:
@@ -87,4 +102,8 @@ def get_settings() -> Settings:
         timeout=float(env.get("MDVAX_HTTP_TIMEOUT") or 30),
         retries=int(env.get("MDVAX_HTTP_RETRIES") or 2),
         max_download_bytes=int(float(env.get("MDVAX_MAX_DOWNLOAD_MB") or 200) * 1024 * 1024),
+        maryland_github_url=env.get("MDVAX_MARYLAND_GITHUB_URL") or MARYLAND_GITHUB_URL,
+        maryland_git_url=env.get("MDVAX_MARYLAND_GIT_URL") or MARYLAND_GIT_URL,
+        embedded_snapshot=(env.get("MDVAX_EMBEDDED_SNAPSHOT") or "on").lower()
+        not in ("off", "0", "no", "false"),
     )

@@ -45,3 +45,24 @@ class ReportError(MdvaxError):
     """A report could not be produced."""
 
     exit_code = 7
+
+
+class UnknownMeasureError(MdvaxError):
+    """A measure (or table column) that is not one of :mod:`mdvax.measures`.
+
+    Every entry point (statistics, dashboard links, archive, report, command line) raises this
+    one error, naming the bad value and the valid ones.
+    """
+
+    exit_code = 2  # a usage error, like argparse's
+
+    def __init__(self, value: object, valid: tuple[str, ...]) -> None:
+        text = str(value)
+        shown = text if len(text) <= 40 else text[:40] + "…"  # values may come from a URL
+        super().__init__(f"unknown measure {shown!r}: choose one of {', '.join(valid)}")
+        self.value = value
+        self.valid = valid
+
+
+class GitError(SourceError):
+    """The state's git repository cannot be read (no ``git`` binary, bad URL, network...)."""

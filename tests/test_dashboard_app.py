@@ -226,7 +226,8 @@ def test_data_is_loaded_once_per_session(filled_data_dir):
     assert data.matrix("at_least_one", False, False) is data.matrix("at_least_one", False, False)
 
 
-def test_empty_state_fetches_from_the_source(data_env):
+def test_empty_state_fetches_from_the_source(data_env, monkeypatch):
+    monkeypatch.setenv("MDVAX_EMBEDDED_SNAPSHOT", "off")  # else the packaged snapshot shows
     app = build_app(DEFAULTS, query="county=Howard")
     assert app.dashboard is None
     assert "fetching" in app.empty.status.value
@@ -238,6 +239,8 @@ def test_empty_state_fetches_from_the_source(data_env):
 def test_empty_state_offers_upload_when_the_source_is_unreachable(data_env, monkeypatch):
     monkeypatch.setenv("MDVAX_MARYLAND_CSV_URL", "http://127.0.0.1:9/none.csv")
     monkeypatch.setenv("MDVAX_MARYLAND_API_URL", "http://127.0.0.1:9/query")
+    monkeypatch.setenv("MDVAX_MARYLAND_GITHUB_URL", "http://127.0.0.1:9/county.csv")
+    monkeypatch.setenv("MDVAX_EMBEDDED_SNAPSHOT", "off")  # else the packaged snapshot shows
     app = build_app(DEFAULTS)
     app.empty.thread.join(60)
     assert app.dashboard is None
@@ -281,8 +284,9 @@ def test_oversized_upload_is_refused(data_env):
         read_upload(b"a" * (MAX_UPLOAD_BYTES + 1), "big.csv")
 
 
-def test_empty_state_waits_for_an_update_already_running(data_env, tmp_path):
+def test_empty_state_waits_for_an_update_already_running(data_env, tmp_path, monkeypatch):
     """A visitor arriving during another process's update gets that update's data."""
+    monkeypatch.setenv("MDVAX_EMBEDDED_SNAPSHOT", "off")  # else the packaged snapshot shows
     import dataclasses
     import shutil
     import time

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from mdvax.dashboard import state as st
+from mdvax.errors import UnknownMeasureError
 
 FIRST, LAST = date(2020, 12, 14), date(2021, 3, 30)
 #: The notebook's parameters cell (tests/test_dashboard_notebook.py checks they agree).
@@ -70,7 +71,7 @@ def test_county_by_fips_or_name(county, fips):
         ("date=2020-12-13", "date", "outside the data"),
         ("date=yesterday", "date", "'yesterday' is not a YYYY-MM-DD date"),
         ("date=2021-03-01%3Cscript%3E", "date", "'2021-03-01<script>' is not a YYYY-MM-DD"),
-        ("measure=boosters", "measure", "'boosters' is not one of first_dose"),
+        ("measure=boosters", "measure", "unknown measure 'boosters': choose one of first_dose"),
         ("per_capita=maybe", "per_capita", "per_capita 'maybe' is not 1/0"),
         ("county=99999", "county", "'99999' is not a Maryland FIPS code"),
         ("county=Fairfax", "county", "'Fairfax'"),
@@ -133,7 +134,7 @@ def test_transitions():
     moved = st.update(opened, measure="fully_vaccinated", per_capita=False, date=date(2021, 1, 1))
     assert moved == st.ViewState(date(2021, 1, 1), "fully_vaccinated", False, False, "24031")
     assert st.reset(moved, start) == start
-    with pytest.raises(ValueError, match="measure"):
+    with pytest.raises(UnknownMeasureError, match="unknown measure 'boosters'"):
         st.update(start, measure="boosters")
 
 

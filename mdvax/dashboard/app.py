@@ -13,12 +13,12 @@ import functools
 import gc
 import logging
 from collections.abc import Callable, Mapping
-from html import escape
 from importlib import resources
 from urllib.parse import quote
 
 import ipywidgets as widgets
 
+from mdvax import format as fmt
 from mdvax import stats
 from mdvax.dashboard import model, panel
 from mdvax.dashboard import state as st
@@ -120,8 +120,8 @@ class Dashboard:
     def describe(self, fips: str) -> str:
         """Hover text: county, value, % of population."""
         row = self.view.counties.loc[st.NAME_BY_FIPS[fips]]
-        pct = model.fmt_pct(row["pct"], self.state.daily)
-        return f"{st.NAME_BY_FIPS[fips]}: {model.fmt_count(row['value'])} ({pct} of population)"
+        pct = fmt.share(row["pct"], self.state.daily)
+        return f"{st.NAME_BY_FIPS[fips]}: {fmt.count(row['value'])} ({pct} of population)"
 
     def render(self) -> None:
         """Bring every widget in line with ``self.state``."""
@@ -130,9 +130,9 @@ class Dashboard:
         classes = Classes.for_range(view.vmax)
         self.map.restyle({f: classes.colour(v) for f, v in view.shown.items()}, s.county)
         self.map.set_legend(
-            stats.label(s.measure, s.daily, s.per_capita), classes, panel.compact(s.per_capita)
+            stats.label(s.measure, s.daily, s.per_capita), classes, fmt.compact(s.per_capita)
         )
-        _set(self.headline, self._headline_html(view))
+        _set(self.headline, panel.headline_html(view, s))
         if s.county:
             series = model.series(self.data, s.county, s.measure, s.daily)
             _set(self.panel, panel.county_html(view, s))
@@ -144,17 +144,6 @@ class Dashboard:
         self.back.layout.display = None if s.county else "none"
         query = st.to_query(s)
         _set(self.share, panel.link_html(self.page_url, query) + self._download_html(view))
-
-    def _headline_html(self, view: model.View) -> str:
-        s, v = self.state, view.state
-        what = stats.label(s.measure, s.daily).lower()
-        return (
-            '<div class="mdvax-headline">'
-            f'<span class="mdvax-big">{escape(model.fmt_count(v["value"]))}</span> '
-            f"{escape(what)} in Maryland on {escape(panel.day_text(s.date))} "
-            f"({escape(model.fmt_pct(v['pct'], s.daily))} of the population), including "
-            f"{escape(model.fmt_count(v['unassigned']))} not yet assigned to a county.</div>"
-        )
 
     def _download_html(self, view: model.View) -> str:
         """A link that saves the view's table as a CSV file in one click (nothing stored).
@@ -168,10 +157,7 @@ class Dashboard:
         name = f"mdvax_{s.date.isoformat()}_{stats.column(s.measure, s.daily)}"
         name += "_pct.csv" if s.per_capita else ".csv"
         href = "data:text/csv;charset=utf-8," + quote(model.table_csv(view, s), safe=",:")
-        return (
-            f'<a class="mdvax-download" download="{escape(name)}" href="{escape(href)}" '
-            f'title="{escape(name)}: this view\'s table as a CSV file">Download CSV</a>'
-        )
+        return panel.download_html(name, href)
 
     # Layout --------------------------------------------------------------------------------------
 

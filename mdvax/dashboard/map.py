@@ -24,6 +24,8 @@ import ipyleaflet
 import ipywidgets as widgets
 from branca.colormap import linear
 
+from mdvax.templates import render
+
 #: ColorBrewer YlGnBu: sequential, colour-blind safe, light = low (3 to 9 classes).
 PALETTES = {n: getattr(linear, f"YlGnBu_{n:02d}").colors for n in range(3, 10)}
 #: Maryland's extent, [[south, west], [north, east]].
@@ -75,14 +77,8 @@ class Classes:
 
 def legend_html(title: str, classes: Classes, fmt: Callable[[float], str]) -> str:
     """The legend: title and one swatch per class with its lower bound (all text escaped)."""
-    items = "".join(
-        f'<span class="mdvax-swatch"><i style="background:{c}"></i>{html.escape(label)}</span>'
-        for c, label in zip(classes.colours, classes.labels(fmt), strict=True)
-    )
-    return (
-        f'<div class="mdvax-legend"><div class="mdvax-legend-title">{html.escape(title)}</div>'
-        f'<div class="mdvax-swatches">{items}</div></div>'
-    )
+    swatches = list(zip(classes.colours, classes.labels(fmt), strict=True))
+    return render("dashboard/legend.html.j2", title=title, swatches=swatches)
 
 
 def fit_zoom(width: float, height: float, bounds=BOUNDS, padding: float = 12) -> float:

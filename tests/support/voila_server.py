@@ -44,6 +44,8 @@ def unreachable_source_env(data_dir: Path) -> dict[str, str]:
         "MDVAX_DATA_DIR": str(data_dir),
         "MDVAX_MARYLAND_CSV_URL": f"{dead}/maryland.csv",
         "MDVAX_MARYLAND_API_URL": f"{dead}/query",
+        "MDVAX_MARYLAND_GITHUB_URL": f"{dead}/county.csv",
+        "MDVAX_EMBEDDED_SNAPSHOT": "off",  # else the packaged snapshot is shown at once
         "MDVAX_HTTP_RETRIES": "0",
         "MDVAX_HTTP_TIMEOUT": "2",
     }
