@@ -57,7 +57,9 @@ def check(pages: list[tuple[str, Path]], details: bool) -> int:
             page.goto(path.resolve().as_uri(), wait_until="load")
             violations = axe.run_axe(page)
             if number == 0:
-                print(f"axe-core {axe.axe_version(page)} ({script}), tags {','.join(axe.WCAG_TAGS)}")
+                print(
+                    f"axe-core {axe.axe_version(page)} ({script}), tags {','.join(axe.WCAG_TAGS)}"
+                )
                 print(header)
             counts = axe.count_by_impact(violations)
             print(f"{name:<24} {len(violations):>5} " + " ".join(f"{counts[i]:>8}" for i in counts))
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         pages = report_pages(args.reports)
         failing = check(pages, args.details)
-    except (FileNotFoundError, axe.AxeMissing) as error:
+    except (FileNotFoundError, axe.AxeMissingError) as error:
         print(f"a11y-report: {error}", file=sys.stderr)
         return 2
     print(f"{failing} failing element(s) in {len(pages)} page(s)")

@@ -7,6 +7,8 @@ markup. Numbers read as on the dashboard (:mod:`mdvax.format`).
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 from IPython.display import SVG
 
@@ -123,7 +125,7 @@ def map_classes(values: pd.Series, per_capita: bool) -> tuple[Classes, list[str]
     """The dashboard's colour classes for ``values`` and each class as text, lowest first."""
     classes = Classes.for_range(float(values.max()))
     bounds = classes.labels(fmt.compact(per_capita))
-    names = [f"{low} to under {high}" for low, high in zip(bounds, bounds[1:], strict=False)]
+    names = [f"{low} to under {high}" for low, high in itertools.pairwise(bounds)]
     return classes, [*names, f"{bounds[-1]} or more"]
 
 
@@ -152,7 +154,7 @@ def choropleth(data: ReportInputs) -> SVG:
         f"Colour classes, lightest to darkest: {'; '.join(names)}. "
         f"Highest: {shown.index[0]} ({number(shown.iloc[0])}); "
         f"lowest: {shown.index[-1]} ({number(shown.iloc[-1])}). "
-        "Every county's figures are in the table below and in \"Counties ranked\"."
+        'Every county\'s figures are in the table below and in "Counties ranked".'
     )
     rows = [
         (name, number(value), class_name(value))

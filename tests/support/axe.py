@@ -38,7 +38,7 @@ _RUN_JS = """async (tags) => {
 }"""
 
 
-class AxeMissing(RuntimeError):
+class AxeMissingError(RuntimeError):
     """axe-core is not installed and could not be installed (no npm, or npm failed)."""
 
 
@@ -47,14 +47,14 @@ def axe_script() -> Path:
 
     Raises
     ------
-    AxeMissing
+    AxeMissingError
         If npm is missing or ``npm ci`` fails (the message says what to run).
     """
     if AXE_JS.is_file():
         return AXE_JS
     npm = shutil.which("npm")
     if npm is None:
-        raise AxeMissing(
+        raise AxeMissingError(
             "axe-core is not installed and npm is missing: install Node.js and npm "
             "(Debian: apt-get install nodejs npm), then run `make a11y-deps`"
         )
@@ -66,7 +66,7 @@ def axe_script() -> Path:
         check=False,
     )
     if done.returncode != 0 or not AXE_JS.is_file():
-        raise AxeMissing(f"`npm ci` in {NPM_DIR} failed: {done.stderr.strip()[-500:]}")
+        raise AxeMissingError(f"`npm ci` in {NPM_DIR} failed: {done.stderr.strip()[-500:]}")
     return AXE_JS
 
 
@@ -76,7 +76,7 @@ def require_axe() -> Path:
 
     try:
         return axe_script()
-    except AxeMissing as error:
+    except AxeMissingError as error:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true but {error}")
         pytest.skip(str(error))
