@@ -35,6 +35,16 @@ LANDMARKS_JS = """() => ({
     headings: Array.from(document.querySelectorAll('h1,h2,h3,h4,h5,h6')).map(h => +h.tagName[1]),
 })"""
 
+FOCUSED_JS = """() => {
+    const el = document.activeElement, style = getComputedStyle(el);
+    const by = el.getAttribute('aria-labelledby');
+    return {
+        name: (by ? document.getElementById(by).textContent : el.textContent).replace('¶', '').trim(),
+        role: el.getAttribute('role'), table: el.closest('details')?.id,
+        outline: style.outlineStyle, width: style.outlineWidth,
+    };
+}"""
+
 FIGURES_JS = """() => Array.from(document.querySelectorAll('figure img')).map(img => {
     const described = document.getElementById(img.getAttribute('aria-describedby'));
     return {
@@ -125,6 +135,30 @@ def check_chart_alternative(page) -> None:
     assert chart["2021-03-09"][header.index("Montgomery")] == f"{week['Montgomery']:,}"
 
 
+def check_keyboard(page) -> None:
+    """Tab stops: the way back to every report, the state totals, the map; Enter opens its table."""
+    stops = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(FOCUSED_JS))
+    assert [s["name"] for s in stops] == [
+        "All reports", "State totals", "Map of the counties", "The map as a table"
+    ]  # fmt: skip
+    assert [s["role"] for s in stops[1:3]] == ["region", "region"]
+    focused = stops[-1]
+    assert focused["table"] == f"{figures.MAP_ID}-table"
+    assert focused["outline"] != "none"
+    assert float(focused["width"].removesuffix("px")) >= 2
+    page.keyboard.press("Enter")
+    assert page.locator(f"#{figures.MAP_ID}-table").get_attribute("open") is not None
+
+
+def reflows(page, width: int = 320) -> bool:
+    """Whether the page fits ``width`` CSS pixels without scrolling sideways (WCAG 1.4.10)."""
+    page.set_viewport_size({"width": width, "height": 800})
+    return page.evaluate("document.documentElement.scrollWidth") <= width
+
+
 def test_outline_stands_out_from_page_and_lightest_class():
     """1.4.11: county outlines reach 3:1 against white and every map class, lightest included."""
     for colours in PALETTES.values():
@@ -174,10 +208,15 @@ def test_report_and_index_meet_wcag_aa(filled_data_dir, tmp_path, browser):
         assert levels[0] == 1
         assert levels.count(1) == 1
         assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), levels
+        assert reflows(page)
+        narrow = run_axe(page)  # tables scroll in their own keyboard-reachable regions
+        assert narrow == [], f"{path.name} at 320 px:\n{describe(narrow)}"
+        page.set_viewport_size({"width": 1200, "height": 900})
     assert page.locator("table caption").inner_text() == "Every report, newest first"
     assert page.locator("nav a").get_attribute("href").endswith("report.html")
 
     page.goto((out / DAY / site.REPORT_HTML).resolve().as_uri(), wait_until="load")
+    check_keyboard(page)
     shown = {f["id"]: f for f in page.evaluate(FIGURES_JS)}
     assert set(shown) == {figures.MAP_ID, figures.TIMESERIES_ID}
     for figure in shown.values():
