@@ -160,12 +160,16 @@ def reflows(page, width: int = 320) -> bool:
 
 
 def test_outline_stands_out_from_page_and_lightest_class():
-    """1.4.11: county outlines reach 3:1 against white and every map class, lightest included."""
+    """1.4.11: county outlines reach 3:1 against white and every map class, lightest included;
+    the chart's lines reach 3:1 against white and differ by dash, not only colour (1.4.1)."""
     for colours in PALETTES.values():
         lightest = "#" + "".join(f"{round(255 * c):02x}" for c in colours[0][:3])
         assert contrast(lightest, "#ffffff") < 3  # why the outline is needed
         assert contrast(figures.OUTLINE, lightest) >= 3
     assert contrast(figures.OUTLINE, "#ffffff") >= 3
+    for colour, _dash in figures.LINES:
+        assert contrast(colour, "#ffffff") >= 3  # the chart's county lines
+    assert len({dash for _colour, dash in figures.LINES}) == len(figures.LINES)
     assert contrast(figures.OUTLINE, figures.NO_DATA) >= 3
 
 
