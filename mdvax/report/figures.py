@@ -40,7 +40,7 @@ LINES = (
     ("#7b3294", "-."),
     ("#8c510a", (0, (6, 2, 1, 2, 1, 2))),
 )
-#: Outline of the county shapes: 8.5:1 against white and 8.3:1 against the lightest class.
+#: Outline of the county shapes: 8.5:1 against white, 7.5:1 or more against the lightest class.
 OUTLINE = "#4d4d4d"
 
 
