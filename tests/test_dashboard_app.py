@@ -278,14 +278,13 @@ def test_empty_state_waits_for_an_update_already_running(data_env, tmp_path, mon
 
     elsewhere = dataclasses.replace(data_env, data_dir=tmp_path / "elsewhere")
     update(source="maryland-csv", settings=elsewhere)
-    lock = Cache(data_env).lock()  # "another update" holds the lock
-    app = build_app(DEFAULTS)
-    time.sleep(1.0)  # our visitor's own update has failed on the lock and is waiting
-    assert app.dashboard is None
-    assert app.empty.thread.is_alive()
-    for name in ("current.arrow", "current.json"):  # the other update stores its table
-        shutil.copy(elsewhere.data_dir / name, data_env.data_dir / name)
-    lock.release()
+    with Cache(data_env).lock():  # "another update" holds the lock
+        app = build_app(DEFAULTS)
+        time.sleep(1.0)  # our visitor's own update has failed on the lock and is waiting
+        assert app.dashboard is None
+        assert app.empty.thread.is_alive()
+        for name in ("current.arrow", "current.json"):  # the other update stores its table
+            shutil.copy(elsewhere.data_dir / name, data_env.data_dir / name)
     app.empty.thread.join(60)
     assert app.dashboard is not None
     assert app.dashboard.state.date == date(2021, 3, 30)

@@ -1,16 +1,16 @@
-"""notebooks/dashboard.ipynb runs headless (papermill) on a cache filled by the real pipeline."""
+"""The dashboard notebook (package data) runs headless (papermill) on a cache filled by the real pipeline."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import nbformat
 import papermill
 import pytest
 
+from mdvax.notebooks import notebook_path
+
 pytestmark = pytest.mark.slow
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "dashboard.ipynb"
+NOTEBOOK = notebook_path("dashboard.ipynb")
 
 
 def test_notebook_is_thin_and_committed_without_outputs():

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import nbformat
 
-from mdvax.config import REPO_ROOT
 from mdvax.errors import ReportError
+from mdvax.notebooks import notebook_path
 from mdvax.report.access import tidy_focus
 
-#: The report notebook run by ``mdvax report``.
-REPORT_NOTEBOOK = REPO_ROOT / "notebooks" / "report.ipynb"
+#: The report notebook run by ``mdvax report`` (package data).
+REPORT_NOTEBOOK = notebook_path("report.ipynb")
 
 #: Folder holding the ``mdvax_report`` nbconvert template.
 TEMPLATES = Path(__file__).resolve().parent / "templates"
