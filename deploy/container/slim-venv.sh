@@ -1,6 +1,6 @@
 #!/bin/sh
 # Trim the virtualenv VENV in the build stage, before the final stage copies it (image < 600 MB).
-#   sh slim-venv.sh VENV [NOTEBOOKS]
+#   sh slim-venv.sh VENV
 # It removes only what the dashboard, the update and the reports never load:
 # - test suites and C headers shipped inside wheels;
 # - pyarrow's Flight and S3 libraries (loaded by `pyarrow.flight`, and by `pyarrow.fs`, which goes
@@ -15,23 +15,15 @@
 # The import check at the end fails the build when a removal broke an import.
 set -eu
 venv=$1
-notebooks=${2:-}
 site=$(echo "$venv"/lib/python3*/site-packages)
 [ -d "$site" ] || { echo "slim-venv: no site-packages under $venv" >&2; exit 1; }
-
-# A checkout whose notebooks are not package data keeps them in <root>/notebooks, where the
-# installed package looks for them too (mdvax.config.REPO_ROOT is then site-packages).
-if [ -n "$notebooks" ] && [ -n "$(ls -A "$notebooks" 2>/dev/null)" ] && [ ! -e "$site/notebooks" ]; then
-  cp -r "$notebooks" "$site/notebooks"
-fi
 
 "$venv/bin/python" -m pip uninstall --quiet --yes pyogrio jedi debugpy jupyterlab setuptools pip
 cd "$site"
 rm -rf pandas/tests numpy/tests numpy/*/tests pyarrow/tests pyarrow/include pyarrow/src \
   pyarrow/libarrow_flight.so* pyarrow/libarrow_python_flight.so* pyarrow/_flight.*.so \
   pyarrow/_pyarrow_cpp_tests.*.so pyarrow/libarrow_s3.so* pyarrow/_s3fs.*.so \
-  shapely/tests pyproj/tests geopandas/tests geopandas/*/tests matplotlib/tests \
-  jupyterlab/tests jupyterlab/galata
+  shapely/tests pyproj/tests geopandas/tests geopandas/*/tests matplotlib/tests
 if command -v strip >/dev/null; then
   # Not the libraries auditwheel grafted into <name>.libs/: patchelf moved their segments,
   # and strip would leave them unloadable ("ELF load command address/offset not page-aligned").
