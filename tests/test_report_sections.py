@@ -7,8 +7,9 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from mdvax.report import sections
+from mdvax.report import recent, sections
 from mdvax.report.inputs import Provenance, Revisions
+from mdvax.revisions import RecentRevisions
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -62,9 +63,33 @@ def test_revisions_table_lists_the_chosen_measure():
             "change": [1726, -10],
         }
     )
-    data = SimpleNamespace(measure="first_dose", revisions=Revisions(date(2021, 3, 23), changes))
+    revisions = Revisions(date(2021, 3, 24), changes, published=date(2021, 3, 23))
+    data = SimpleNamespace(measure="first_dose", revisions=revisions)
     html = sections._revisions(data)
+    assert "Revisions since the previous report (2021-03-24, data published 2021-03-23)" in html
     assert "First doses: 1 figures (net +1,726), Second doses: 1 figures (net -10)" in html
     assert "<td>Anne Arundel</td>" in html
     assert "<td>+1,726</td>" in html
     assert "Kent" not in html
+
+
+def test_recent_revisions_without_vintages_or_archive():
+    empty = pd.DataFrame({"published": pd.to_datetime([]), "vintage_id": [], "total": []})
+    none = RecentRevisions(date(2021, 3, 3), date(2021, 3, 30), pd.DataFrame(), empty)
+    html = recent.section(SimpleNamespace(recent=none))
+    assert "<h2" in html
+    assert "No version of the data was published from 2021-03-03 to 2021-03-30." in html
+    html = recent.section(SimpleNamespace(recent=f"revisions unavailable: {HOSTILE}"))
+    assert "<script>" not in html
+    assert "Revisions over the last 28 days: revisions unavailable: &lt;script&gt;" in html
+
+
+def test_inline_chart_has_an_escaped_title_and_description():
+    svg = '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg width="1pt">\n <metadata>m</metadata>\n<g/></svg>'
+    html = recent.inline_svg(svg, "chart", "A < B", HOSTILE)
+    assert html.startswith('<svg width="1pt" id="chart" role="img"')
+    assert 'aria-labelledby="chart-title" aria-describedby="chart-desc">' in html
+    assert '<title id="chart-title">A &lt; B</title>' in html
+    assert '<desc id="chart-desc">&lt;script&gt;' in html
+    assert "<metadata>" not in html
+    assert html.endswith("<g/></svg>")
