@@ -24,7 +24,7 @@ import pandas as pd
 
 from mdvax.archive import STORED_MEASURES, Archive, as_date
 from mdvax.measures import check_column
-from mdvax.normalize.counties import canonical_county
+from mdvax.normalize.counties import JURISDICTIONS, STATE, UNASSIGNED, canonical_county
 
 __all__ = ["WINDOW_DAYS", "RecentRevisions", "RevisionSeries", "recent", "series"]
 
@@ -96,7 +96,8 @@ def series(
     Parameters
     ----------
     county : str
-        Any spelling :func:`mdvax.normalize.counties.canonical_county` accepts.
+        Any spelling :func:`mdvax.normalize.counties.canonical_county` accepts, or
+        ``Maryland``: the state, every county and the unassigned doses added up.
     measure : str
         A column of the canonical table: ``first_dose``, ``at_least_one_daily``...
     day : date
@@ -115,10 +116,13 @@ def series(
     ArchiveError
         For a malformed date, or an archive that cannot be read.
     """
-    county, measure = canonical_county(county), check_column(measure)
+    state = str(county).strip().casefold() == STATE.casefold()
+    county, measure = STATE if state else canonical_county(county), check_column(measure)
     day = as_date(day, "data date")
+    names = [*JURISDICTIONS, UNASSIGNED] if state else [county]
     with _opened(archive) as opened:
-        frame = opened.revision_series(county, measure, day)
+        parts = [opened.revision_series(name, measure, day) for name in names]
+    frame = parts[0][["published", "vintage_id"]].assign(value=sum(p["value"] for p in parts))
     if as_of is not None:
         frame = frame[frame["published"] <= pd.Timestamp(as_date(as_of))]
     frame = frame[frame["value"].notna()].reset_index(drop=True)

@@ -16,6 +16,7 @@ import json
 import re
 from collections import defaultdict
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -196,6 +197,26 @@ def test_revision_series_of_one_county_day(history, files, capsys):
     ]
     assert main(["revisions", "--county", county, "--date", "2021-06-02"]) == 6
     assert "the archived data runs from 2020-12-14 to 2021-05-30" in capsys.readouterr().err
+
+
+def test_revision_series_of_the_state(history, files, capsys):
+    """``--county Maryland``: every county and the unassigned doses added up, in each vintage."""
+    _, commits, _ = history
+    day = "2021-05-24"
+    argv = ["revisions", "--county", "Maryland", "--measure", "at_least_one", "--date", day]
+    assert main([*argv, "--csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:]
+    expected = []
+    for published in commits:
+        first = county_table(files(published), "first_dose")
+        single = county_table(files(published), "single_dose")
+        values = [v + single[k] for k, v in first.items() if k[1] == day]
+        if values:
+            expected.append((published, sum(values)))
+    assert len(expected) == 7
+    assert [(r[0], int(r[2])) for r in rows] == expected
+    changes = [str(b - a) for (_, a), (_, b) in pairwise(expected)]
+    assert [r[3] for r in rows] == ["", *changes]
 
 
 def test_backfill_builds_every_day_in_one_kernel(backfilled):
