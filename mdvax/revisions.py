@@ -150,15 +150,12 @@ class RecentRevisions:
     per_vintage : pandas.DataFrame
         One row per vintage of the window, oldest first: ``published``, ``vintage_id``, the
         number of values it revised per stored measure, and ``total``.
-    county_days : int
-        County-days with at least one revised value.
     """
 
     first: date
     last: date
     largest: pd.DataFrame
     per_vintage: pd.DataFrame
-    county_days: int = 0
 
     @property
     def total(self) -> int:
@@ -187,7 +184,7 @@ def recent(
     first = last - timedelta(days=days - 1)
     with _opened(archive) as opened:
         top = opened.revisions_published(first, last, limit=largest)
-        counts, county_days = opened.revision_counts(first, last)
+        counts = opened.revision_counts(first, last)
         listed = opened.vintage_list()
     when = listed["published"]
     window = listed[(when >= pd.Timestamp(first)) & (when <= pd.Timestamp(last))]
@@ -200,4 +197,4 @@ def recent(
         **{m: wide[m].to_numpy() for m in STORED_MEASURES},
     })  # fmt: skip
     per_vintage["total"] = wide.sum(axis=1).to_numpy()
-    return RecentRevisions(first, last, top, per_vintage, county_days)
+    return RecentRevisions(first, last, top, per_vintage)

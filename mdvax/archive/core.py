@@ -291,13 +291,13 @@ class Archive:
 
     def revision_counts(
         self, first: date | datetime | str, last: date | datetime | str
-    ) -> tuple[pd.DataFrame, int]:
+    ) -> pd.DataFrame:
         """How many stored values each vintage published from ``first`` to ``last`` revised.
 
         Returns
         -------
-        pandas.DataFrame, int
-            ``vintage_id, measure, count``, and the number of county-days revised.
+        pandas.DataFrame
+            ``vintage_id, measure, count`` (only the vintages and measures with revisions).
         """
         first, last = as_date(first, "first day"), as_date(last, "last day")
         with self._errors("count revisions"), self.engine.connect() as conn:

@@ -178,31 +178,29 @@ def revisions_made(
     return _typed(out[REVISION_COLUMNS])
 
 
-def revision_counts(conn: Connection, first: date, last: date) -> tuple[pd.DataFrame, int]:
+def revision_counts(conn: Connection, first: date, last: date) -> pd.DataFrame:
     """How many stored values each vintage published from ``first`` to ``last`` revised.
 
     Returns
     -------
-    pandas.DataFrame, int
+    pandas.DataFrame
         ``vintage_id, measure, count`` (vintages and measures that revised nothing are left
-        out), and the number of distinct county-days revised in the window.
+        out).
     """
     ids = _window(conn, first, last)
-    if not ids:
-        return pd.DataFrame({"vintage_id": [], "measure": [], "count": []}), 0
-    new, _, joined, where = _revised(ids)
-    stmt = (
-        select(new.c.valid_from, series.c.measure, func.count())
-        .select_from(joined)
-        .where(where)
-        .group_by(new.c.valid_from, series.c.measure)
-    )
-    counts = pd.DataFrame(
-        [tuple(r) for r in conn.execute(stmt).all()], columns=["vintage_id", "measure", "count"]
-    )
-    days = select(series.c.county, new.c.day).select_from(joined).where(where).distinct()
-    county_days = conn.scalar(select(func.count()).select_from(days.subquery()))
-    return counts.astype({"vintage_id": "int64", "count": "int64"}), int(county_days or 0)
+    columns = ["vintage_id", "measure", "count"]
+    rows = []
+    if ids:
+        new, _, joined, where = _revised(ids)
+        stmt = (
+            select(new.c.valid_from, series.c.measure, func.count())
+            .select_from(joined)
+            .where(where)
+            .group_by(new.c.valid_from, series.c.measure)
+        )
+        rows = [tuple(r) for r in conn.execute(stmt).all()]
+    counts = pd.DataFrame(rows, columns=columns)
+    return counts.astype({"vintage_id": "int64", "measure": object, "count": "int64"})
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -270,16 +270,19 @@ def _revisions(
     return Revisions(since, changes, published=vintage.published)
 
 
-#: Tables of archived vintages this process read, by (archive, sha256): a vintage's table never
-#: changes, and in a backfill's kept kernel each day's table is the next day's "before".
+#: Tables of archived vintages this process read, by (archive, sha256), least recently used
+#: first: a vintage's table never changes, and in a backfill's kept kernel each day's table is
+#: the next day's "before" (a day uses two tables: three are kept).
 _TABLES: dict[tuple[str, str], pd.DataFrame] = {}
-_TABLES_KEPT = 2
+_TABLES_KEPT = 3
 
 
 def _archived_table(url: str, sha256: str, as_of: date) -> pd.DataFrame:
     """The table of the vintage ``sha256``, in force on ``as_of`` (read once, then kept)."""
     key = (url, sha256)
-    if key not in _TABLES:
+    if key in _TABLES:
+        _TABLES[key] = _TABLES.pop(key)  # now the most recently used
+    else:
         with Archive.open(url) as archive:
             _TABLES[key] = archive.table_as_of(as_of)
         while len(_TABLES) > _TABLES_KEPT:

@@ -69,7 +69,7 @@ def section(data: ReportInputs) -> str:
     )
     return render(
         "report/recent.html.j2", note="", window=window, n_vintages=len(per_vintage),
-        changes=recent.total, county_days=recent.county_days,
+        changes=recent.total,
         rows=rows, counts=counts, chart=Markup(chart_svg(recent, title, desc)),
         header=("County", "Day", "Measure", "Before", "Now", "Change", "Revised by the version of"),
         counts_header=("Version published", *map(measure_label, STORED_MEASURES), "Total"),
