@@ -11,6 +11,12 @@ class MdvaxError(Exception):
     exit_code = 1
 
 
+class ConfigError(MdvaxError):
+    """A setting (an ``MDVAX_*`` environment variable) has a value mdvax cannot use."""
+
+    exit_code = 2
+
+
 class SourceError(MdvaxError):
     """A source could not be reached or answered with something that is not the data."""
 

@@ -1,4 +1,4 @@
-"""The archive through the real fetch path: successive shared snapshots served over HTTP,
+"""The archive through the real fetch path: successive real snapshots (tests/data) served over HTTP,
 ``mdvax update`` recording each as a vintage, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations

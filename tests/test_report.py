@@ -1,6 +1,6 @@
 """``mdvax report`` end to end: real source server, real update, papermill, nbconvert.
 
-Expected figures are computed here from the shared raw CSVs with the csv module, independently
+Expected figures are computed here from the raw CSVs in tests/data with the csv module, independently
 of mdvax: a county's cumulative count on a day is its newest row on or before that day, and
 blank + ``Unknown`` rows are the unassigned doses.
 """
@@ -26,7 +26,7 @@ from tests.support.source_server import SourceServer, snapshot_path
 
 pytestmark = pytest.mark.slow
 
-POPULATION = 6_045_680  # Maryland, Census Vintage 2019 (shared md_population_2019.csv)
+POPULATION = 6_045_680  # Maryland, Census Vintage 2019 (tests/data/md_population_2019.csv.gz)
 COLUMNS = {"first_dose": "FirstDoseCumulative", "single_dose": "SingleDoseCumulative"}
 ARGS = ["--measure", "first_dose", "--counts"]
 

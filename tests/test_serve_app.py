@@ -21,6 +21,7 @@ import pytest
 import websocket
 
 from mdvax.cli import main
+from mdvax.errors import ConfigError
 from mdvax.serve.app import KERNEL_ENV
 from mdvax.serve.process import ServeProcess
 from mdvax.serve.settings import ServeError, ServeOptions
@@ -95,7 +96,7 @@ def test_impossible_options_are_named(changes, message):
 
 def test_bad_environment_value_is_named(monkeypatch):
     monkeypatch.setenv("MDVAX_SERVE_MAX_KERNELS", "lots")
-    with pytest.raises(ServeError, match="MDVAX_SERVE_MAX_KERNELS must be an integer"):
+    with pytest.raises(ConfigError, match="MDVAX_SERVE_MAX_KERNELS must be an integer"):
         ServeOptions(notebook=BARE_PAGE)
 
 

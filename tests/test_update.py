@@ -179,9 +179,6 @@ def test_commands_without_cache_say_what_to_do(data_env, capsys, monkeypatch):
 def test_a_second_concurrent_update_fails_fast(filled_data_dir, capsys):
     from mdvax.cache import Cache
 
-    held = Cache(filled_data_dir).lock()
-    try:
+    with Cache(filled_data_dir).lock():
         assert main(["update"]) != 0
         assert "another update is running" in capsys.readouterr().err
-    finally:
-        held.release()

@@ -139,4 +139,6 @@ def table_csv(view: View, state: ViewState) -> str:
     out.insert(0, "date", state.date.isoformat())
     out.insert(1, "measure", stats.column(state.measure, state.daily))
     out["pct"] = out["pct"].round(3)
+    # Whole numbers stay whole ("869", not "869.0") where the extra rows leave gaps.
+    out[["value", "rank", "change_7d"]] = out[["value", "rank", "change_7d"]].astype("Int64")
     return out.to_csv(index=False, lineterminator="\n")

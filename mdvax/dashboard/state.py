@@ -48,7 +48,8 @@ class ViewState:
     daily : bool
         Daily counts instead of cumulative totals.
     per_capita : bool
-        Colour and label by % of population instead of counts.
+        Colour and rank by % of population (the default: counts mostly show where people live)
+        instead of counts.
     county : str or None
         FIPS code of the county whose panel is open; ``None`` is the state view.
     """
@@ -56,7 +57,7 @@ class ViewState:
     date: date
     measure: str = DEFAULT_MEASURE
     daily: bool = False
-    per_capita: bool = False
+    per_capita: bool = True
     county: str | None = None
 
 

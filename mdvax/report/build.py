@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from mdvax import measures
 from mdvax.archive import Archive, as_date
+from mdvax.cache.files import locked
 from mdvax.config import get_settings
 from mdvax.errors import ArchiveError, MdvaxError, ReportError
 from mdvax.report import notebook, site
@@ -61,16 +61,13 @@ class ReportResult:
     seconds: float = 0.0
 
 
-def _locked(out: Path) -> FileLock:
-    out.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(out / site.LOCK, timeout=LOCK_TIMEOUT)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise ReportError(
-            f"another `mdvax report` has been writing to {out} for too long"
-        ) from None
-    return lock
+def _locked(out: Path) -> AbstractContextManager[None]:
+    return locked(
+        out / site.LOCK,
+        LOCK_TIMEOUT,
+        f"another `mdvax report` has been writing to {out} for too long",
+        ReportError,
+    )
 
 
 def report(
@@ -110,8 +107,7 @@ def report(
     folder = (figures or as_of or datetime.now(UTC).date()).isoformat()
     if figures is None and as_of is None:
         as_of = datetime.now(UTC).date()  # today's report: the data as published today
-    lock = _locked(out)
-    try:
+    with _locked(out):
         site.clean_temp(out)
         try:
             if update:
@@ -125,8 +121,6 @@ def report(
         result = _build(out, folder, measure, per_capita, figures, as_of)
         site.update_latest(out)
         return result
-    finally:
-        lock.release()
 
 
 def backfill(
@@ -150,8 +144,7 @@ def backfill(
         raise ReportError(f"backfill end {last} is before its start {first}")
     out = Path(out)
     results = []
-    lock = _locked(out)
-    try:
+    with _locked(out):
         site.clean_temp(out)
         oldest = _oldest_vintage()
         with notebook.KeptKernel() as kernel:
@@ -171,8 +164,6 @@ def backfill(
                 except MdvaxError as error:
                     results.append(ReportResult(day.isoformat(), False, str(error)))
         site.update_latest(out)
-    finally:
-        lock.release()
     return results
 
 

@@ -8,7 +8,6 @@ sections (:mod:`mdvax.report.sections`) only format what is here.
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -112,9 +111,7 @@ def gather(
         When nothing is cached and no ``as_of`` is given.
     """
     measures.check(measure)
-    if data_dir:
-        os.environ["MDVAX_DATA_DIR"] = str(data_dir)
-    settings = get_settings()
+    settings = get_settings(data_dir=data_dir) if data_dir else get_settings()
     provenance, from_cache = select_data(settings, as_of)
     if from_cache:
         table = api.load_table(settings=settings)

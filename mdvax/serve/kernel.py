@@ -17,20 +17,18 @@ kernel, each visitor's kernel saves (measured on the dashboard, RSS):
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 
 def bytecode_cache() -> Path:
-    """Where the kernels keep their bytecode.
+    """Where the kernels keep their bytecode: :attr:`mdvax.config.Settings.bytecode_cache`.
 
     ``$MDVAX_BYTECODE_CACHE``, else ``$XDG_CACHE_HOME/mdvax/bytecode`` (``~/.cache/mdvax/...``).
     """
-    if os.environ.get("MDVAX_BYTECODE_CACHE"):
-        return Path(os.environ["MDVAX_BYTECODE_CACHE"])
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "mdvax" / "bytecode"
+    from mdvax.config import get_settings
+
+    return get_settings().bytecode_cache
 
 
 def use_bytecode_cache() -> None:

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from mdvax.notebooks import notebook_path
 from mdvax.serve.process import ServeProcess, free_port
 from tests.support.source_server import SourceServer
 
-DASHBOARD = Path(__file__).resolve().parents[2] / "notebooks" / "dashboard.ipynb"
+DASHBOARD = notebook_path("dashboard.ipynb")
 
 
 def fill_cache(data_dir: Path, day: str = "2021-03-30") -> dict[str, str]:
