@@ -61,6 +61,9 @@ def test_kept_kernel_runs_like_a_fresh_one_and_restarts_after_a_failure(tmp_path
             notebook.execute(dying, tmp_path / "died.ipynb", {"x": 1}, kernel=kernel)
         notebook.execute(counting, tmp_path / "fourth.ipynb", {"x": 6}, kernel=kernel)
         assert kernel.started == 3
-        manager = kernel.manager
+        manager, sockets = kernel.manager, kernel._sockets
+        assert sorted(p.name for p in sockets.iterdir())[0].startswith("kernel-")
     assert kernel.manager is None
     assert not manager.has_kernel
+    assert not sockets.exists()  # the kernels' sockets are gone, none left beside the notebooks
+    assert not [p.name for p in tmp_path.iterdir() if not p.name.endswith(".ipynb")]

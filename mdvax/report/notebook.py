@@ -12,6 +12,8 @@ timestamps, kernel start times) is removed, so running a report twice gives the 
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -141,6 +143,7 @@ class KeptKernel:
     def __init__(self) -> None:
         self.manager = None
         self.started = 0  # kernels started, for tests and benchmarks
+        self._sockets = None  # private folder of the kernel's sockets
 
     def __enter__(self) -> KeptKernel:
         return self
@@ -154,7 +157,12 @@ class KeptKernel:
 
         if self.manager is None or not run_sync(self.manager.is_alive)():
             self.shutdown()
-            self.manager = _TrackedKernelManager(kernel_name=KERNEL_NAME, transport="ipc")
+            # Sockets at an absolute path in a private folder: the kernel (started in ``cwd``)
+            # and this process (anywhere) agree on them, and no other kernel can take them.
+            self._sockets = Path(tempfile.mkdtemp(prefix="mdvax-kernel-"))
+            self.manager = _TrackedKernelManager(
+                kernel_name=KERNEL_NAME, transport="ipc", ip=str(self._sockets / "kernel")
+            )
             run_sync(self.manager.start_kernel)(cwd=str(cwd))
             self.started += 1
         return {"kernel_name": KERNEL_NAME, "km": self.manager, "progress_bar": False}
@@ -171,14 +179,17 @@ class KeptKernel:
         from jupyter_core.utils import run_sync
 
         manager, self.manager = self.manager, None
-        if manager is None:
-            return
-        manager.close_clients()
+        sockets, self._sockets = self._sockets, None
         try:
-            if run_sync(manager.is_alive)():
-                run_sync(manager.shutdown_kernel)(now=True)
+            if manager is not None:
+                manager.close_clients()
+                if run_sync(manager.is_alive)():
+                    run_sync(manager.shutdown_kernel)(now=True)
         finally:
-            run_sync(manager.cleanup_resources)()
+            if manager is not None:
+                run_sync(manager.cleanup_resources)()
+            if sockets is not None:
+                shutil.rmtree(sockets, ignore_errors=True)
 
 
 class _TrackedKernelManager(AsyncKernelManager):
