@@ -10,6 +10,7 @@ up as the unassigned doses), never from mdvax.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -115,7 +116,7 @@ def table_rows(html: str, element_id: str) -> list[list[str]]:
     start = html.index(f'id="{element_id}"')
     body = html[html.index("<tbody>", start) : html.index("</tbody>", start)]
     return [
-        [text_of(cell).strip() for cell in re.findall(r"<t[dh]>(.*?)</t[dh]>", row, re.DOTALL)]
+        [text_of(cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)]
         for row in re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
     ]
 
@@ -288,14 +289,19 @@ def test_revisions_over_the_last_28_days(backfilled, history, files):
     ]  # fmt: skip
     assert [r[5] for r in rows] == [f"{r[5] - r[4]:+,}" for r in revisions[:10]]
 
-    # The chart: an inline SVG with a title and a description, and its table alternative.
-    svg = html[html.index("<svg", html.index("revisions-over-the-last-28-days")) :]
-    svg = svg[: svg.index("</svg>")]
+    # The chart: an SVG image with a title and a description, a caption, and its table.
+    tag = next(t for t in re.findall(r"<img [^>]*>", html) if 'id="mdvax-revision-counts"' in t)
+    image = dict(re.findall(r'([a-z-]+)="([^"]*)"', tag))
+    svg = base64.b64decode(image["src"].split("base64,")[1]).decode()
+    assert image["aria-describedby"] == "mdvax-revision-counts-caption"
+    title = "Daily counts revised by each version published from 2021-04-10 to 2021-05-07"
+    assert image["alt"] == title
     assert 'role="img"' in svg
-    assert '<title id="mdvax-revision-counts-title">' in svg
-    assert '<desc id="mdvax-revision-counts-desc">' in svg
+    assert f'<title id="mdvax-revision-counts-title">{title}</title>' in svg
     busiest = max(per_vintage, key=per_vintage.get)
-    assert f"the most, {n(per_vintage[busiest])}, by the version published {busiest}" in svg
+    described = f"the most, {n(per_vintage[busiest])}, by the version published {busiest}"
+    assert described in svg
+    assert described in text_of(html[html.index('id="mdvax-revision-counts-caption"') :])
     counts = table_rows(html, "mdvax-revision-counts-table")
     assert [(r[0], r[-1]) for r in counts] == [(d, n(per_vintage[d])) for d in window]
 

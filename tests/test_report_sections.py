@@ -84,12 +84,21 @@ def test_recent_revisions_without_vintages_or_archive():
     assert "Revisions over the last 28 days: revisions unavailable: &lt;script&gt;" in html
 
 
-def test_inline_chart_has_an_escaped_title_and_description():
-    svg = '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg width="1pt">\n <metadata>m</metadata>\n<g/></svg>'
-    html = recent.inline_svg(svg, "chart", "A < B", HOSTILE)
-    assert html.startswith('<svg width="1pt" id="chart" role="img"')
-    assert 'aria-labelledby="chart-title" aria-describedby="chart-desc">' in html
-    assert '<title id="chart-title">A &lt; B</title>' in html
-    assert '<desc id="chart-desc">&lt;script&gt;' in html
-    assert "<metadata>" not in html
-    assert html.endswith("<g/></svg>")
+def test_revision_chart_is_an_svg_with_an_escaped_title_and_description():
+    per_vintage = pd.DataFrame({
+        "published": pd.to_datetime(["2021-05-01", "2021-05-02"]),
+        "vintage_id": [1, 2],
+        "first_dose_daily": [3, 0],
+        "second_dose_daily": [4, 1],
+        "single_dose_daily": [0, 5],
+        "total": [7, 6],
+    })  # fmt: skip
+    window = RecentRevisions(date(2021, 4, 5), date(2021, 5, 2), pd.DataFrame(), per_vintage)
+    svg = recent.chart_svg(window, "A < B", HOSTILE)
+    assert (
+        'role="img" aria-labelledby="mdvax-revision-counts-title mdvax-revision-counts-desc"' in svg
+    )
+    assert '<title id="mdvax-revision-counts-title">A &lt; B</title>' in svg
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert svg == recent.chart_svg(window, "A < B", HOSTILE)  # same data, same bytes

@@ -8,9 +8,8 @@ where it would move every later cumulative figure.
 
 from __future__ import annotations
 
+import base64
 import io
-import re
-from xml.sax.saxutils import escape, quoteattr
 
 import matplotlib
 import pandas as pd
@@ -23,7 +22,7 @@ from mdvax.measures import label
 from mdvax.report import figures
 from mdvax.report.inputs import ReportInputs
 from mdvax.revisions import RecentRevisions
-from mdvax.templates import Markup, render
+from mdvax.templates import render
 
 #: Revisions listed in the section's table.
 LISTED = 10
@@ -67,28 +66,30 @@ def section(data: ReportInputs) -> str:
         f"{fmt.count(busiest['total'])}, by the version published "
         f"{fmt.iso(busiest['published'])}."
     )
+    chart = base64.b64encode(chart_svg(recent, title, desc).encode("utf-8")).decode("ascii")
     return render(
         "report/recent.html.j2", note="", window=window, n_vintages=len(per_vintage),
-        changes=recent.total,
-        rows=rows, counts=counts, chart=Markup(chart_svg(recent, title, desc)),
+        changes=recent.total, rows=rows, counts=counts, chart=chart, chart_id=CHART_ID,
+        alt=title, caption=desc,
         header=("County", "Day", "Measure", "Before", "Now", "Change", "Revised by the version of"),
         counts_header=("Version published", *map(measure_label, STORED_MEASURES), "Total"),
     )  # fmt: skip
 
 
 def chart_svg(recent: RecentRevisions, title: str, desc: str) -> str:
-    """Stacked bars of the values each vintage revised, as inline SVG with a title and desc.
+    """Stacked bars of the values each vintage revised: an SVG file with a title and desc.
 
     Returns
     -------
     str
-        An ``<svg>`` element (no XML prolog), ``role="img"``, labelled by its ``<title>`` and
-        described by its ``<desc>``.
+        SVG text whose root (``role="img"``) is labelled by its ``<title>`` and ``<desc>``
+        (:func:`mdvax.report.figures.accessible`).
     """
     table = recent.per_vintage
     # Fixed margins rather than a layout engine or a tight bounding box: one draw, not three.
     fig = Figure(figsize=(9, 3.6))
     fig.subplots_adjust(left=0.08, right=0.99, bottom=0.16, top=0.9)
+    fig.set_gid(CHART_ID)
     ax = fig.add_subplot()
     x = range(len(table))
     bottom = pd.Series(0, index=table.index)
@@ -107,18 +108,4 @@ def chart_svg(recent: RecentRevisions, title: str, desc: str) -> str:
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": figures.SVG_SALT, "svg.fonttype": "path"}):
         fig.savefig(buffer, format="svg", metadata={"Date": None})
-    return inline_svg(buffer.getvalue(), CHART_ID, title, desc)
-
-
-def inline_svg(svg: str, element_id: str, title: str, desc: str) -> str:
-    """Matplotlib's SVG file as an element for an HTML page, with ``<title>`` and ``<desc>``."""
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, count=1, flags=re.DOTALL)
-    opening = svg[: svg.index(">") + 1]
-    labelled = (
-        f'{opening[:-1]} id={quoteattr(element_id)} role="img" '
-        f'aria-labelledby="{element_id}-title" aria-describedby="{element_id}-desc">'
-        f'\n<title id="{element_id}-title">{escape(title)}</title>'
-        f'\n<desc id="{element_id}-desc">{escape(desc)}</desc>'
-    )
-    return labelled + svg[len(opening) :]
+    return figures.accessible(buffer.getvalue(), CHART_ID, title, desc)
