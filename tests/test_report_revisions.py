@@ -23,6 +23,7 @@ import pytest
 
 from mdvax.cli import main
 from mdvax.report import site
+from tests.support.axe import describe, require_axe, run_axe
 from tests.support.state_repo import build_state_repo, file_at, git
 
 pytestmark = pytest.mark.slow
@@ -328,3 +329,29 @@ def test_rebuilt_report_is_identical_and_compares_with_the_previous_report(backf
     revised = changed(old, new)
     net = sum(b - a for a, b in revised.values())
     assert f"First doses: {n(len(revised))} figures (net {net:+,})" in page
+
+
+@pytest.mark.browser
+def test_revision_sections_meet_wcag_aa(backfilled, browser):
+    """axe-core on a report with both revision sections, opened from disk, network blocked."""
+    require_axe()
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+    )
+    page = context.new_page()
+    page.goto((backfilled / "2021-05-05" / site.REPORT_HTML).resolve().as_uri(), wait_until="load")
+    violations = run_axe(page)
+    assert violations == [], describe(violations)
+    levels = page.evaluate("() => [...document.querySelectorAll('h1,h2,h3')].map(h => h.tagName)")
+    assert levels[-1] == "H2"  # the section is a section of its own, after "Data quality"
+    assert page.locator("#revisions-over-the-last-28-days").inner_text() == (
+        "Revisions over the last 28 days"
+    )
+    chart = page.locator("#mdvax-revision-counts")
+    assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.locator("#mdvax-revision-counts-details summary").click()
+    assert page.locator("#mdvax-revision-counts-table caption").inner_text() == (
+        "Daily counts revised by each version"
+    )
+    context.close()
