@@ -138,9 +138,11 @@ def test_report_is_self_contained_and_small(published):
         "<script src",
     ):
         assert needle not in html
-    assert html.count('src="data:image/svg+xml;base64,') == 2
+    # The map, the chart over time, and the chart of the last 28 days' revisions.
+    assert html.count('src="data:image/svg+xml;base64,') == 3
     assert 'id="mdvax-map"' in html
     assert 'id="mdvax-timeseries"' in html
+    assert 'id="mdvax-revision-counts"' in html
     assert "sections.headline(data)" not in html
     assert "from mdvax" not in html
     assert "Prince George's" in html
