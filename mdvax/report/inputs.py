@@ -1,8 +1,9 @@
 """Everything one report is made from, gathered in one call from the report notebook.
 
 :func:`gather` reads the canonical table (current cache, or the archive as of a date), where it
-came from, the quarantined rows and the revisions since the previous report's data; the
-sections (:mod:`mdvax.report.sections`) only format what is here.
+came from, the quarantined rows, and the revisions since the previous report's day and over the
+last 28 days; the sections (:mod:`mdvax.report.sections`, :mod:`mdvax.report.recent`) only
+format what is here.
 """
 
 from __future__ import annotations
