@@ -13,7 +13,12 @@ from mdvax.archive import read
 from mdvax.archive.diff import revised, to_long
 from mdvax.archive.engine import make_engine, write_transaction
 from mdvax.archive.frames import MEASURE_COLUMNS, from_long
-from mdvax.archive.history import county_revisions, revision_series
+from mdvax.archive.history import (
+    county_revisions,
+    revision_counts,
+    revision_series,
+    revisions_made,
+)
 from mdvax.archive.record import Provenance, check_sha256, utc_naive, write_vintage
 from mdvax.archive.schema import current_version, latest_version, upgrade
 from mdvax.archive.summary import VintageSummary
@@ -257,3 +262,43 @@ class Archive:
         limit = as_date(as_of) if as_of is not None else None
         with self._errors("read revisions"), self.engine.connect() as conn:
             return county_revisions(conn, county, measure, limit)
+
+    def revisions_published(
+        self,
+        first: date | datetime | str,
+        last: date | datetime | str,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Stored daily counts revised by the vintages published from ``first`` to ``last``.
+
+        Each row is one value one vintage changed, compared with the vintage before it (which
+        may be older than ``first``); new dates are not revisions.
+
+        Parameters
+        ----------
+        limit : int, optional
+            Only the ``limit`` largest (default: all).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``county, date, measure, old, new, change, published, vintage_id``, largest
+            ``|change|`` first.
+        """
+        first, last = as_date(first, "first day"), as_date(last, "last day")
+        with self._errors("read revisions"), self.engine.connect() as conn:
+            return revisions_made(conn, first, last, limit)
+
+    def revision_counts(
+        self, first: date | datetime | str, last: date | datetime | str
+    ) -> pd.DataFrame:
+        """How many stored values each vintage published from ``first`` to ``last`` revised.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``vintage_id, measure, count`` (only the vintages and measures with revisions).
+        """
+        first, last = as_date(first, "first day"), as_date(last, "last day")
+        with self._errors("count revisions"), self.engine.connect() as conn:
+            return revision_counts(conn, first, last)

@@ -16,7 +16,7 @@ from mdvax import format as fmt
 from mdvax.dashboard.map import Classes
 from mdvax.measures import LABELS, label
 from mdvax.normalize.counties import STATE, UNASSIGNED
-from mdvax.report import figures
+from mdvax.report import figures, recent
 from mdvax.report.inputs import STALE_AFTER_DAYS, ReportInputs
 from mdvax.stats import county_view, state_totals, state_view
 from mdvax.templates import Markup, render
@@ -206,8 +206,8 @@ def provenance(data: ReportInputs) -> str:
 
 
 def quality(data: ReportInputs) -> str:
-    """Quarantined rows and revisions since the previous report."""
-    parts = [_quarantine(data.quarantine), _revisions(data)]
+    """Quarantined rows, revisions since the previous report, then the last 28 days' revisions."""
+    parts = [_quarantine(data.quarantine), _revisions(data), recent.section(data)]
     return "\n".join(parts)
 
 
@@ -232,7 +232,8 @@ def _revisions(data: ReportInputs) -> str:
         return render("report/revisions.html.j2", note=rev.note)
     changes = rev.changes
     if changes.empty:
-        return render("report/revisions.html.j2", note="", since=rev.since, changed=False)
+        return render("report/revisions.html.j2", note="", since=rev.since,
+                      published=rev.published, changed=False)  # fmt: skip
     by_measure = changes.groupby("measure")["change"].agg(["count", "sum"])
     by_measure = by_measure.reindex([m for m in LABELS if m in by_measure.index])
     counts = ", ".join(
@@ -246,7 +247,7 @@ def _revisions(data: ReportInputs) -> str:
         for r in chosen.itertuples(index=False)
     ]  # fmt: skip
     return render(
-        "report/revisions.html.j2", note="", since=rev.since, changed=True, rows=rows,
-        counts=counts, label=LABELS[data.measure],
+        "report/revisions.html.j2", note="", since=rev.since, published=rev.published,
+        changed=True, rows=rows, counts=counts, label=LABELS[data.measure],
         header=("County", "Day", "Before", "Now", "Change"),
     )  # fmt: skip
