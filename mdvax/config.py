@@ -18,6 +18,10 @@ MARYLAND_API_URL = (
     "https://services.arcgis.com/njFNhDsUCentVYJW/arcgis/rest/services/"
     "MD_COVID19_TotalVaccinationsCountyFirstandSecondSingleDose/FeatureServer/0/query"
 )
+#: Largest CSV a visitor may upload to the dashboard (the real table is about 200 KB). The
+#: server's websocket message limit is derived from it (``mdvax.serve``).
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+
 #: Human-readable landing page of the dataset, cited in the dashboard and reports.
 MARYLAND_DATASET_PAGE = "https://data.imap.maryland.gov/datasets/89c9c1236ca848188d93beb5928f4162_0"
 
@@ -40,6 +44,23 @@ class Settings:
         Retries on connection errors and 5xx answers (``MDVAX_HTTP_RETRIES``).
     max_download_bytes : int
         Refuse larger source bodies (``MDVAX_MAX_DOWNLOAD_MB``, default 200 MB).
+    serve_trusted_proxies : tuple of str
+        Addresses of reverse proxies whose ``X-Forwarded-For`` names the client
+        (``MDVAX_SERVE_TRUSTED_PROXIES``, comma-separated; default none: the peer address).
+    serve_health_token : str or None
+        Token giving ``/healthz`` details to non-loopback callers (``MDVAX_SERVE_HEALTH_TOKEN``).
+    serve_kernels_per_client, serve_sockets_per_client : int
+        Kernels and kernel websockets one client address may hold
+        (``MDVAX_SERVE_KERNELS_PER_CLIENT``, default 2; ``MDVAX_SERVE_SOCKETS_PER_CLIENT``, 6).
+    serve_connect_timeout : float
+        Seconds after its page was sent before a kernel whose page never connected is shut
+        down (``MDVAX_SERVE_CONNECT_TIMEOUT``, default 15).
+    serve_request_timeout : float
+        Seconds a client may take to send a request's headers or body, or keep an idle
+        connection (``MDVAX_SERVE_REQUEST_TIMEOUT``, default 20).
+    kernel_memory_mb : int
+        Data memory one kernel may use before it is ended (``MDVAX_KERNEL_MEMORY_MB``, default
+        1024; 0: no limit).
     """
 
     data_dir: Path
@@ -49,6 +70,13 @@ class Settings:
     timeout: float
     retries: int
     max_download_bytes: int
+    serve_trusted_proxies: tuple[str, ...] = ()
+    serve_health_token: str | None = None
+    serve_kernels_per_client: int = 2
+    serve_sockets_per_client: int = 6
+    serve_connect_timeout: float = 15.0
+    serve_request_timeout: float = 20.0
+    kernel_memory_mb: int = 1024
 
     @property
     def raw_dir(self) -> Path:
@@ -87,4 +115,13 @@ def get_settings() -> Settings:
         timeout=float(env.get("MDVAX_HTTP_TIMEOUT") or 30),
         retries=int(env.get("MDVAX_HTTP_RETRIES") or 2),
         max_download_bytes=int(float(env.get("MDVAX_MAX_DOWNLOAD_MB") or 200) * 1024 * 1024),
+        serve_trusted_proxies=tuple(
+            filter(None, (p.strip() for p in env.get("MDVAX_SERVE_TRUSTED_PROXIES", "").split(",")))
+        ),
+        serve_health_token=env.get("MDVAX_SERVE_HEALTH_TOKEN") or None,
+        serve_kernels_per_client=int(env.get("MDVAX_SERVE_KERNELS_PER_CLIENT") or 2),
+        serve_sockets_per_client=int(env.get("MDVAX_SERVE_SOCKETS_PER_CLIENT") or 6),
+        serve_connect_timeout=float(env.get("MDVAX_SERVE_CONNECT_TIMEOUT") or 15),
+        serve_request_timeout=float(env.get("MDVAX_SERVE_REQUEST_TIMEOUT") or 20),
+        kernel_memory_mb=int(env.get("MDVAX_KERNEL_MEMORY_MB") or 1024),
     )

@@ -45,3 +45,7 @@ class ReportError(MdvaxError):
     """A report could not be produced."""
 
     exit_code = 7
+
+
+class ServeError(MdvaxError):
+    """``mdvax serve`` was asked for something impossible (bad option, missing notebook)."""

@@ -23,7 +23,8 @@ import websocket
 from mdvax.cli import main
 from mdvax.serve.app import KERNEL_ENV
 from mdvax.serve.process import ServeProcess
-from mdvax.serve.settings import ServeError, ServeOptions
+from mdvax.errors import ServeError
+from mdvax.serve.settings import ServeOptions
 
 REPO = Path(__file__).resolve().parent.parent
 BARE_PAGE = REPO / "benchmarks" / "bare_page.ipynb"

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from mdvax.serve.settings import ServeError
+from mdvax.errors import ServeError
 
 
 def free_port() -> int:

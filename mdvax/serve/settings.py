@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mdvax.config import REPO_ROOT
-from mdvax.errors import MdvaxError
+from mdvax.errors import ServeError
+
+__all__ = ["DEFAULT_NOTEBOOK", "SHARE_DIR", "VOILA_JSON", "ServeError", "ServeOptions"]
 
 #: The settings file shipped with the package; ``mdvax serve`` reads only this one.
 VOILA_JSON = Path(__file__).with_name("voila.json")
@@ -18,10 +20,6 @@ SHARE_DIR = Path(__file__).with_name("share")
 
 #: The notebook ``mdvax serve`` serves at ``/`` unless told otherwise.
 DEFAULT_NOTEBOOK = REPO_ROOT / "notebooks" / "dashboard.ipynb"
-
-
-class ServeError(MdvaxError):
-    """``mdvax serve`` was asked for something impossible (bad option, missing notebook)."""
 
 
 def _env_int(name: str, default: int) -> int:
