@@ -27,9 +27,11 @@ _TEMPLATES = jinja2.Environment(
 #: Sent on every response. ``style-src`` allows inline styles: the dashboard colours its map
 #: with a ``<style>`` element the kernel rewrites at every step, and widgets set ``style``
 #: attributes; CSS cannot run script. Scripts: this server's files and the page's own inline
-#: scripts (a fresh nonce per page); nothing from another origin.
+#: scripts (a fresh nonce per page); nothing from another origin, no inline handlers.
+#: ``'unsafe-eval'``: jupyter-leaflet's bundle compiles a lodash template with ``Function`` when
+#: it loads (without it no map widget loads); injected markup still cannot run script.
 CSP = (
-    "default-src 'self'; script-src 'self'{nonce}; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' 'unsafe-eval'{nonce}; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 )

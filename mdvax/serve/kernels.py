@@ -5,7 +5,9 @@ pool on. It records each kernel handed to a visitor (and the visitor's address),
 in use without looking into Voila's pool, raises the ZMQ socket limit to match the kernel cap,
 and shuts down a visitor's kernel that has had no websocket for too long, even a busy one
 (Jupyter's culler leaves busy kernels alone: a page that never connected, or whose kernel waits
-for a request that never came, would otherwise hold a slot forever).
+for a request that never came, would otherwise hold a slot forever). Limits: a sent page must
+connect within ``connect_timeout`` (15 s), a page still rendering gets ``render_timeout``
+(120 s), a kernel whose page left gets the culler's ``cull_idle_timeout``, busy or not.
 """
 
 from __future__ import annotations
@@ -67,7 +69,6 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
     max_zmq_sockets = Integer(1023, config=True, help="ZMQ context socket limit.")
     connect_timeout = Float(15.0, config=True, help="Seconds for a sent page to connect.")
     render_timeout = Float(120.0, config=True, help="Seconds a page may take to render.")
-    disconnected_timeout = Float(60.0, config=True, help="Seconds a kernel may lose its page.")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -123,7 +124,7 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
                 visit.connected, visit.since = True, now
                 continue
             if visit.connected:
-                limit = self.disconnected_timeout
+                limit = self.cull_idle_timeout or 60  # a page may reconnect meanwhile
             else:
                 limit = self.connect_timeout if visit.page_done else self.render_timeout
             if now - visit.since > limit:
