@@ -57,8 +57,12 @@ class FilteredConnection(ZMQChannelsWebsocketConnection):
         if self.channels:
             try:
                 msg_type, content = self._incoming(incoming_msg)
-            except Exception:  # malformed: let Jupyter's own parsing reject it
-                msg_type, content = None, None
+            except Exception:  # not a kernel message (bad JSON, absurdly deep...): drop it
+                log.warning(
+                    "malformed message from the browser dropped",
+                    extra={"kernel_id": self.kernel_id},
+                )
+                return
             if msg_type == "comm_open":
                 target = (content or {}).get("target_name")
                 if target not in BROWSER_COMM_TARGETS:
@@ -163,11 +167,13 @@ class QuerySocketHandler(RequestInfoSocketHandler):
     delivered: ClassVar[set[str]] = set()
 
     def prepare(self):
-        kernel_id = self.path_args[0] if self.path_args else ""
+        # Voila's route names the group (kernel_id); accept a positional one too.
+        kernel_id = self.path_kwargs.get("kernel_id") or (self.path_args or [""])[0]
         manager = self.settings["kernel_manager"]
         live = set(manager.list_kernel_ids())
         QuerySocketHandler.delivered &= live
         if not is_local(self.request) or kernel_id not in live or kernel_id in self.delivered:
+            log.warning("query socket refused", extra={"kernel_id": kernel_id[:40]})
             raise web.HTTPError(403)
         if kernel_id in query_waiters():
             raise web.HTTPError(409)
