@@ -215,7 +215,8 @@ def query_string(timeout: float = 10.0, poll: float = 30.0) -> str:
     preheated kernel (``VOILA_PREHEAT=True``) started before anyone asked; it learns the request
     from Voila's ``/voila/query/<kernel id>`` websocket, which :func:`voila.utils.wait_for_request`
     reads too. We read it with the small ``websockets`` client: importing ``voila.utils`` would
-    cost the kernel about 50 MB. The socket is reopened every ``poll`` seconds (the server keeps
+    cost the kernel about 50 MB. The kernel proves who it is with a token made from its own
+    key (:func:`mdvax.serve.kernel.query_token`). The socket is reopened every ``poll`` seconds (the server keeps
     a request it could not deliver for the next socket); if the server refuses or cannot be
     reached, the page opens on the defaults (logged) instead of waiting forever.
     """
@@ -226,13 +227,16 @@ def query_string(timeout: float = 10.0, poll: float = 30.0) -> str:
             f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
             f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID')}"
         )
-        for key, value in _request_info(url, timeout, poll).items():
+        from mdvax.serve.kernel import own_query_token
+
+        token = own_query_token(env.get("VOILA_KERNEL_ID", ""))
+        for key, value in _request_info(url, token, timeout, poll).items():
             env[str(key)] = str(value)
         env["VOILA_PREHEAT"] = "False"
     return env.get("QUERY_STRING", "")
 
 
-def _request_info(url: str, timeout: float, poll: float) -> dict:
+def _request_info(url: str, token: str, timeout: float, poll: float) -> dict:
     import json
     import logging
 
@@ -241,7 +245,8 @@ def _request_info(url: str, timeout: float, poll: float) -> dict:
 
     while True:
         try:
-            with connect(url, open_timeout=timeout) as socket:
+            headers = {"Authorization": f"Kernel {token}"}
+            with connect(url, open_timeout=timeout, additional_headers=headers) as socket:
                 return dict(json.loads(socket.recv(timeout=poll)))
         except TimeoutError:
             continue  # nobody asked yet, or the request was lost: ask again

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from mdvax.errors import ServeError
 
-
 #: Every visitor of a test or benchmark server shares one address (127.0.0.1): the per-client
 #: limits are lifted unless the caller (or the environment) sets them.
 SHARED_ADDRESS_ENV = {

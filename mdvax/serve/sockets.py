@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from collections import defaultdict
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from jupyter_server.services.kernels.connection.base import (
     deserialize_binary_message,
@@ -22,6 +24,7 @@ from jupyter_server.services.kernels.connection.base import (
 )
 from tornado import web
 
+from mdvax.serve.kernel import query_token
 from mdvax.serve.kernels import client_address, is_local
 from mdvax.serve.voila_compat import (
     RequestInfoSocketHandler,
@@ -159,24 +162,42 @@ class QuerySocketHandler(RequestInfoSocketHandler):
     Voila's handler accepts any id from anyone, and closing one of two sockets opened under the
     same id deletes another kernel's registration (the upstream bug in
     :mod:`mdvax.serve.voila_compat`). Here: only local connections (the kernels connect to
-    the server directly, never through the proxy), only ids of live kernels whose request was
-    not delivered yet, one socket per id, and a socket removes only its own registration.
+    the server directly, never through the proxy) from the kernel itself (its token, see
+    :func:`mdvax.serve.kernel.query_token`), only ids of live kernels whose request was not
+    delivered yet, one socket per id, and a socket removes only its own registration.
     A request Voila could not deliver stays cached for the kernel's next connection.
     """
 
     delivered: ClassVar[set[str]] = set()
 
     def prepare(self):
+        # Cross-site first (tornado checks it only after prepare()).
+        origin, host = (self.request.headers.get(h) for h in ("Origin", "Host"))
+        cross_site = origin is not None and urlsplit(origin).netloc.lower() != (host or "").lower()
+        if cross_site and not self.check_origin(origin):
+            raise web.HTTPError(403)
         # Voila's route names the group (kernel_id); accept a positional one too.
         kernel_id = self.path_kwargs.get("kernel_id") or (self.path_args or [""])[0]
         manager = self.settings["kernel_manager"]
         live = set(manager.list_kernel_ids())
         QuerySocketHandler.delivered &= live
-        if not is_local(self.request) or kernel_id not in live or kernel_id in self.delivered:
+        if (
+            not is_local(self.request)
+            or kernel_id not in live
+            or kernel_id in self.delivered
+            or not self._proves(manager, kernel_id)
+        ):
             log.warning("query socket refused", extra={"kernel_id": kernel_id[:40]})
             raise web.HTTPError(403)
         if kernel_id in query_waiters():
             raise web.HTTPError(409)
+
+    def _proves(self, manager, kernel_id: str) -> bool:
+        """The request carries the kernel's own token (only that kernel knows its key)."""
+        key = manager.get_kernel(kernel_id).session.key
+        expected = f"Kernel {query_token(key, kernel_id)}"
+        given = self.request.headers.get("Authorization", "")
+        return hmac.compare_digest(given.encode(), expected.encode())
 
     def open(self, kernel_id: str) -> None:
         waiters = query_waiters()
