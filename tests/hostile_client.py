@@ -107,7 +107,8 @@ class KernelClient:
                 and m["msg_type"].endswith("_reply")
             ),
         )
-        assert replies and replies[-1]["msg_type"].endswith("_reply"), replies[-3:]
+        assert replies, f"no answer to {msg_type}"
+        assert replies[-1]["msg_type"].endswith("_reply"), replies[-3:]
         return replies[-1]
 
     def widget_comms(self) -> dict:

@@ -184,7 +184,8 @@ def test_websocket_flood_is_refused_per_kernel_and_per_client(idle):
             refused.append(error.status_code)
     try:
         assert len(opened) == 2  # a page needs one, two while it reconnects
-        assert set(refused) == {429} and len(refused) == 38
+        assert set(refused) == {429}
+        assert len(refused) == 38
         # A second kernel of the same client: the client's third socket is its last.
         other = take_kernel(server, "203.0.113.2")
         opened.append(KernelClient(server, other, "203.0.113.2"))
@@ -192,7 +193,8 @@ def test_websocket_flood_is_refused_per_kernel_and_per_client(idle):
             KernelClient(server, other, "203.0.113.2")
         assert opened[0].request("kernel_info_request", {})["content"]["status"] == "ok"
         status, _, body = get(server, "/healthz")
-        assert status == 200 and json.loads(body)["status"] == "ok"
+        assert status == 200
+        assert json.loads(body)["status"] == "ok"
         assert_honest_visitor_served(server, "198.51.100.2")
     finally:
         for client in opened:
@@ -268,7 +270,8 @@ def test_plain_gets_take_two_slots_per_client_reclaimed_within_seconds(idle):
     assert statuses[:2] == [200, 200]
     assert set(statuses[2:]) == {429}
     status, headers, body = get(server, "/", forwarded("203.0.113.4"))
-    assert status == 429 and headers["Retry-After"] == "10"
+    assert status == 429
+    assert headers["Retry-After"] == "10"
     assert "You already have the dashboard open" in body
     assert server.health()["in_use"] == 2
     assert_honest_visitor_served(server, "198.51.100.4")
@@ -283,7 +286,8 @@ def test_health_details_only_locally_or_with_the_token(idle):
     local = json.loads(get(idle, "/healthz")[2])
     assert {"live", "pool_ready", "in_use", "max_kernels"} <= local.keys()
     remote = get(idle, "/healthz", forwarded("203.0.113.5"))
-    assert remote[0] == 200 and json.loads(remote[2]) == {"status": "ok"}
+    assert remote[0] == 200
+    assert json.loads(remote[2]) == {"status": "ok"}
     wrong = get(idle, "/healthz", {**forwarded("203.0.113.5"), "Authorization": "Bearer no"})
     assert json.loads(wrong[2]) == {"status": "ok"}
     token = {**forwarded("203.0.113.5"), "Authorization": f"Bearer {TOKEN}"}
@@ -320,13 +324,21 @@ def test_kernel_errors_and_output_stay_on_the_server(idle):
     types = {m.get("msg_type") for m in received}
     assert not types & {"error", "stream"}, types
     text = json.dumps(received)
-    assert "Traceback" not in text and str(REPO) not in text
+    assert "Traceback" not in text
+    assert str(REPO) not in text
     withheld = [r for r in log_records(server) if r["message"].startswith("kernel output withheld")]
     assert any("No such comm" in r["text"] for r in withheld)
     assert_honest_visitor_served(server, "198.51.100.6")
 
 
 # 6. message size ------------------------------------------------------------------------------
+
+
+def send_then_read_until_closed(client, message: str) -> None:
+    client.ws.send(message)
+    client.ws.settimeout(20)
+    while True:
+        client.ws.recv()
 
 
 def test_websocket_messages_are_capped_just_above_the_upload_limit(idle):
@@ -341,10 +353,7 @@ def test_websocket_messages_are_capped_just_above_the_upload_limit(idle):
         # One byte more: the server closes the connection (code 1009, "message too big")
         # without reading it; the page says the file was too big (kernel_watch.js).
         with pytest.raises((ConnectionError, websocket.WebSocketConnectionClosedException)):
-            client.ws.send("z" * (MAX_MESSAGE_BYTES + 1))
-            client.ws.settimeout(20)
-            while True:
-                client.ws.recv()
+            send_then_read_until_closed(client, "z" * (MAX_MESSAGE_BYTES + 1))
     finally:
         client.close()
     assert_honest_visitor_served(server, "198.51.100.7")
@@ -385,8 +394,10 @@ def assert_security_headers(headers: dict) -> None:
     assert headers["Referrer-Policy"] == "same-origin"
     assert "camera=()" in headers["Permissions-Policy"]
     csp = headers["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "object-src 'none'" in csp
-    assert "http" not in csp and "*" not in csp  # no other origin
+    assert "default-src 'self'" in csp
+    assert "object-src 'none'" in csp
+    assert "http" not in csp
+    assert "*" not in csp
 
 
 def test_every_response_carries_the_security_headers(idle):
@@ -396,8 +407,10 @@ def test_every_response_carries_the_security_headers(idle):
     assert_security_headers(headers)
     nonce = headers["Content-Security-Policy"].split("'nonce-", 1)[1].split("'", 1)[0]
     tags = [t for t in body.split("<script")[1:]]
-    assert tags and all(t.startswith(f' nonce="{nonce}"') for t in tags)
-    assert "SameSite=Lax" in headers["Set-Cookie"] and "Secure" not in headers["Set-Cookie"]
+    assert tags
+    assert all(t.startswith(f' nonce="{nonce}"') for t in tags)
+    assert "SameSite=Lax" in headers["Set-Cookie"]
+    assert "Secure" not in headers["Set-Cookie"]
     https = {**forwarded("203.0.113.9"), "X-Forwarded-Proto": "https"}
     secure = get(server, "/", https)[1]
     assert "; Secure" in secure["Set-Cookie"]
@@ -417,7 +430,8 @@ def test_every_response_carries_the_security_headers(idle):
         )
         head = sock.recv(4096).decode()
     assert head.startswith("HTTP/1.1 101")
-    assert "X-Content-Type-Options: nosniff" in head and "\r\nServer:" not in head
+    assert "X-Content-Type-Options: nosniff" in head
+    assert "\r\nServer:" not in head
     assert_honest_visitor_served(server, "198.51.100.9")
 
 
@@ -441,7 +455,8 @@ def test_slow_headers_and_idle_connections_are_closed(idle):
         slow.settimeout(5)
         if slow.recv(100) == b"":
             closed_after = time.monotonic() - start
-    assert closed_after is not None and closed_after < 8, closed_after  # timeout is 3 s here
+    assert closed_after is not None
+    assert closed_after < 8, closed_after  # the timeout is 3 s here
     idle_conn.settimeout(10)
     assert idle_conn.recv(100) == b""  # never sent anything: closed too
     slow.close()
