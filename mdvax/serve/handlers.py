@@ -131,10 +131,13 @@ class CappedVoilaHandler(TornadoVoilaHandler):
                 manager.page_sent(ticket["kernel_id"])
 
     def write(self, chunk):
-        """Page HTML with this response's nonce on its script tags (see :data:`CSP`)."""
+        """Page HTML with this response's nonce on its script tags (see :data:`CSP`), and the
+        websocket message limit for ``kernel_watch.js``."""
         nonce = getattr(self.request, "mdvax_nonce", None)
         if nonce and isinstance(chunk, str):
             chunk = _SCRIPT_TAG.sub(f'<script nonce="{nonce}"', chunk)
+            limit = self.settings.get("websocket_max_message_size", 0)
+            chunk = chunk.replace('"MDVAX_MAX_MESSAGE_BYTES"', f'"{limit}"')
         return super().write(chunk)
 
     def _busy(self, status: int, app, limit: int = 0) -> None:

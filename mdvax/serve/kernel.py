@@ -30,9 +30,10 @@ import threading
 import time
 from pathlib import Path
 
-#: The kernel exits once its data segment passes this share of the limit, before allocations
-#: start failing (a ``MemoryError`` inside a widget callback would leave it half-working).
-EXIT_AT = 0.9
+#: The kernel exits once its data segment comes this close to the limit (10 % of the limit at
+#: most), before allocations start failing: a ``MemoryError`` inside a widget callback would
+#: leave it half-working.
+EXIT_MARGIN = 32 * 1024 * 1024
 
 
 def bytecode_cache() -> Path:
@@ -97,17 +98,18 @@ def limit_memory(megabytes: int, interval: float = 0.2) -> None:
     """Cap this process's data memory at ``megabytes`` (0: no cap).
 
     ``RLIMIT_DATA`` makes the kernel's allocations beyond the cap fail; a watchdog thread ends
-    the process (exit status 3) when it comes within 10 % of it, so the visitor's page sees a
-    dead kernel and says to reload.
+    the process (exit status 3) when it comes within :data:`EXIT_MARGIN` of it, so the
+    visitor's page sees a dead kernel and says to reload.
     """
     if megabytes <= 0:
         return
     limit = megabytes * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    exit_at = limit - min(EXIT_MARGIN, limit // 10)
 
     def watch() -> None:
         while True:
-            if data_bytes() > EXIT_AT * limit:
+            if data_bytes() > exit_at:
                 sys.stderr.write(
                     f"[mdvax kernel] memory limit of {megabytes} MB reached, exiting\n"
                 )
