@@ -21,9 +21,9 @@ import pytest
 import websocket
 
 from mdvax.cli import main
+from mdvax.errors import ServeError
 from mdvax.serve.app import KERNEL_ENV
 from mdvax.serve.process import ServeProcess
-from mdvax.errors import ServeError
 from mdvax.serve.settings import ServeOptions
 
 REPO = Path(__file__).resolve().parent.parent

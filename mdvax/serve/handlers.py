@@ -131,8 +131,10 @@ class CappedVoilaHandler(TornadoVoilaHandler):
                 manager.page_sent(ticket["kernel_id"])
 
     def write(self, chunk):
-        """Page HTML with this response's nonce on its script tags (see :data:`CSP`), and the
-        websocket message limit for ``kernel_watch.js``."""
+        """Page HTML, with this response's nonce on its script tags (see :data:`CSP`).
+
+        Also writes the websocket message limit into ``kernel_watch.js``.
+        """
         nonce = getattr(self.request, "mdvax_nonce", None)
         if nonce and isinstance(chunk, str):
             chunk = _SCRIPT_TAG.sub(f'<script nonce="{nonce}"', chunk)
