@@ -47,6 +47,17 @@ KERNEL_ENV = {
 TEMPLATE_STATIC = r"/voila/templates/([\w-]+/static/.+)"
 
 
+#: Traits of :class:`MdvaxVoila` whose default comes from :class:`mdvax.config.Settings`.
+_SETTINGS = {
+    "trusted_proxies": "serve_trusted_proxies",
+    "health_token": "serve_health_token",
+    "kernels_per_client": "serve_kernels_per_client",
+    "sockets_per_client": "serve_sockets_per_client",
+    "connect_timeout": "serve_connect_timeout",
+    "request_timeout": "serve_request_timeout",
+}
+
+
 class MdvaxVoila(Voila):
     """Standalone Voila serving one notebook at ``/`` with the repository's settings."""
 
@@ -58,37 +69,13 @@ class MdvaxVoila(Voila):
 
     config_file_paths = List(Unicode(), config=True, help="Where voila.json is looked up.")
 
-    # Read from the environment (mdvax.config.Settings) unless set on the command line.
+    # Defaults from the environment (mdvax.config.Settings, see _SETTINGS) unless configured.
     trusted_proxies = List(Unicode(), config=True, help="Proxies whose X-Forwarded-For counts.")
     health_token = Unicode(None, allow_none=True, config=True, help="Token for /healthz details.")
-    kernels_per_client = Integer(config=True, help="Kernels one client address may hold.")
-    sockets_per_client = Integer(config=True, help="Kernel websockets one client may hold.")
-    connect_timeout = Float(config=True, help="Seconds a sent page has to connect its kernel.")
-    request_timeout = Float(config=True, help="Seconds to send headers/body; idle keep-alive.")
-
-    @default("trusted_proxies")
-    def _default_trusted_proxies(self):
-        return list(get_settings().serve_trusted_proxies)
-
-    @default("health_token")
-    def _default_health_token(self):
-        return get_settings().serve_health_token
-
-    @default("kernels_per_client")
-    def _default_kernels_per_client(self):
-        return get_settings().serve_kernels_per_client
-
-    @default("sockets_per_client")
-    def _default_sockets_per_client(self):
-        return get_settings().serve_sockets_per_client
-
-    @default("connect_timeout")
-    def _default_connect_timeout(self):
-        return get_settings().serve_connect_timeout
-
-    @default("request_timeout")
-    def _default_request_timeout(self):
-        return get_settings().serve_request_timeout
+    kernels_per_client = Integer(2, config=True, help="Kernels one client address may hold.")
+    sockets_per_client = Integer(6, config=True, help="Kernel websockets one client may hold.")
+    connect_timeout = Float(15.0, config=True, help="Seconds a sent page has to connect.")
+    request_timeout = Float(20.0, config=True, help="Seconds to send headers/body; keep-alive.")
 
     @default("config_file_paths")
     def _default_config_file_paths(self):
@@ -105,6 +92,10 @@ class MdvaxVoila(Voila):
         require_compatible(self.log)
         super().initialize(argv)
         logs.configure(self.log, self.log_level)
+        settings = get_settings()
+        for trait, field in _SETTINGS.items():
+            if trait not in self.config.get("MdvaxVoila", {}):
+                setattr(self, trait, getattr(settings, field))
         self.voila_configuration.multi_kernel_manager_class = MdvaxKernelManager
         SecurityHeaders.trusted = tuple(self.trusted_proxies)
         self.tornado_settings = {
