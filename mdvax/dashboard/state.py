@@ -239,20 +239,27 @@ def query_string(timeout: float = 10.0, poll: float = 30.0) -> str:
 def _request_info(url: str, token: str, timeout: float, poll: float) -> dict:
     import json
     import logging
+    import time
 
-    from websockets.exceptions import WebSocketException
+    from websockets.exceptions import InvalidStatus, WebSocketException
     from websockets.sync.client import connect
 
+    headers = {"Authorization": f"Kernel {token}"}
     while True:
         try:
-            headers = {"Authorization": f"Kernel {token}"}
             with connect(url, open_timeout=timeout, additional_headers=headers) as socket:
                 return dict(json.loads(socket.recv(timeout=poll)))
         except TimeoutError:
             continue  # nobody asked yet, or the request was lost: ask again
+        except InvalidStatus as error:
+            if error.response.status_code == 409:  # our previous socket is still closing
+                time.sleep(1)
+                continue
+            problem = error
         except (OSError, ValueError, TypeError, WebSocketException) as error:
-            logging.getLogger(__name__).warning("no request info (%s): default view", error)
-            return {}
+            problem = error
+        logging.getLogger(__name__).warning("no request info (%s): default view", problem)
+        return {}
 
 
 def page_url() -> str:

@@ -189,7 +189,7 @@ class QuerySocketHandler(RequestInfoSocketHandler):
         ):
             log.warning("query socket refused", extra={"kernel_id": kernel_id[:40]})
             raise web.HTTPError(403)
-        if kernel_id in query_waiters():
+        if _open(query_waiters().get(kernel_id)):
             raise web.HTTPError(409)
 
     def _proves(self, manager, kernel_id: str) -> bool:
@@ -202,7 +202,7 @@ class QuerySocketHandler(RequestInfoSocketHandler):
     def open(self, kernel_id: str) -> None:
         waiters = query_waiters()
         self.kernel_id = None
-        if kernel_id in waiters:  # another socket won the race since prepare()
+        if _open(waiters.get(kernel_id)):  # another socket won the race since prepare()
             self.close(1008, "already connected")
             return
         self.kernel_id = kernel_id
@@ -222,3 +222,9 @@ class QuerySocketHandler(RequestInfoSocketHandler):
         waiters = query_waiters()
         if self.kernel_id is not None and waiters.get(self.kernel_id) is self:
             del waiters[self.kernel_id]
+
+
+def _open(socket) -> bool:
+    """A registered query socket that is not closing."""
+    connection = getattr(socket, "ws_connection", None)
+    return connection is not None and not connection.is_closing()
