@@ -408,7 +408,7 @@ def test_every_response_carries_the_security_headers(idle):
     nonce = headers["Content-Security-Policy"].split("'nonce-", 1)[1].split("'", 1)[0]
     tags = [t for t in body.split("<script")[1:]]
     assert tags
-    assert all(t.startswith(f' nonce="{nonce}"') for t in tags)
+    assert [t[:60] for t in tags if not t.startswith(f' nonce="{nonce}"')] == []
     assert "SameSite=Lax" in headers["Set-Cookie"]
     assert "Secure" not in headers["Set-Cookie"]
     https = {**forwarded("203.0.113.9"), "X-Forwarded-Proto": "https"}
@@ -428,7 +428,13 @@ def test_every_response_carries_the_security_headers(idle):
             "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Forwarded-For: 203.0.113.8\r\n\r\n".encode()
         )
-        head = sock.recv(4096).decode()
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 16384:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            head += chunk
+        head = head.decode()
     assert head.startswith("HTTP/1.1 101")
     assert "X-Content-Type-Options: nosniff" in head
     assert "\r\nServer:" not in head
