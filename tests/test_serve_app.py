@@ -299,3 +299,13 @@ def test_burst_is_capped_then_idle_kernels_are_culled_back_to_the_pool():
         for kernel_id in taken:
             status, _, body = get(server, f"/api/kernels/{kernel_id}")
             assert status == 404, body
+
+
+def test_without_a_pool_each_visitor_kernel_is_counted_and_reachable():
+    from tests.hostile_client import assert_honest_visitor_served
+
+    with ServeProcess("--notebook", str(BARE_PAGE), "--pool-size", "0") as server:
+        for visitors in (1, 2):
+            assert_honest_visitor_served(server)
+            health = server.health()
+            assert (health["in_use"], health["pool_ready"]) == (visitors, 0)

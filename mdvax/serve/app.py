@@ -114,7 +114,9 @@ class MdvaxVoila(Voila):
         self.config.MdvaxKernelManager.connect_timeout = self.connect_timeout
         settings = super().init_settings()
         manager = self.kernel_manager
-        wrap_pool_take(manager, functools.partial(kernel_taken, manager))
+        taken = functools.partial(kernel_taken, manager)
+        wrap_pool_take(manager, taken)  # a pooled kernel handed to a page request
+        manager.on_visitor_kernel = taken  # or, without a pool, one started for it
         return settings
 
     def init_handlers(self):

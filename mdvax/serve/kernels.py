@@ -76,6 +76,8 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
         self.context.set(zmq.MAX_SOCKETS, max(self.max_zmq_sockets, 1023))
         self.visits: dict[str, Visit] = {}
         self.start_errors = 0  #: kernels that failed to start since the last one that started
+        #: Called with the id of a kernel started for a page request (not for the pool).
+        self.on_visitor_kernel = None
 
     async def start_kernel(self, *args, **kwargs):
         """Start a kernel, counting failures for ``/healthz``."""
@@ -85,6 +87,9 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
             self.start_errors += 1
             raise
         self.start_errors = 0
+        preheated = kwargs.get("env", {}).get("VOILA_PREHEAT") == "True"
+        if not preheated and self.on_visitor_kernel is not None:  # no pool: Voila starts one
+            self.on_visitor_kernel(kernel_id)
         return kernel_id
 
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):
