@@ -126,8 +126,8 @@ class KernelSocketHandler(VoilaKernelWebsocketHandler):
         self.client = client_address(self.request, app.trusted_proxies)
         per_client = app.sockets_per_client
         if (
-            len(self.by_kernel[kernel_id]) >= SOCKETS_PER_KERNEL
-            or len(self.by_client[self.client]) >= per_client
+            len(self.by_kernel.get(kernel_id, ())) >= SOCKETS_PER_KERNEL
+            or len(self.by_client.get(self.client, ())) >= per_client
         ):
             log.warning("kernel websocket refused: too many", extra={"client": self.client})
             raise web.HTTPError(429)
