@@ -118,6 +118,7 @@ class KernelClient:
 
     def close(self) -> None:
         self.ws.close()
+        self.ws.shutdown()  # close() leaves the socket open when the server already dropped it
 
 
 def assert_honest_visitor_served(
