@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Start a throw-away PostgreSQL 15 server on 127.0.0.1 for the archive tests.
 #
-# Run as root on Debian with the `postgresql` package installed (the server itself runs as the
-# `postgres` user: PostgreSQL refuses to run as root):
+# Needs Debian's `postgresql` package (the server binaries). As root, the server runs as the
+# `postgres` user (PostgreSQL refuses to run as root); as any other user, as that user.
 #
 #   eval "$(.ci/postgres.sh)"          # free port, temp dir; exports MDVAX_DATABASE_URL
 #   eval "$(.ci/postgres.sh 55432)"    # a given port
 #   .ci/postgres.sh --stop "$MDVAX_PG_DIR"
+#   .ci/postgres.sh --run CMD ARGS...  # start one, run CMD with MDVAX_DATABASE_URL set, stop it
 #
-# stdout carries only `export NAME=value` lines (MDVAX_DATABASE_URL, MDVAX_PG_DIR); progress
-# goes to stderr. The cluster uses trust authentication and listens on loopback only, with
+# `--run` (what `make test` uses) exits with CMD's status. It runs CMD on the server already given
+# in MDVAX_DATABASE_URL if set, and without a server (a warning) when the binaries are missing:
+# the PostgreSQL tests then skip, or fail when CI=true.
+#
+# Otherwise stdout carries only `export NAME=value` lines (MDVAX_DATABASE_URL, MDVAX_PG_DIR);
+# progress goes to stderr. The cluster uses trust authentication and listens on loopback only, with
 # durability settings off (fsync): it is for tests, never for data anyone keeps.
 set -euo pipefail
 
@@ -18,10 +23,33 @@ die() { say "error: $*"; exit 1; }
 
 bindir=/usr/lib/postgresql/15/bin
 [[ -x $bindir/initdb ]] || bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+
+if [[ ${1:-} == --run ]]; then
+  shift
+  (($#)) || die "usage: postgres.sh --run CMD [ARGS...]"
+  if [[ -n ${MDVAX_DATABASE_URL:-} ]]; then
+    exec "$@"
+  fi
+  if [[ -z $bindir || ! -x $bindir/initdb ]]; then
+    say "warning: no PostgreSQL server binaries (apt-get install postgresql): running without one"
+    exec "$@"
+  fi
+  exports=$(bash "$0") || die "could not start PostgreSQL"
+  eval "$exports"
+  trap 'bash "$0" --stop "$MDVAX_PG_DIR" || true' EXIT
+  trap 'exit 130' INT TERM
+  status=0
+  "$@" || status=$?
+  exit "$status"
+fi
+
 [[ -n $bindir && -x $bindir/initdb ]] || die "no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)"
-[[ $(id -u) == 0 ]] || die "run as root (the server is started as the postgres user)"
-id postgres >/dev/null 2>&1 || die "no 'postgres' user (install Debian's postgresql package)"
-as_postgres() { runuser -u postgres -- "$@"; }
+if [[ $(id -u) == 0 ]]; then
+  id postgres >/dev/null 2>&1 || die "no 'postgres' user (install Debian's postgresql package)"
+  as_postgres() { runuser -u postgres -- "$@"; }
+else
+  as_postgres() { "$@"; }  # not root: the server runs as this user
+fi
 
 if [[ ${1:-} == --stop ]]; then
   dir=${2:?usage: postgres.sh --stop DIR}
@@ -39,8 +67,8 @@ if [[ -z $port ]]; then
 fi
 [[ $port =~ ^[0-9]+$ ]] || die "port must be a number, got '$port'"
 
-dir=$(mktemp -d /tmp/mdvax-pg.XXXXXX)
-chown postgres:postgres "$dir"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/mdvax-pg.XXXXXX")
+[[ $(id -u) != 0 ]] || chown postgres:postgres "$dir"
 chmod 700 "$dir"
 say "initialising a cluster in $dir ($("$bindir/postgres" --version))"
 as_postgres "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \

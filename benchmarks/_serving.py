@@ -12,14 +12,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # tests.support.source_server, when run as a script
 
+from mdvax.notebooks import notebook_path  # noqa: E402
+
 BARE_PAGE = REPO / "benchmarks" / "bare_page.ipynb"
-DASHBOARD = REPO / "notebooks" / "dashboard.ipynb"
+DASHBOARD = notebook_path("dashboard.ipynb")
 
 
 @contextmanager
 def filled_data_env(day: str = "2021-03-30"):
     """Environment for a server whose cache was filled by ``mdvax update`` from the local
-    source server (loopback, the shared snapshot of ``day``); yields (env, source_server)."""
+    source server (loopback, the committed snapshot of ``day``); yields (env, source_server)."""
     from tests.support.source_server import SourceServer
 
     with tempfile.TemporaryDirectory(prefix="mdvax-bench-") as tmp, SourceServer(day) as source:

@@ -4,8 +4,8 @@ Run: ``.venv/bin/python benchmarks/bench_archive.py [--days 365]``. Uses a tempo
 file, and also PostgreSQL when ``MDVAX_DATABASE_URL`` is set (a scratch database on that server,
 dropped afterwards; ``eval "$(.ci/postgres.sh)"`` starts one).
 
-1. The shared snapshots (2021-03-23, 03-30, 04-01), normalized as ``mdvax update`` does, are
-   recorded in turn: ingest time and archive size after each.
+1. The snapshots committed in tests/data (2021-03-23, 03-30, 04-01, 08-16), normalized as
+   ``mdvax update`` does, are recorded in turn: ingest time and archive size after each.
 2. A simulated year: starting from the real 2021-04-01 table, each day adds a date (daily counts
    drawn around the last week's level) and revises a fraction of the last two weeks' daily counts
    (mostly upwards, some down, as Maryland's data did); each day is recorded as a vintage.
@@ -63,7 +63,7 @@ def record(archive: Archive, table: pd.DataFrame, published, digest: str) -> tup
     return time.perf_counter() - started, summary
 
 
-def shared_snapshots(archive: Archive) -> pd.DataFrame:
+def real_snapshots(archive: Archive) -> pd.DataFrame:
     rows, table = [], None
     for day in snapshot_days():
         snapshot = FileSource(str(snapshot_path(day)), get_settings()).fetch()
@@ -71,7 +71,7 @@ def shared_snapshots(archive: Archive) -> pd.DataFrame:
         seconds, summary = record(archive, table, pd.Timestamp(day), snapshot.sha256)
         rows.append((f"vintage {day}", f"{seconds * 1000:6.0f} ms  {archive_size(archive) / 1024:7.0f} KiB  "
                      f"{summary.n_versions:6,} versions written"))  # fmt: skip
-    report("shared snapshots, recorded in turn", rows)
+    report("real snapshots, recorded in turn", rows)
     return table
 
 
@@ -162,7 +162,7 @@ def queries(archive: Archive, first, days: int) -> None:
 def run(url: str, days: int) -> None:
     print(f"\n#### archive at {url.split('@')[-1]}")
     with Archive.open(url) as archive:
-        base = shared_snapshots(archive)
+        base = real_snapshots(archive)
         simulated_year(archive, base, days)
 
 

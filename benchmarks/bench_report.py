@@ -1,6 +1,6 @@
 """Benchmark of the daily report: one report (update excluded) and a 30-day backfill.
 
-Builds an archive of daily vintages from the shared snapshots through the real pipeline and a
+Builds an archive of daily vintages from the committed snapshots through the real pipeline and a
 real source server on 127.0.0.1: the three real snapshots (2021-03-23, 03-30, 04-01) and, for
 the 20 days before the first one, the 2021-03-23 snapshot cut at that day (what the source
 would have published then). The backfill then covers 30 days, 2021-03-03 to 2021-04-01; days

@@ -25,21 +25,29 @@ __all__ = [
     "population",
     "state_totals",
     "state_view",
+    "vintages",
 ]
 
 
 def load_table(as_of: date | str | None = None, settings: Settings | None = None) -> pd.DataFrame:
     """The canonical table: the current one, or as published on ``as_of`` (from the archive).
 
+    A data folder that was never updated gives the snapshot shipped in the package
+    (:mod:`mdvax.embedded`, published 2022-03-07); :func:`load_metadata` then says so.
+
     Raises
     ------
     CacheError
-        When nothing is cached yet (run ``mdvax update``).
+        When nothing is cached and no embedded snapshot is available.
     ArchiveError
         When no vintage was published on or before ``as_of``.
     """
     settings = settings or get_settings()
     if as_of is None:
+        if _use_embedded(settings):
+            from mdvax import embedded
+
+            return embedded.load_table()
         return Cache(settings).load_table()
     from mdvax.archive import Archive, as_date
 
@@ -48,8 +56,41 @@ def load_table(as_of: date | str | None = None, settings: Settings | None = None
 
 
 def load_metadata(settings: Settings | None = None) -> CacheMeta:
-    """Provenance of the current table (source, fetch time, sha256, date range...)."""
-    return Cache(settings or get_settings()).load_meta()
+    """Provenance of the current table (source, fetch time, sha256, date range...).
+
+    For the embedded snapshot, ``source`` reads "embedded snapshot, published 2022-03-07;
+    run `mdvax update` to check for newer data".
+    """
+    settings = settings or get_settings()
+    if _use_embedded(settings):
+        from mdvax import embedded
+
+        return embedded.load_meta()
+    return Cache(settings).load_meta()
+
+
+def _use_embedded(settings: Settings) -> bool:
+    """Nothing was ever fetched into this data folder, and the packaged snapshot is enabled."""
+    return settings.embedded_snapshot and not settings.current_table_path.exists()
+
+
+def vintages(settings: Settings | None = None) -> pd.DataFrame:
+    """Every archived vintage, oldest first (what ``mdvax history list`` prints).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``published`` (datetime64), ``source`` (hub, api, github, a git commit's short sha,
+        file...), ``rows`` (county-days), ``first_date``, ``last_date``, ``revised`` (stored
+        daily values it revised relative to the vintage before it), ``added``, ``removed``,
+        ``sha256`` and ``vintage_id`` (the id :meth:`mdvax.archive.Archive.revisions` and
+        ``revision_series`` report). Empty when nothing is archived.
+    """
+    from mdvax.archive import Archive
+
+    settings = settings or get_settings()
+    with Archive.open(settings.archive_url) as archive:
+        return archive.vintage_list()
 
 
 def load_quarantine(settings: Settings | None = None) -> pd.DataFrame:

@@ -11,6 +11,12 @@ class MdvaxError(Exception):
     exit_code = 1
 
 
+class ConfigError(MdvaxError):
+    """A setting (an ``MDVAX_*`` environment variable) has a value mdvax cannot use."""
+
+    exit_code = 2
+
+
 class SourceError(MdvaxError):
     """A source could not be reached or answered with something that is not the data."""
 
@@ -45,6 +51,27 @@ class ReportError(MdvaxError):
     """A report could not be produced."""
 
     exit_code = 7
+
+
+class UnknownMeasureError(MdvaxError):
+    """A measure (or table column) that is not one of :mod:`mdvax.measures`.
+
+    Every entry point (statistics, dashboard links, archive, report, command line) raises this
+    one error, naming the bad value and the valid ones.
+    """
+
+    exit_code = 2  # a usage error, like argparse's
+
+    def __init__(self, value: object, valid: tuple[str, ...]) -> None:
+        text = str(value)
+        shown = text if len(text) <= 40 else text[:40] + "…"  # values may come from a URL
+        super().__init__(f"unknown measure {shown!r}: choose one of {', '.join(valid)}")
+        self.value = value
+        self.valid = valid
+
+
+class GitError(SourceError):
+    """The state's git repository cannot be read (no ``git`` binary, bad URL, network...)."""
 
 
 class ServeError(MdvaxError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -17,13 +17,14 @@ from mdvax.normalize import Normalized, normalize
 from mdvax.sources import SOURCE_NAMES
 from mdvax.sources.base import RawSnapshot
 from mdvax.sources.local import FileSource, from_upload
-from mdvax.sources.maryland import MarylandApiSource, MarylandCsvSource
+from mdvax.sources.maryland import MarylandApiSource, MarylandCsvSource, MarylandGithubSource
 
 log = logging.getLogger(__name__)
 
 #: Source classes by name; ``--source auto`` tries them in this order (CSV first).
-SOURCES = {cls.name: cls for cls in (MarylandCsvSource, MarylandApiSource)}
-assert tuple(SOURCES) == SOURCE_NAMES
+SOURCES = {cls.name: cls for cls in (MarylandCsvSource, MarylandApiSource, MarylandGithubSource)}
+if tuple(SOURCES) != SOURCE_NAMES:  # an explicit check: kernels run with -OO (no asserts)
+    raise SourceError(f"source classes {tuple(SOURCES)} do not match SOURCE_NAMES {SOURCE_NAMES}")
 
 
 @dataclass(frozen=True)
@@ -33,23 +34,36 @@ class UpdateResult:
     Attributes
     ----------
     status : str
-        ``"updated"`` or ``"unchanged"`` (the source had nothing new).
+        ``"updated"``, ``"unchanged"`` (the source had nothing new) or ``"archived"`` (the
+        source's data was published before the cached table: archived, cache kept).
     meta : CacheMeta
         Metadata of the current table after the update.
     quarantined : pandas.DataFrame or None
         Raw rows set aside by this update (``None`` when unchanged).
     revisions : object or None
         The archive's summary of what this vintage revised (printable).
+    answered : str
+        With several sources to try: which one answered and why the others did not.
+    fetched : CacheMeta or None
+        For ``"archived"``: the older snapshot that was archived.
     """
 
     status: str
     meta: CacheMeta
     quarantined: pd.DataFrame | None = None
     revisions: object | None = None
+    answered: str = ""
+    fetched: CacheMeta | None = None
 
     def summary(self) -> str:
         """The one-line summary ``mdvax update`` prints."""
         m = self.meta
+        if self.status == "archived":
+            f = self.fetched
+            return (
+                f"archived an older vintage from {f.source} (published {f.published}); "
+                f"the current table stays the one published {m.published}"
+            )
         if self.status == "unchanged":
             return (
                 f"nothing new from {m.source}: {m.rows:,} rows, {m.first_date} to {m.last_date}, "
@@ -104,20 +118,30 @@ def update(
     with cache.lock():
         remove_stale_temporaries(settings.data_dir)
         previous = cache.load_meta_or_none()
-        snapshot = _fetch_first(sources_for(source, from_, settings), previous, progress)
+        candidates = sources_for(source, from_, settings)
+        snapshot, answered = _fetch_first(candidates, previous, progress)
         if snapshot is None or (previous and snapshot.sha256 == previous.sha256):
             log.info("source unchanged")
-            return UpdateResult("unchanged", previous)
+            return UpdateResult("unchanged", previous, answered=answered)
         normalized = normalize(snapshot)
         meta = _meta(snapshot, normalized, cache.store_raw(snapshot), settings)
         revisions = _archive(normalized, meta, settings)
+        if previous is not None and meta.published < previous.published:
+            # An older publication (a frozen mirror, say): it joins the archive's timeline,
+            # but the current table stays the newest one.
+            return UpdateResult(
+                "archived", previous, normalized.quarantined, revisions, answered, meta
+            )
         cache.write_current(normalized.table, meta, normalized.quarantined)
-        return UpdateResult("updated", meta, normalized.quarantined, revisions)
+        return UpdateResult("updated", meta, normalized.quarantined, revisions, answered)
 
 
-def _fetch_first(sources: list, previous: CacheMeta | None, progress: bool) -> RawSnapshot | None:
+def _fetch_first(
+    sources: list, previous: CacheMeta | None, progress: bool
+) -> tuple[RawSnapshot | None, str]:
+    """The first source that answers, and a line saying which one and why others did not."""
     failures = []
-    for candidate in sources:
+    for index, candidate in enumerate(sources):
         same = (
             previous is not None
             and previous.source == candidate.name
@@ -127,10 +151,15 @@ def _fetch_first(sources: list, previous: CacheMeta | None, progress: bool) -> R
             {"etag": previous.etag, "last_modified": previous.last_modified} if same else {}
         )
         try:
-            return candidate.fetch(progress=progress, **validators)
+            snapshot = candidate.fetch(progress=progress, **validators)
         except MdvaxError as error:
             log.warning("%s failed: %s", candidate.name, error)
             failures.append(f"{candidate.name}: {error}")
+            continue
+        if len(sources) == 1:
+            return snapshot, ""
+        others = failures + [f"{later.name}: not needed" for later in sources[index + 1 :]]
+        return snapshot, f"source: {candidate.name} answered ({'; '.join(others)})"
     raise SourceError("no source could be read -- " + " | ".join(failures))
 
 
@@ -145,7 +174,9 @@ def _meta(snapshot: RawSnapshot, normalized: Normalized, raw_path, settings: Set
         raw_path=str(raw_path.relative_to(settings.data_dir)),
         etag=snapshot.etag,
         last_modified=snapshot.last_modified,
-        published=publication_date(snapshot.last_modified, last_date),
+        published=publication_date(
+            snapshot.last_modified, last_date + timedelta(days=snapshot.data_lag_days)
+        ),
         first_date=table["date"].min().date(),
         last_date=last_date,
         rows=len(table),
@@ -156,7 +187,11 @@ def _meta(snapshot: RawSnapshot, normalized: Normalized, raw_path, settings: Set
 
 
 def publication_date(last_modified: str | None, last_data_date: date) -> date:
-    """The ``Last-Modified`` day when the server sent one, else the latest data date."""
+    """The ``Last-Modified`` day when the server sent one, else ``last_data_date``.
+
+    Callers pass the latest data date plus the source's lag (one day for the state's
+    repository, which commits day D with data through D-1).
+    """
     if last_modified:
         try:
             return email.utils.parsedate_to_datetime(last_modified).date()

@@ -9,31 +9,21 @@ from datetime import date as Date  # noqa: N812
 
 import pandas as pd
 
+from mdvax.measures import LABELS, column, label
 from mdvax.normalize.counties import JURISDICTIONS, STATE, UNASSIGNED
-from mdvax.normalize.table import MEASURES as _MEASURES
 
-#: The measures, with the labels people read.
-MEASURES: dict[str, str] = {
-    "first_dose": "First doses",
-    "second_dose": "Second doses",
-    "single_dose": "Single doses (J&J)",
-    "at_least_one": "At least one dose",
-    "fully_vaccinated": "Fully vaccinated",
-}
-assert tuple(MEASURES) == _MEASURES  # one list of measures across the package
+#: The measures, with the labels people read (see :mod:`mdvax.measures`).
+MEASURES = LABELS
 
-
-def column(measure: str, daily: bool = False) -> str:
-    """Table column of a measure: cumulative, or the daily count."""
-    if measure not in MEASURES:
-        raise KeyError(f"unknown measure {measure!r}; choose from {', '.join(MEASURES)}")
-    return f"{measure}_daily" if daily else measure
-
-
-def label(measure: str, daily: bool = False, per_capita: bool = False) -> str:
-    """A heading such as ``"Fully vaccinated (daily, % of population)"``."""
-    details = [x for x, on in (("daily", daily), ("% of population", per_capita)) if on]
-    return MEASURES[measure] + (f" ({', '.join(details)})" if details else "")
+__all__ = [
+    "MEASURES",
+    "column",
+    "county_view",
+    "label",
+    "per_capita",
+    "state_totals",
+    "state_view",
+]
 
 
 def state_totals(table: pd.DataFrame) -> pd.DataFrame:

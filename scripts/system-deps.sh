@@ -8,6 +8,7 @@ need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need+=(nginx)
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || need+=(fonts-dejavu-core)
+command -v npm >/dev/null 2>&1 || need+=(npm)  # axe-core for the accessibility tests (make a11y-deps)
 ((${#need[@]})) || exit 0
 if [[ $(id -u) != 0 ]]; then
   echo "system-deps: missing Debian packages: ${need[*]}" >&2

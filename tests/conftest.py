@@ -9,11 +9,14 @@ import pytest
 from mdvax.config import Settings, get_settings
 from tests.support.source_server import SourceServer
 
-#: A PostgreSQL server for the archive tests (``.ci/run`` starts one and sets this). Read once and
-#: removed from the environment, so every other test, and every process a test starts, uses its
-#: own SQLite file instead of sharing one database.
-POSTGRES_URL = os.environ.pop("MDVAX_DATABASE_URL", None)
-IN_CI = os.environ.get("CI", "").lower() == "true"
+_SETTINGS = get_settings()
+#: A PostgreSQL server for the archive tests (``make test`` starts one and sets
+#: ``MDVAX_DATABASE_URL``). Read once and removed from the environment, so every other test, and
+#: every process a test starts, uses its own SQLite file instead of sharing one database.
+POSTGRES_URL = _SETTINGS.database_url
+os.environ.pop("MDVAX_DATABASE_URL", None)
+#: ``CI=true``: a test whose part (PostgreSQL, Chromium, nginx) is missing fails, never skips.
+IN_CI = _SETTINGS.ci
 
 LATEST = "2021-03-30"
 
@@ -60,6 +63,6 @@ def postgres_url() -> str:
     """URL of the PostgreSQL server for archive tests; skips locally without one, fails in CI."""
     if not POSTGRES_URL:
         if IN_CI:
-            pytest.fail("CI=true but MDVAX_DATABASE_URL is not set: .ci/run must start PostgreSQL")
+            pytest.fail("CI=true but MDVAX_DATABASE_URL is not set: run the tests with `make test`")
         pytest.skip("no PostgreSQL configured (set MDVAX_DATABASE_URL, e.g. via .ci/postgres.sh)")
     return POSTGRES_URL

@@ -21,7 +21,8 @@ from tests.support.source_server import snapshot_path
 RAW_DAY = "2021-03-30"
 RAW = snapshot_path(RAW_DAY)
 NOW = datetime(2021, 4, 1, tzinfo=UTC)
-DEFAULTS = {"date": None, "measure": "at_least_one", "per_capita": False, "county": None}
+#: The notebook's parameters cell.
+DEFAULTS = {"date": None, "measure": "at_least_one", "per_capita": True, "county": None}
 
 
 def raw_at_least_one(day: str) -> dict[str, int]:
@@ -36,12 +37,13 @@ def raw_at_least_one(day: str) -> dict[str, int]:
 
 @pytest.fixture
 def app(filled_data_dir):
-    return build_app(DEFAULTS, query="")
+    """The page opened by a link that asks for counts (the page opens on shares otherwise)."""
+    return build_app(DEFAULTS, query="per_capita=0")
 
 
 def test_opens_on_the_last_day_with_state_totals_including_unassigned(app):
     d = app.dashboard
-    assert d.state == ViewState(date(2021, 3, 30))
+    assert d.state == ViewState(date(2021, 3, 30), per_capita=False)
     d.change({"measure": "first_dose"})
     # README figures: the 24 counties hold 1,637,517 first doses, blank + Unknown 82,839.
     assert '<span class="mdvax-big">1,720,356</span> first doses in Maryland on 30 Mar 2021' in (
@@ -134,20 +136,22 @@ def test_measure_and_daily_switch_recompute_the_colour_range(app):
     assert d.view.vmax < cumulative_max / 10
     assert "At least one dose (daily)" in d.map.legend.value
     d.controls.measure.value = "fully_vaccinated"
-    assert d.state == ViewState(date(2021, 3, 30), "fully_vaccinated", daily=True)
+    assert d.state == ViewState(date(2021, 3, 30), "fully_vaccinated", daily=True, per_capita=False)
 
 
 def test_reset_returns_to_the_opening_view(filled_data_dir):
     app = build_app(DEFAULTS, query="measure=second_dose&date=2021-02-01")
     d = app.dashboard
     d.controls.measure.value = "first_dose"
-    d.controls.per_capita.value = True
+    d.controls.per_capita.value = False
+    d.controls.slider.value = date(2021, 3, 1)
     d.click("24510")
     d.reset()
-    assert d.state == ViewState(date(2021, 2, 1), "second_dose")
+    assert d.state == ViewState(date(2021, 2, 1), "second_dose", per_capita=True)
     assert d.controls.measure.value == "second_dose"
-    assert d.controls.per_capita.value is False
+    assert d.controls.per_capita.value is True
     assert d.controls.slider.value == date(2021, 2, 1)
+    assert d.controls.play.value == d.controls.slider.index  # ▶ goes on from the reset day
 
 
 def test_deep_link_opens_the_view_and_the_link_field_follows_controls(filled_data_dir):
@@ -159,35 +163,49 @@ def test_deep_link_opens_the_view_and_the_link_field_follows_controls(filled_dat
     fully = 166_054 + 13_277  # Montgomery second + single cumulative, raw CSV 2021-03-30
     assert f"<td>{fully:,}</td>" in d.panel.value
     assert 'value="http://127.0.0.1:8866/?date=2021-03-30&amp;measure=fully_vaccinated' in (
-        d.link.value
+        d.share.value
     )
     d.controls.slider.value = date(2021, 3, 1)
-    assert "date=2021-03-01" in d.link.value
+    assert "date=2021-03-01" in d.share.value
 
 
 def test_hostile_query_is_escaped_and_ignored(filled_data_dir):
     app = build_app(DEFAULTS, query="measure=%3Cscript%3Ealert(1)%3C%2Fscript%3E&county=%22%3E")
     d = app.dashboard
-    assert d.state == ViewState(date(2021, 3, 30))
+    assert d.state == ViewState(date(2021, 3, 30))  # the notebook's defaults
     assert "<script" not in d.notes.value
     assert "&lt;script&gt;" in d.notes.value
 
 
 def test_download_is_the_current_view_as_csv(app):
     d = app.dashboard
-    d.prepare_download()
-    assert 'download="mdvax_2021-03-30_at_least_one.csv"' in d.download.value
-    from urllib.parse import unquote
-
-    text = unquote(d.download.value.split('href="data:text/csv;charset=utf-8,', 1)[1].split('"')[0])
+    name, text = download(d)
+    assert name == "mdvax_2021-03-30_at_least_one.csv"
     lines = text.splitlines()
     assert lines[0] == "date,measure,county,fips,value,pct,rank,change_7d"
     montgomery = next(line for line in lines if ",Montgomery," in line).split(",")
     assert montgomery[4] == "332973"
     assert lines[-1].startswith("2021-03-30,at_least_one,Maryland,,")
     assert len(lines) == 1 + 24 + 2
-    d.controls.slider.value = date(2021, 3, 29)
-    assert d.download.value == ""  # a new view needs a new file
+    d.controls.slider.value = date(2021, 3, 29)  # the link follows the view at once
+    name, text = download(d)
+    assert name == "mdvax_2021-03-29_at_least_one.csv"
+    assert text.splitlines()[1].startswith("2021-03-29,at_least_one,")
+    d.controls.per_capita.value = True
+    assert download(d)[0] == "mdvax_2021-03-29_at_least_one_pct.csv"
+
+
+def download(d) -> tuple[str, str]:
+    """File name and text of the "Download CSV" link (a ``data:`` URL in the share widget)."""
+    from html import unescape
+    from urllib.parse import unquote
+
+    anchor = d.share.value.split('<a class="mdvax-download"', 1)[1]
+    name = unescape(anchor.split('download="', 1)[1].split('"', 1)[0])
+    href = unescape(anchor.split('href="', 1)[1].split('"', 1)[0])
+    prefix = "data:text/csv;charset=utf-8,"
+    assert href.startswith(prefix)
+    return name, unquote(href.removeprefix(prefix))
 
 
 def test_widget_tree_has_the_map_with_24_counties(app):
@@ -208,7 +226,8 @@ def test_data_is_loaded_once_per_session(filled_data_dir):
     assert data.matrix("at_least_one", False, False) is data.matrix("at_least_one", False, False)
 
 
-def test_empty_state_fetches_from_the_source(data_env):
+def test_empty_state_fetches_from_the_source(data_env, monkeypatch):
+    monkeypatch.setenv("MDVAX_EMBEDDED_SNAPSHOT", "off")  # else the packaged snapshot shows
     app = build_app(DEFAULTS, query="county=Howard")
     assert app.dashboard is None
     assert "fetching" in app.empty.status.value
@@ -220,6 +239,8 @@ def test_empty_state_fetches_from_the_source(data_env):
 def test_empty_state_offers_upload_when_the_source_is_unreachable(data_env, monkeypatch):
     monkeypatch.setenv("MDVAX_MARYLAND_CSV_URL", "http://127.0.0.1:9/none.csv")
     monkeypatch.setenv("MDVAX_MARYLAND_API_URL", "http://127.0.0.1:9/query")
+    monkeypatch.setenv("MDVAX_MARYLAND_GITHUB_URL", "http://127.0.0.1:9/county.csv")
+    monkeypatch.setenv("MDVAX_EMBEDDED_SNAPSHOT", "off")  # else the packaged snapshot shows
     app = build_app(DEFAULTS)
     app.empty.thread.join(60)
     assert app.dashboard is None
@@ -263,8 +284,9 @@ def test_oversized_upload_is_refused(data_env):
         read_upload(b"a" * (MAX_UPLOAD_BYTES + 1), "big.csv")
 
 
-def test_empty_state_waits_for_an_update_already_running(data_env, tmp_path):
+def test_empty_state_waits_for_an_update_already_running(data_env, tmp_path, monkeypatch):
     """A visitor arriving during another process's update gets that update's data."""
+    monkeypatch.setenv("MDVAX_EMBEDDED_SNAPSHOT", "off")  # else the packaged snapshot shows
     import dataclasses
     import shutil
     import time
@@ -274,14 +296,13 @@ def test_empty_state_waits_for_an_update_already_running(data_env, tmp_path):
 
     elsewhere = dataclasses.replace(data_env, data_dir=tmp_path / "elsewhere")
     update(source="maryland-csv", settings=elsewhere)
-    lock = Cache(data_env).lock()  # "another update" holds the lock
-    app = build_app(DEFAULTS)
-    time.sleep(1.0)  # our visitor's own update has failed on the lock and is waiting
-    assert app.dashboard is None
-    assert app.empty.thread.is_alive()
-    for name in ("current.arrow", "current.json"):  # the other update stores its table
-        shutil.copy(elsewhere.data_dir / name, data_env.data_dir / name)
-    lock.release()
+    with Cache(data_env).lock():  # "another update" holds the lock
+        app = build_app(DEFAULTS)
+        time.sleep(1.0)  # our visitor's own update has failed on the lock and is waiting
+        assert app.dashboard is None
+        assert app.empty.thread.is_alive()
+        for name in ("current.arrow", "current.json"):  # the other update stores its table
+            shutil.copy(elsewhere.data_dir / name, data_env.data_dir / name)
     app.empty.thread.join(60)
     assert app.dashboard is not None
     assert app.dashboard.state.date == date(2021, 3, 30)

@@ -2,15 +2,18 @@
 
 One server per module (cache filled by the real pipeline from the local source server), plus
 one with an empty cache and an unreachable source for the upload path. Screenshots go to
-``test-artifacts/``. Expected figures are read from the raw CSV snapshot by the helpers of
-``tests/test_dashboard_app.py``.
+``test-artifacts/``. Expected figures are read from the raw CSV snapshot
+(:mod:`tests.support.raw_views`). Every page must load from the machine alone: each test fails
+if the page asked any other host for anything (a CDN's icon font, a tile server...).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -23,15 +26,22 @@ from mdvax.serve.probe import (
     wait_for_map,
 )
 from tests.support.raw_figures import raw_population
+from tests.support.raw_views import raw_view
 from tests.support.source_server import snapshot_path
 from tests.support.voila_server import dashboard_server
-from tests.test_dashboard_app import raw_at_least_one
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PANEL = ".mdvax-panel"
 TIMEOUT = 30_000
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+#: JS: every control or sharing element whose text is cut short ("Cumulati…").
+TRUNCATED_JS = """() => [...document.querySelectorAll(
+    '.mdvax-controls *, .mdvax-share *, .mdvax-legend *, .mdvax-hover')]
+  .filter(e => e.clientWidth > 0 && e.textContent.trim() && e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.tagName}.${e.className}: "${e.textContent.trim()}" ${e.scrollWidth}>${e.clientWidth}`)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +52,13 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def open_page(browser):
-    pages = []
+    """Opens a page in a fresh context; afterwards, fails if any request left the machine."""
+    pages, requests = [], []
 
-    def opener(url: str, width: int = 1280, height: int = 1000):
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def opener(url: str, width: int = 1280, height: int = 1000, **options):
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
         page = context.new_page()
+        page.on("request", lambda request: requests.append(request.url))
         page.goto(url)
         pages.append(page)
         return page
@@ -55,6 +67,24 @@ def open_page(browser):
     for page in pages:
         page.goto("about:blank")
         page.context.close()
+    assert requests
+    assert_local(requests)
+
+
+def assert_local(urls: list[str]) -> None:
+    """Every URL is on this machine (or data:/blob: content the page made itself)."""
+    outside = [
+        url
+        for url in urls
+        if urlsplit(url).scheme not in ("data", "blob", "about")
+        and urlsplit(url).hostname not in LOCAL_HOSTS
+    ]
+    assert outside == [], f"requests left the machine: {outside}"
+
+
+def truncated(page) -> list[str]:
+    """Controls, links and map boxes whose text does not fit (should be none)."""
+    return page.evaluate(TRUNCATED_JS)
 
 
 def shot(page, name: str) -> None:
@@ -101,10 +131,13 @@ def test_map_legend_slider_and_county_click(server, open_page):
     wait_for_map(page)
     assert page.locator(COUNTY_PATHS).count() == 24
     legend = page.wait_for_selector(".mdvax-legend", timeout=TIMEOUT)
-    assert "At least one dose" in legend.inner_text()
+    # The page opens on shares of the population: counts mostly show where people live.
+    assert "At least one dose (% of population)" in legend.inner_text()
     assert page.locator(".mdvax-swatch").count() >= 3
     assert page.locator("img.leaflet-tile").count() == 0  # no basemap: nothing to fail offline
     expect(page.locator(".mdvax-asof")).to_contain_text("Data as of 30 Mar 2021", timeout=TIMEOUT)
+    assert truncated(page) == []  # "Cumulative", "% of population"... fit at 1280 px
+    icons_are_inline_svg(page)
     before = county_fills(page)
     assert len(set(before)) >= 3
 
@@ -133,12 +166,13 @@ def test_map_legend_slider_and_county_click(server, open_page):
 
     click_county(page, "Montgomery")
     page.wait_for_selector(f"{PANEL}[data-fips='24031']", timeout=TIMEOUT)
-    value = raw_at_least_one("2021-03-30")["Montgomery"]
+    expected = raw_view("2021-03-30", date(2021, 3, 30), "at_least_one", False, True)
+    montgomery = expected.counties["Montgomery"]
     text = page.inner_text(PANEL)
     assert "Montgomery, 30 Mar 2021" in text
-    assert f"{value:,}" in text
-    assert f"{100 * value / raw_population('Montgomery'):.1f}%" in text
-    assert "1 of 24" in text
+    assert f"{montgomery['value']:,}" in text
+    assert f"{100 * montgomery['value'] / raw_population('Montgomery'):.1f}%" in text
+    assert f"{montgomery['rank']} of 24" in text  # ranked by share
     assert page.locator(".mdvax-chart path").count() == 2
     outlines = page.eval_on_selector_all(
         COUNTY_PATHS, "paths => paths.map(p => getComputedStyle(p).stroke)"
@@ -154,24 +188,41 @@ def test_map_legend_slider_and_county_click(server, open_page):
     no_traceback(page)
 
 
-def test_per_capita_toggle_shows_percentages(server, open_page):
+def icons_are_inline_svg(page) -> None:
+    """The Play widget's icons are the template's SVG masks, and no icon font is fetched."""
+    icons = page.eval_on_selector_all(
+        ".widget-play .fa",
+        "items => items.map(i => [i.className, getComputedStyle(i, '::before').maskImage"
+        " || getComputedStyle(i, '::before').webkitMaskImage, i.getBoundingClientRect().width])",
+    )
+    assert {name.split()[-1] for name, _, _ in icons} >= {"fa-play", "fa-stop", "fa-retweet"}
+    for name, mask, width in icons:
+        assert mask.startswith('url("data:image/svg+xml'), name
+        assert width > 5, name  # drawn, not an empty box
+    fonts = page.evaluate(
+        "[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)"
+    )
+    assert not [f for f in fonts if "awesome" in f.lower()]
+
+
+def test_opens_on_share_of_population_and_toggles_to_counts(server, open_page):
     page = open_page(server.url + "?county=Montgomery")
     wait_for_map(page)
     page.wait_for_selector(f"{PANEL}[data-fips='24031']", timeout=TIMEOUT)
-    page.get_by_role("button", name="% of population").click()
-    page.wait_for_function(
-        "document.querySelector('.mdvax-legend-title').textContent.includes('% of population')",
-        timeout=TIMEOUT,
+    expect(page.locator(".mdvax-legend-title")).to_have_text(
+        "At least one dose (% of population)", timeout=TIMEOUT
     )
+    assert all(s.endswith("%") for s in page.locator(".mdvax-swatch").all_inner_texts())
+    assert "Rank among 24 (by % of population)" in page.inner_text(PANEL)
+    page.get_by_role("button", name="Count").click()
+    expect(page.locator(".mdvax-legend-title")).to_have_text("At least one dose", timeout=TIMEOUT)
     swatches = page.locator(".mdvax-swatch").all_inner_texts()
     assert swatches
-    assert all(s.endswith("%") for s in swatches)
+    assert not any(s.endswith("%") for s in swatches)
     # The panel and the link are separate widgets: their updates may arrive after the legend's.
-    expect(page.locator(PANEL)).to_contain_text(
-        "Rank among 24 (by % of population)", timeout=TIMEOUT
-    )
+    expect(page.locator(PANEL)).to_contain_text("Rank among 24 (by count)", timeout=TIMEOUT)
     expect(page.locator(".mdvax-link input")).to_have_value(
-        re.compile("per_capita=1"), timeout=TIMEOUT
+        re.compile("per_capita=0"), timeout=TIMEOUT
     )
     no_traceback(page)
 
@@ -192,7 +243,46 @@ def test_deep_link_opens_that_view_at_phone_width(server, open_page):
     ).first.input_value()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # nothing sticks out sideways: the controls stack
+    assert truncated(page) == []
     shot(page, "deep_link_390")
+    no_traceback(page)
+
+
+def test_hover_box_clears_and_csv_downloads_in_one_click(server, open_page):
+    page = open_page(server.url + "?date=2021-02-10&measure=second_dose&per_capita=0")
+    wait_for_map(page)
+    hover = page.locator(".mdvax-hover")
+    prompt = hover.inner_text()
+    click_county(page, "Howard")
+    expect(hover).to_contain_text("Howard: ", timeout=TIMEOUT)
+    box = page.locator(".mdvax-map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] + 60)  # below the map
+    expect(hover).to_have_text(prompt, timeout=TIMEOUT)
+
+    for day in (date(2021, 2, 10), date(2021, 2, 11)):
+        expect(page.locator(".mdvax-headline")).to_contain_text(
+            f"{day.day} {day:%b %Y}", timeout=TIMEOUT
+        )
+        expect(page.locator(PANEL)).to_contain_text("Howard", timeout=TIMEOUT)
+        with page.expect_download() as waiting:
+            page.get_by_role("link", name="Download CSV").click()  # one click, no "prepare"
+        download = waiting.value
+        assert download.suggested_filename == f"mdvax_{day}_second_dose.csv"
+        rows = Path(download.path()).read_text("utf-8").splitlines()
+        expected = raw_view("2021-03-30", day, "second_dose", False, False)
+        assert rows[0] == "date,measure,county,fips,value,pct,rank,change_7d"
+        assert len(rows) == 1 + 24 + 2
+        by_county = {row.split(",")[2]: row.split(",") for row in rows[1:]}
+        for name, figures in expected.counties.items():
+            fields = by_county[name]
+            assert fields[:2] == [day.isoformat(), "second_dose"]
+            assert int(fields[4]) == figures["value"], name
+            assert int(fields[6]) == figures["rank"], name
+            assert int(fields[7]) == figures["change_7d"], name
+        assert int(by_county["Unassigned"][4]) == expected.unassigned
+        assert int(by_county["Maryland"][4]) == expected.total
+        page.locator(".mdvax-date .noUi-handle").focus()
+        page.keyboard.press("ArrowRight")  # the next day: the link follows the view
     no_traceback(page)
 
 
@@ -206,25 +296,17 @@ def test_bad_link_parameters_show_a_note_not_a_traceback(server, open_page):
     no_traceback(page)
 
 
-def test_empty_cache_and_unreachable_source_offer_an_upload(tmp_path, browser):
+def test_empty_cache_and_unreachable_source_offer_an_upload(tmp_path, open_page):
     with dashboard_server(tmp_path / "data", filled=False) as empty:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        try:
-            page.goto(empty.url)
-            status = page.wait_for_selector(".mdvax-empty-failed", timeout=60_000)
-            assert "could not be fetched" in status.inner_text()
-            shot(page, "empty_state")
-            with page.expect_file_chooser() as chooser:
-                page.get_by_role("button", name="Upload CSV").click()
-            chooser.value.set_files(str(snapshot_path("2021-03-30")))
-            wait_for_map(page)
-            expect(page.locator(".mdvax-asof")).to_contain_text(
-                "your uploaded file", timeout=TIMEOUT
-            )
-            assert page.locator(COUNTY_PATHS).count() == 24
-            no_traceback(page)
-            assert not (tmp_path / "data" / "current.arrow").exists()
-        finally:
-            page.goto("about:blank")
-            context.close()
+        page = open_page(empty.url, height=900)
+        status = page.wait_for_selector(".mdvax-empty-failed", timeout=60_000)
+        assert "could not be fetched" in status.inner_text()
+        shot(page, "empty_state")
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("button", name="Upload CSV").click()
+        chooser.value.set_files(str(snapshot_path("2021-03-30")))
+        wait_for_map(page)
+        expect(page.locator(".mdvax-asof")).to_contain_text("your uploaded file", timeout=TIMEOUT)
+        assert page.locator(COUNTY_PATHS).count() == 24
+        no_traceback(page)
+        assert not (tmp_path / "data" / "current.arrow").exists()

@@ -7,19 +7,33 @@ from datetime import date
 import pytest
 
 from mdvax.dashboard import state as st
+from mdvax.errors import UnknownMeasureError
 
 FIRST, LAST = date(2020, 12, 14), date(2021, 3, 30)
-DEFAULTS = {"date": None, "measure": "at_least_one", "per_capita": False, "county": None}
+#: The notebook's parameters cell (tests/test_dashboard_notebook.py checks they agree).
+DEFAULTS = {"date": None, "measure": "at_least_one", "per_capita": True, "county": None}
 
 
 def resolve(query: str = "", **params):
     return st.resolve({**DEFAULTS, **params}, query, FIRST, LAST)
 
 
-def test_defaults_are_the_last_day_at_least_one_dose_counts_no_county():
+def test_defaults_are_the_last_day_at_least_one_dose_share_of_population_no_county():
     view, notes = resolve()
-    assert view == st.ViewState(date=LAST, measure="at_least_one", per_capita=False)
+    assert view == st.ViewState(date=LAST, measure="at_least_one", per_capita=True)
     assert notes == []
+    # Without the parameters cell (a bare ``build_app()``) the state's own default agrees.
+    assert st.resolve({}, "", FIRST, LAST)[0] == view
+
+
+@pytest.mark.parametrize(
+    ("query", "per_capita"),
+    [("per_capita=0", False), ("per_capita=false", False), ("per_capita=1", True), ("", True)],
+)
+def test_links_keep_their_explicit_per_capita(query, per_capita):
+    view, notes = resolve(f"date=2021-02-01&{query}")
+    assert (view.per_capita, notes) == (per_capita, [])
+    assert f"per_capita={int(per_capita)}" in st.to_query(view)  # links always say which
 
 
 def test_the_issue_deep_link_opens_exactly_that_view():
@@ -57,7 +71,7 @@ def test_county_by_fips_or_name(county, fips):
         ("date=2020-12-13", "date", "outside the data"),
         ("date=yesterday", "date", "'yesterday' is not a YYYY-MM-DD date"),
         ("date=2021-03-01%3Cscript%3E", "date", "'2021-03-01<script>' is not a YYYY-MM-DD"),
-        ("measure=boosters", "measure", "'boosters' is not one of first_dose"),
+        ("measure=boosters", "measure", "unknown measure 'boosters': choose one of first_dose"),
         ("per_capita=maybe", "per_capita", "per_capita 'maybe' is not 1/0"),
         ("county=99999", "county", "'99999' is not a Maryland FIPS code"),
         ("county=Fairfax", "county", "'Fairfax'"),
@@ -73,8 +87,8 @@ def test_bad_values_fall_back_to_defaults_with_a_note(query, field, needle):
 
 
 def test_one_bad_value_keeps_the_good_ones():
-    view, notes = resolve("date=2021-02-01&measure=nope&per_capita=1")
-    assert (view.date, view.measure, view.per_capita) == (date(2021, 2, 1), "at_least_one", True)
+    view, notes = resolve("date=2021-02-01&measure=nope&per_capita=0")
+    assert (view.date, view.measure, view.per_capita) == (date(2021, 2, 1), "at_least_one", False)
     assert len(notes) == 1
 
 
@@ -108,7 +122,7 @@ def test_bad_notebook_parameter_is_reported_too():
 def test_daily_flag_and_blank_county():
     view, notes = resolve("daily=true&county=")
     assert (view.daily, view.county, notes) == (True, None, [])
-    assert st.to_query(view) == "date=2021-03-30&measure=at_least_one&per_capita=0&daily=1"
+    assert st.to_query(view) == "date=2021-03-30&measure=at_least_one&per_capita=1&daily=1"
 
 
 def test_transitions():
@@ -117,15 +131,15 @@ def test_transitions():
     assert opened.county == "24031"
     assert st.click_county(opened, "24031").county is None  # click again: state view
     assert st.click_county(opened, "24005").county == "24005"
-    moved = st.update(opened, measure="fully_vaccinated", per_capita=True, date=date(2021, 1, 1))
-    assert moved == st.ViewState(date(2021, 1, 1), "fully_vaccinated", False, True, "24031")
+    moved = st.update(opened, measure="fully_vaccinated", per_capita=False, date=date(2021, 1, 1))
+    assert moved == st.ViewState(date(2021, 1, 1), "fully_vaccinated", False, False, "24031")
     assert st.reset(moved, start) == start
-    with pytest.raises(ValueError, match="measure"):
+    with pytest.raises(UnknownMeasureError, match="unknown measure 'boosters'"):
         st.update(start, measure="boosters")
 
 
 def test_link_replaces_the_page_query():
-    view = st.ViewState(date(2021, 3, 1), "first_dose", county="24510")
+    view = st.ViewState(date(2021, 3, 1), "first_dose", per_capita=False, county="24510")
     assert st.link("http://x:8866/?date=2021-01-01#top", view) == (
         "http://x:8866/?date=2021-03-01&measure=first_dose&per_capita=0&county=24510"
     )

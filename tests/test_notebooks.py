@@ -1,4 +1,5 @@
-"""Every notebook in ``notebooks/`` runs headless, top to bottom, on data from the real pipeline.
+"""Every notebook (``notebooks/`` and the package's) runs headless, top to bottom, on data from
+the real pipeline.
 
 The cache is filled by real updates from the fixture server (the 2021-03-23 then the 2021-03-30
 snapshot, so the archive holds two vintages), and each notebook is executed with papermill in
@@ -13,13 +14,18 @@ import nbformat
 import papermill
 import pytest
 
-from mdvax.config import REPO_ROOT
+from mdvax.notebooks import NAMES, notebook_path
 from mdvax.report.notebook import kernel_options
 from tests.support.source_server import SourceServer
 
 pytestmark = pytest.mark.slow
 
-NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
+REPO = Path(__file__).resolve().parents[1]
+TOP_LEVEL = REPO / "notebooks"
+#: Each notebook once: the top-level ones for researchers, the shipped ones they link to.
+NOTEBOOKS = sorted(
+    {p.resolve() for p in TOP_LEVEL.glob("*.ipynb")} | {notebook_path(n) for n in NAMES}
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +44,16 @@ def filled_cache(tmp_path_factory):
 
 
 def test_there_are_notebooks():
-    assert REPO_ROOT / "notebooks" / "report.ipynb" in NOTEBOOKS
+    assert {p.name for p in NOTEBOOKS} == {"dashboard.ipynb", "explore.ipynb", "report.ipynb"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_top_level_notebooks_are_the_shipped_ones(name):
+    # One source of truth: notebooks/ links to the package data (Binder and Voila URLs use it).
+    link = TOP_LEVEL / name
+    assert link.is_symlink()
+    assert link.resolve() == notebook_path(name).resolve()
+    assert notebook_path(name).parent == REPO / "mdvax" / "notebooks"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

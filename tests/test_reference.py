@@ -13,7 +13,7 @@ import shapely
 
 from mdvax import reference
 from mdvax.normalize.counties import JURISDICTIONS, STATE
-from tests.support.source_server import SHARED_DATA
+from tests.support.data_files import data_file
 
 REPO = Path(__file__).resolve().parents[1]
 GEOJSON = REPO / "mdvax" / "reference" / "md_counties.geojson"
@@ -30,9 +30,9 @@ def counties() -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="module")
-def shared_counties() -> gpd.GeoDataFrame:
-    """The independent land-clipped boundaries in ../shared/data (names only)."""
-    frame = gpd.read_file(SHARED_DATA / "md_counties.geojson").to_crs(EQUAL_AREA)
+def independent_counties() -> gpd.GeoDataFrame:
+    """The independent land-clipped boundaries (names only; tests/data, simplified to ~100 m)."""
+    frame = gpd.read_file(data_file("md_counties.geojson")).to_crs(EQUAL_AREA)
     return frame.set_index("name")
 
 
@@ -55,12 +55,12 @@ def test_population_counties_sum_to_state():
     assert pop.drop(STATE).sum() == pop[STATE] == 6_045_680
 
 
-def test_population_agrees_with_shared_census_table():
-    shared = pd.read_csv(SHARED_DATA / "md_population_2019.csv", encoding="utf-8-sig")
-    shared = shared.set_index("County")["Population"].rename({"State": STATE})
+def test_population_agrees_with_the_census_table():
+    census = pd.read_csv(data_file("md_population_2019.csv"), encoding="utf-8-sig")
+    census = census.set_index("County")["Population"].rename({"State": STATE})
     ours = reference.population()
-    assert sorted(shared.index) == sorted(ours.index)
-    assert (shared.reindex(ours.index) == ours).all()
+    assert sorted(census.index) == sorted(ours.index)
+    assert (census.reindex(ours.index) == ours).all()
 
 
 def test_population_file_cites_its_source():
@@ -145,13 +145,15 @@ def test_shared_borders_stay_shared(counties):
     assert shapely.coverage_is_valid(geoms.values)
 
 
-def test_names_sit_on_the_right_polygons(counties, shared_counties):
-    assert sorted(counties.index) == sorted(shared_counties.index)
-    distance_km = counties.centroid.distance(shared_counties.centroid.reindex(counties.index)) / 1e3
+def test_names_sit_on_the_right_polygons(counties, independent_counties):
+    assert sorted(counties.index) == sorted(independent_counties.index)
+    distance_km = (
+        counties.centroid.distance(independent_counties.centroid.reindex(counties.index)) / 1e3
+    )
     assert (distance_km < 5).all(), distance_km[distance_km >= 5]
     # Each of our counties overlaps the same-named independent polygon more than any other.
     for name, geom in counties.geometry.items():
-        overlap = shared_counties.geometry.intersection(geom).area
+        overlap = independent_counties.geometry.intersection(geom).area
         assert overlap.idxmax() == name
 
 

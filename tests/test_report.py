@@ -1,6 +1,6 @@
 """``mdvax report`` end to end: real source server, real update, papermill, nbconvert.
 
-Expected figures are computed here from the shared raw CSVs with the csv module, independently
+Expected figures are computed here from the raw CSVs in tests/data with the csv module, independently
 of mdvax: a county's cumulative count on a day is its newest row on or before that day, and
 blank + ``Unknown`` rows are the unassigned doses.
 """
@@ -19,13 +19,14 @@ import papermill
 import pytest
 
 from mdvax.cli import main
+from mdvax.errors import ReportError, UnknownMeasureError
 from mdvax.report import notebook, report, site
 from tests.support.raw_figures import cumulative_by_label
 from tests.support.source_server import SourceServer, snapshot_path
 
 pytestmark = pytest.mark.slow
 
-POPULATION = 6_045_680  # Maryland, Census Vintage 2019 (shared md_population_2019.csv)
+POPULATION = 6_045_680  # Maryland, Census Vintage 2019 (tests/data/md_population_2019.csv.gz)
 COLUMNS = {"first_dose": "FirstDoseCumulative", "single_dose": "SingleDoseCumulative"}
 ARGS = ["--measure", "first_dose", "--counts"]
 
@@ -60,7 +61,8 @@ def text_of(html: str) -> str:
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    """Two daily runs as the scheduler makes them: the 03-23 data, then an update to 03-30."""
+    """Two daily runs as the scheduler makes them (``--as-of D``: the run of day D): the 03-23
+    data, then an update to 03-30."""
     root = tmp_path_factory.mktemp("reports")
     out = root / "reports"
     with SourceServer("2021-03-23") as server, pytest.MonkeyPatch.context() as mp:
@@ -68,7 +70,7 @@ def published(tmp_path_factory):
             mp.setenv(name, value)
         for day in ("2021-03-23", "2021-03-30"):
             server.set_snapshot(day)
-            assert main(["report", "--update", "--out", str(out), "--date", day, *ARGS]) == 0
+            assert main(["report", "--update", "--out", str(out), "--as-of", day, *ARGS]) == 0
         yield SimpleNamespace(out=out, server=server)
 
 
@@ -155,7 +157,7 @@ def test_index_and_latest(published):
 
 def test_same_date_twice_gives_the_same_report(published):
     before = tree_hashes(published.out)
-    assert main(["report", "--out", str(published.out), "--date", "2021-03-30", *ARGS]) == 0
+    assert main(["report", "--out", str(published.out), "--as-of", "2021-03-30", *ARGS]) == 0
     assert tree_hashes(published.out) == before
 
 
@@ -178,21 +180,37 @@ def test_source_down_leaves_reports_untouched(published, capsys):
     assert f"<td>{day}</td><td>failed</td>" in (published.out / site.INDEX_HTML).read_text()
 
 
-def test_cell_error_keeps_the_published_report_of_that_date(published):
+def test_cell_error_keeps_the_published_report_of_that_date(published, tmp_path, monkeypatch):
+    failing = nbformat.read(notebook.REPORT_NOTEBOOK, as_version=4)
+    failing.cells.append(nbformat.v4.new_code_cell('raise RuntimeError("cell failed on purpose")'))
+    copy = tmp_path / "report.ipynb"
+    nbformat.write(failing, copy)
+    monkeypatch.setattr(notebook, "REPORT_NOTEBOOK", copy)
     before = tree_hashes(published.out, skip=(site.INDEX_HTML, site.STATUS_JSON))
-    with pytest.raises(Exception, match=r"unknown measure 'bogus'") as caught:
-        report(published.out, day="2021-03-30", measure="bogus")
-    assert type(caught.value).__name__ == "ReportError"
+    with pytest.raises(ReportError, match="cell failed on purpose"):
+        report(published.out, day="2021-03-30")
     assert tree_hashes(published.out, skip=(site.INDEX_HTML, site.STATUS_JSON)) == before
     index = (published.out / site.INDEX_HTML).read_text()
     assert "<td>2021-03-30</td><td>failed</td>" in index
-    assert "unknown measure" in index
+    assert "cell failed on purpose" in index
     assert "the report shown is from the last successful run" in index
     assert not list(published.out.glob(f"{site.TMP_PREFIX}*"))
 
 
-def test_date_before_the_archive_fails_clearly(published, capsys):
-    code = main(["report", "--out", str(published.out), "--date", "2021-03-01"])
+def test_unknown_measure_fails_before_anything_is_written(published, capsys):
+    before = tree_hashes(published.out)
+    with pytest.raises(UnknownMeasureError, match="unknown measure 'bogus': choose one of"):
+        report(published.out, day="2021-03-30", measure="bogus")
+    code = main(["report", "--out", str(published.out), "--measure", "bogus"])
+    assert code == UnknownMeasureError.exit_code == 2
+    assert "mdvax report: error: unknown measure 'bogus': choose one of first_dose" in (
+        capsys.readouterr().err
+    )
+    assert tree_hashes(published.out) == before
+
+
+def test_as_of_before_the_archive_fails_clearly(published, capsys):
+    code = main(["report", "--out", str(published.out), "--as-of", "2021-03-01"])
     assert code == 7
     err = capsys.readouterr().err
     assert "no vintage was published on or before 2021-03-01" in err

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import configparser
+from pathlib import Path
 
 import yaml
 
 from mdvax.cli import build_parser
-from mdvax.config import REPO_ROOT
+
+REPO = Path(__file__).resolve().parents[1]
 
 COMMAND = "mdvax report --update --out"
 
 
 def test_crontab_line_runs_the_report_daily():
-    lines = (REPO_ROOT / "deploy" / "mdvax-report.cron").read_text().splitlines()
+    lines = (REPO / "deploy" / "mdvax-report.cron").read_text().splitlines()
     entries = [
         line for line in lines if line and not line.startswith("#") and "=" not in line.split()[0]
     ]
@@ -29,7 +31,7 @@ def test_systemd_timer_starts_the_oneshot_service():
     units = {}
     for name in ("mdvax-report.service", "mdvax-report.timer"):
         parser = configparser.ConfigParser(strict=False, interpolation=None)
-        parser.read(REPO_ROOT / "deploy" / "systemd" / name)
+        parser.read(REPO / "deploy" / "systemd" / name)
         units[name] = parser
     service = units["mdvax-report.service"]["Service"]
     assert service["Type"] == "oneshot"
@@ -41,9 +43,7 @@ def test_systemd_timer_starts_the_oneshot_service():
 
 
 def test_workflow_is_scheduled_and_publishes_reports():
-    workflow = yaml.safe_load(
-        (REPO_ROOT / ".github" / "workflows" / "daily-report.yml").read_text()
-    )
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "daily-report.yml").read_text())
     triggers = workflow[True]  # YAML 1.1 reads the key "on" as True
     assert triggers["schedule"] == [{"cron": "30 17 * * *"}]
     steps = workflow["jobs"]["report"]["steps"]

@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from mdvax.cli import main
-from mdvax.errors import ServeError
+from mdvax.errors import ConfigError, ServeError
 from mdvax.serve.app import KERNEL_ENV
 from mdvax.serve.process import ServeProcess
 from mdvax.serve.settings import ServeOptions
@@ -95,7 +95,7 @@ def test_impossible_options_are_named(changes, message):
 
 def test_bad_environment_value_is_named(monkeypatch):
     monkeypatch.setenv("MDVAX_SERVE_MAX_KERNELS", "lots")
-    with pytest.raises(ServeError, match="MDVAX_SERVE_MAX_KERNELS must be an integer"):
+    with pytest.raises(ConfigError, match="MDVAX_SERVE_MAX_KERNELS must be an integer"):
         ServeOptions(notebook=BARE_PAGE)
 
 

@@ -1,7 +1,7 @@
 """``mdvax serve`` in Debian Chromium: the map draws, a killed kernel shows a reload notice while
 other visitors carry on, hostile query parameters execute nothing.
 
-The bare benchmark page always runs; the dashboard (``notebooks/dashboard.ipynb``, with a data
+The bare benchmark page always runs; the dashboard (``mdvax/notebooks/dashboard.ipynb``, with a data
 cache filled by the real pipeline from the local source server) once it exists.
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from mdvax.notebooks import notebook_path
 from mdvax.serve.probe import county_fills, slider_step, wait_for_map
 from mdvax.serve.process import ServeProcess
 from tests.support.source_server import SourceServer
@@ -26,7 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parent.parent
 BARE_PAGE = REPO / "benchmarks" / "bare_page.ipynb"
-DASHBOARD = REPO / "notebooks" / "dashboard.ipynb"
+DASHBOARD = notebook_path("dashboard.ipynb")
 ARTIFACTS = REPO / "test-artifacts"
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from mdvax.config import get_settings
 from mdvax.serve.probe import launch_chromium, slider_step, wait_for_map
 from mdvax.serve.process import ServeProcess, free_port
 
@@ -59,7 +60,7 @@ def site_conf(port: int, upstreams: list[int], prefix: Path) -> str:
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory):
     if not os.path.exists(NGINX):
-        if os.environ.get("CI", "").lower() == "true":
+        if get_settings().ci:
             pytest.fail("CI=true but nginx is missing: scripts/system-deps.sh must install it")
         pytest.skip("nginx is not installed (bash scripts/system-deps.sh)")
     prefix = tmp_path_factory.mktemp("nginx")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mdvax.api import county_view, load_table, population, state_view
+from mdvax.errors import UnknownMeasureError
 from mdvax.normalize.counties import JURISDICTIONS
 from mdvax.stats import column, label, state_totals
 from tests.support.raw_figures import cumulative_by_label
@@ -47,7 +48,7 @@ def test_county_view_figures_match_the_source(filled_data_dir):
 
 
 def test_unknown_measure_and_missing_day(filled_data_dir):
-    with pytest.raises(KeyError, match="unknown measure"):
+    with pytest.raises(UnknownMeasureError, match="unknown measure 'boosters'"):
         column("boosters")
     with pytest.raises(KeyError, match="no data for 2022-01-01"):
         county_view(load_table(), "2022-01-01", "first_dose", population())

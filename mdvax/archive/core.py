@@ -13,12 +13,13 @@ from mdvax.archive import read
 from mdvax.archive.diff import revised, to_long
 from mdvax.archive.engine import make_engine, write_transaction
 from mdvax.archive.frames import MEASURE_COLUMNS, from_long
-from mdvax.archive.history import county_revisions
-from mdvax.archive.record import check_sha256, write_vintage
+from mdvax.archive.history import county_revisions, revision_series
+from mdvax.archive.record import Provenance, check_sha256, utc_naive, write_vintage
 from mdvax.archive.schema import current_version, latest_version, upgrade
 from mdvax.archive.summary import VintageSummary
 from mdvax.config import get_settings
 from mdvax.errors import ArchiveError, MdvaxError
+from mdvax.measures import check_column
 
 
 def as_date(value: date | datetime | str, what: str = "as-of date") -> date:
@@ -116,11 +117,15 @@ class Archive:
         fetched_at: datetime,
         sha256: str,
         source: str,
+        details: str | None = None,
     ) -> VintageSummary:
         """Record a snapshot's canonical table as a vintage, in one transaction.
 
         Only the values that changed since the previous vintage are stored. Recording a
-        snapshot whose ``sha256`` is already archived adds nothing.
+        snapshot whose ``sha256`` is already archived adds nothing. Vintages may arrive in any
+        order: one published before vintages already archived is spliced into the timeline
+        (see :mod:`mdvax.archive.record`), and the archive ends up exactly as if they had been
+        recorded in publication order.
 
         Parameters
         ----------
@@ -129,11 +134,14 @@ class Archive:
         published : date
             Publication date (``Last-Modified`` date, else the latest data date).
         fetched_at : datetime
-            When the raw file was fetched (aware, or naive UTC).
+            When the raw file was fetched (aware, or naive UTC); for a git commit, its date.
+            Orders vintages published on the same day.
         sha256 : str
             Hash of the raw file: the idempotency key.
         source : str
-            Where it came from (source name or URL).
+            Where it came from: a source name (``maryland-csv``...) or ``git:<commit sha>``.
+        details : str, optional
+            JSON kept with the vintage: repository, commit, path, data-quality notes.
 
         Returns
         -------
@@ -143,23 +151,57 @@ class Archive:
         Raises
         ------
         ArchiveError
-            When ``published`` is older than the newest vintage (the message names both
-            dates), or the table lacks the stored columns.
+            When the table lacks the stored columns.
         """
         published = as_date(published, "publication date")
         sha256 = check_sha256(sha256)
         values = to_long(table)
         with self._errors("record a vintage"), write_transaction(self.engine) as conn:
-            return write_vintage(
-                conn, values, published=published, fetched_at=fetched_at, sha256=sha256,
-                source=str(source),
-            )  # fmt: skip
+            prov = Provenance(
+                published, utc_naive(fetched_at), sha256, str(source), details=details
+            )
+            return write_vintage(conn, values, prov)
 
     # -- reading -------------------------------------------------------------------------
     def vintages(self) -> pd.DataFrame:
         """Every vintage, oldest first: id, publication/fetch dates, sha256, revision counts."""
         with self._errors("list vintages"), self.engine.connect() as conn:
             return read.vintage_table(conn)
+
+    def vintage_list(self) -> pd.DataFrame:
+        """One row per vintage, oldest first, as :func:`mdvax.api.vintages` documents."""
+        with self._errors("list vintages"), self.engine.connect() as conn:
+            return read.vintage_list(conn)
+
+    def has_vintage(self, sha256: str) -> bool:
+        """Whether a snapshot with these bytes is archived (cheap: one indexed lookup)."""
+        with self._errors("look up a vintage"), self.engine.connect() as conn:
+            return read.has_sha256(conn, check_sha256(sha256))
+
+    def revision_series(
+        self, county: str, measure: str, day: date | datetime | str
+    ) -> pd.DataFrame:
+        """One value as every vintage published it: the revision history of a single cell.
+
+        Parameters
+        ----------
+        county : str
+            Any spelling :func:`mdvax.normalize.counties.canonical_county` accepts.
+        measure : str
+            A column of the canonical table (``first_dose``, ``at_least_one_daily``...).
+        day : date
+            The data date.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``published``, ``vintage_id``, ``value`` (Int64, NA for vintages whose data ends
+            before ``day``) and ``change`` from the previous vintage, oldest vintage first.
+        """
+        check_column(measure)
+        day = as_date(day, "data date")
+        with self._errors("read a revision series"), self.engine.connect() as conn:
+            return revision_series(conn, county, measure, day)
 
     def table_as_of(self, as_of: date | datetime | str) -> pd.DataFrame:
         """The canonical table as published in the latest vintage published on or before ``as_of``.
@@ -188,9 +230,8 @@ class Archive:
             ``county, date, measure, old, new, change``, largest ``|change|`` first (dates
             only in the newer vintage are not revisions and are left out).
         """
-        unknown = sorted(set(measures) - set(MEASURE_COLUMNS))
-        if unknown:
-            raise ArchiveError(f"unknown measure(s) {', '.join(unknown)}: use {MEASURE_COLUMNS}")
+        for measure in measures:
+            check_column(measure)
         return revised(self.table_as_of(old), self.table_as_of(new), measures)
 
     def revisions(
@@ -212,8 +253,7 @@ class Archive:
         pandas.DataFrame
             ``date, published, vintage_id, old, new, change``, by date then vintage.
         """
-        if measure not in MEASURE_COLUMNS:
-            raise ArchiveError(f"unknown measure {measure!r}: use one of {MEASURE_COLUMNS}")
+        check_column(measure)
         limit = as_date(as_of) if as_of is not None else None
         with self._errors("read revisions"), self.engine.connect() as conn:
             return county_revisions(conn, county, measure, limit)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from mdvax.archive.diff import STORED_MEASURES
+from mdvax.measures import COLUMNS
 from mdvax.normalize.schema import DOSES
-from mdvax.normalize.table import DAILY, MEASURES, derive_measures
+from mdvax.normalize.table import derive_measures
 
 #: Value columns of the canonical table, cumulative then daily.
-MEASURE_COLUMNS = (*MEASURES, *DAILY)
+MEASURE_COLUMNS = COLUMNS  # every measure column (mdvax.measures)
 
 #: Resolution of the canonical table's dates (pandas 3's default for parsed timestamps).
 DATE_DTYPE = "datetime64[us]"

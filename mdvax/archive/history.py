@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
 
@@ -64,3 +65,46 @@ def _empty() -> pd.DataFrame:
         "published": pd.Series(dtype=DATE_DTYPE),
         **{c: pd.Series(dtype="int64") for c in ("vintage_id", "old", "new", "change")},
     })  # fmt: skip
+
+
+#: Canonical measure -> the stored daily doses it adds up.
+_PARTS = {
+    "first_dose": ("first_dose",),
+    "second_dose": ("second_dose",),
+    "single_dose": ("single_dose",),
+    "at_least_one": ("first_dose", "single_dose"),
+    "fully_vaccinated": ("second_dose", "single_dose"),
+}
+
+
+def revision_series(conn: Connection, county: str, measure: str, day: date) -> pd.DataFrame:
+    """``measure`` of ``county`` on ``day`` as each vintage published it (see ``Archive``)."""
+    county = canonical_county(county)
+    base = measure.removesuffix("_daily")
+    stored = [f"{dose}_daily" for dose in _PARTS[base]]
+    rows = conn.execute(
+        select(vintages.c.id, vintages.c.published, vintages.c.last_date).order_by(vintages.c.id)
+    ).all()
+    versions = county_versions(conn, county)
+    wanted = versions["measure"].isin(stored).to_numpy()
+    on_day = (versions["date"] == pd.Timestamp(day)).to_numpy()
+    upto = (versions["date"] <= pd.Timestamp(day)).to_numpy()
+    take = wanted & (on_day if measure.endswith("_daily") else upto)
+    start = versions["valid_from"].to_numpy()[take]
+    end = versions["valid_to"].fillna(2**62).to_numpy(dtype="int64")[take]
+    value = versions["value"].to_numpy()[take]
+    ids = np.array([r.id for r in rows], dtype="int64")
+    # Each version counts from the vintage that wrote it up to the one that closed it.
+    delta = np.zeros(len(ids) + 1, dtype="int64")
+    np.add.at(delta, np.searchsorted(ids, start), value)
+    np.add.at(delta, np.searchsorted(ids, end), -value)
+    totals = np.cumsum(delta)[:-1]
+    covers = np.array([r.last_date >= day for r in rows], dtype=bool)
+    out = pd.DataFrame({
+        "published": pd.to_datetime([r.published for r in rows]).astype(DATE_DTYPE),
+        "vintage_id": ids,
+        "value": pd.array(np.where(covers, totals, 0), dtype="Int64"),
+    })  # fmt: skip
+    out.loc[~covers, "value"] = pd.NA
+    out["change"] = out["value"] - out["value"].shift(1)
+    return out

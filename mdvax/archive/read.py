@@ -7,6 +7,7 @@ from datetime import UTC, date
 import pandas as pd
 from sqlalchemy import Connection, Row, and_, or_, select
 
+from mdvax.archive.diff import STORED_MEASURES
 from mdvax.archive.frames import DATE_DTYPE
 from mdvax.archive.schema import series, value_versions, vintages
 from mdvax.errors import ArchiveError
@@ -100,3 +101,36 @@ def vintage_table(conn: Connection) -> pd.DataFrame:
     for name in ("fetched_at", "recorded_at"):
         frame[name] = pd.to_datetime(frame[name]).astype(DATE_DTYPE).dt.tz_localize(UTC)
     return frame
+
+
+def has_sha256(conn: Connection, sha256: str) -> bool:
+    """Whether a vintage with this raw-file hash is archived."""
+    return conn.scalar(select(vintages.c.id).where(vintages.c.sha256 == sha256)) is not None
+
+
+#: ``vintages.source`` -> the short label ``mdvax history list`` shows.
+SOURCE_LABELS = {"maryland-csv": "hub", "maryland-api": "api", "maryland-github": "github"}
+
+
+def source_label(source: str) -> str:
+    """``hub``, ``api``, ``github``, a git commit's short sha (``git:<sha>``), or ``file``..."""
+    if source.startswith("git:"):
+        return source[4:11]
+    return SOURCE_LABELS.get(source, source)
+
+
+def vintage_list(conn: Connection) -> pd.DataFrame:
+    """Every vintage, oldest first, in the shape of :func:`mdvax.api.vintages`."""
+    frame = vintage_table(conn)
+    return pd.DataFrame({
+        "published": frame["published"],
+        "source": frame["source"].map(source_label).astype(object),
+        "rows": (frame["n_values"] // len(STORED_MEASURES)).astype("int64"),
+        "first_date": frame["first_date"],
+        "last_date": frame["last_date"],
+        "revised": frame["n_revised"].astype("int64"),
+        "added": frame["n_added"].astype("int64"),
+        "removed": frame["n_removed"].astype("int64"),
+        "sha256": frame["sha256"].astype(object),
+        "vintage_id": frame["id"].astype("int64"),
+    })  # fmt: skip

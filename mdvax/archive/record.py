@@ -1,4 +1,13 @@
-"""Writing one vintage: compare with the current values, close what changed, add new versions.
+"""Writing one vintage, in publication order whatever order vintages arrive in.
+
+Vintages form one timeline ordered by ``(published, fetched_at, sha256)``. A vintage's id is
+derived from that order (:func:`vintage_id`), so ids increase with publication date and the
+same set of vintages gets the same ids, versions and revision counts whatever order they were
+recorded in. A vintage that arrives after later ones (the state's git history imported after
+``mdvax update`` fetched the newest file) is spliced in: the later vintages' stored values are
+read, their versions are removed, the new vintage is appended, and the later ones are appended
+again on top of it. Appending is the only way versions are written, so the result is exactly
+what recording in publication order gives.
 
 Everything here runs inside the caller's :func:`~mdvax.archive.engine.write_transaction`.
 """
@@ -6,10 +15,11 @@ Everything here runs inside the caller's :func:`~mdvax.archive.engine.write_tran
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 
 from mdvax.archive.diff import as_revisions, diff_long
 from mdvax.archive.read import latest_vintage, values_at
@@ -18,6 +28,9 @@ from mdvax.archive.summary import VintageSummary
 from mdvax.errors import ArchiveError
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+#: Vintages one publication day can hold (ids are ``day ordinal * PER_DAY + rank``).
+PER_DAY = 100
 
 
 def check_sha256(sha256: str) -> str:
@@ -35,6 +48,37 @@ def utc_naive(moment: datetime) -> datetime:
     return moment
 
 
+def vintage_id(published: date, rank: int) -> int:
+    """The id of the ``rank``-th vintage (0-based) published on ``published``."""
+    if rank >= PER_DAY:
+        raise ArchiveError(f"more than {PER_DAY} vintages published on {published:%Y-%m-%d}")
+    return published.toordinal() * PER_DAY + rank
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What identifies a vintage besides its values (a ``vintages`` row without the counts)."""
+
+    published: date
+    fetched_at: datetime  # naive UTC
+    sha256: str
+    source: str
+    recorded_at: datetime | None = None  # naive UTC; None: now
+    details: str | None = None  # JSON: repository, commit, path, notes
+
+    @property
+    def key(self) -> tuple:
+        """Position on the timeline."""
+        return (self.published, self.fetched_at, self.sha256)
+
+    @classmethod
+    def of(cls, row: Row) -> Provenance:
+        return cls(
+            row.published, row.fetched_at, row.sha256, row.source, row.recorded_at,
+            row.provenance,
+        )  # fmt: skip
+
+
 def _series_ids(conn: Connection, keys: pd.DataFrame) -> dict[tuple[str, str], int]:
     """Ids of the (county, measure) series, creating the missing ones."""
     known = {(r.county, r.measure): r.id for r in conn.execute(select(series))}
@@ -46,58 +90,91 @@ def _series_ids(conn: Connection, keys: pd.DataFrame) -> dict[tuple[str, str], i
     return known
 
 
-def write_vintage(
-    conn: Connection,
-    values: pd.DataFrame,
-    *,
-    published: date,
-    fetched_at: datetime,
-    sha256: str,
-    source: str,
-) -> VintageSummary:
-    """Record ``values`` (long stored values of one snapshot) as a new vintage.
+def write_vintage(conn: Connection, values: pd.DataFrame, prov: Provenance) -> VintageSummary:
+    """Record ``values`` (long stored values of one snapshot) as a vintage, in its place.
 
     Returns
     -------
     VintageSummary
-        What it revised, or ``added_vintage=False`` when ``sha256`` was already archived.
-
-    Raises
-    ------
-    ArchiveError
-        When ``published`` is older than the newest vintage's publication date.
+        What it revised relative to the vintage before it, or ``added_vintage=False`` when
+        ``sha256`` was already archived.
     """
-    known = conn.execute(select(vintages).where(vintages.c.sha256 == sha256)).first()
+    known = conn.execute(select(vintages).where(vintages.c.sha256 == prov.sha256)).first()
     if known is not None:
-        return VintageSummary(known.id, known.published, sha256, added_vintage=False)
-    latest = latest_vintage(conn)
-    if latest is not None and published < latest.published:
-        raise ArchiveError(
-            f"refusing snapshot published {published:%Y-%m-%d}: the archive already holds a "
-            f"newer vintage, published {latest.published:%Y-%m-%d} (vintages are recorded in "
-            f"publication order; an older snapshot would rewrite the timeline)"
+        return VintageSummary(known.id, known.published, prov.sha256, added_vintage=False)
+    later = [
+        row
+        for row in conn.execute(
+            select(vintages).where(vintages.c.published >= prov.published).order_by(vintages.c.id)
         )
+        if Provenance.of(row).key > prov.key
+    ]
+    # Read the later vintages as published before unlinking them (their values live in versions).
+    replay = [(Provenance.of(row), values_at(conn, row.id)) for row in later]
+    if later:
+        truncate_from(conn, later[0].id)
+    summary = append_vintage(conn, values, prov)
+    for later_prov, later_values in replay:
+        append_vintage(conn, later_values, later_prov)
+    if replay:
+        summary = VintageSummary(**{**summary.__dict__, "n_relinked": len(replay)})
+    return summary
+
+
+def truncate_from(conn: Connection, first_id: int) -> None:
+    """Remove vintage ``first_id`` and every later one, reopening what they had closed."""
+    conn.execute(delete(value_versions).where(value_versions.c.valid_from >= first_id))
+    conn.execute(
+        update(value_versions).where(value_versions.c.valid_to >= first_id).values(valid_to=None)
+    )
+    conn.execute(delete(vintages).where(vintages.c.id >= first_id))
+
+
+def append_vintage(conn: Connection, values: pd.DataFrame, prov: Provenance) -> VintageSummary:
+    """Record ``values`` after every vintage in the archive (they must all precede it)."""
+    latest = latest_vintage(conn)
+    same_day = conn.scalar(
+        select(func.count()).select_from(vintages).where(vintages.c.published == prov.published)
+    )
+    new_id = vintage_id(prov.published, same_day)
     before = values_at(conn) if latest is not None else values.iloc[:0]
     changes = diff_long(before, values)
     counts = changes["status"].value_counts()
-    vintage_id = conn.execute(
-        vintages.insert()
-        .values(
-            published=published,
-            fetched_at=utc_naive(fetched_at),
-            recorded_at=utc_naive(datetime.now(UTC)),
-            sha256=sha256,
-            source=source,
+    n = {k: int(counts.get(k, 0)) for k in ("revised", "added", "removed")}
+    conn.execute(
+        vintages.insert().values(
+            id=new_id,
+            published=prov.published,
+            fetched_at=prov.fetched_at,
+            recorded_at=prov.recorded_at or utc_naive(datetime.now(UTC)),
+            sha256=prov.sha256,
+            source=prov.source,
+            provenance=prov.details,
             first_date=values["date"].min().date(),
             last_date=values["date"].max().date(),
             n_values=len(values),
-            n_revised=int(counts.get("revised", 0)),
-            n_added=int(counts.get("added", 0)),
-            n_removed=int(counts.get("removed", 0)),
+            n_revised=n["revised"],
+            n_added=n["added"],
+            n_removed=n["removed"],
         )
-        .returning(vintages.c.id)
-    ).scalar_one()
+    )
+    _write_versions(conn, changes, new_id)
+    return VintageSummary(
+        vintage_id=new_id,
+        published=prov.published,
+        sha256=prov.sha256,
+        added_vintage=True,
+        previous=latest.published if latest is not None else None,
+        n_values=len(values),
+        n_revised=n["revised"],
+        n_added=n["added"],
+        n_removed=n["removed"],
+        revisions=as_revisions(changes),
+    )
 
+
+def _write_versions(conn: Connection, changes: pd.DataFrame, new_id: int) -> None:
+    """Close the versions ``changes`` revise or remove; open the revised and added ones."""
     ids = _series_ids(conn, changes)
     keys = pd.Series(list(zip(changes["county"], changes["measure"], strict=True)), dtype=object)
     rows = pd.DataFrame(
@@ -117,7 +194,7 @@ def write_vintage(
                 value_versions.c.day == bindparam("d"),
                 value_versions.c.valid_to.is_(None),
             )
-            .values(valid_to=vintage_id),
+            .values(valid_to=new_id),
             [{"sid": int(s), "d": d} for s, d in zip(closing["sid"], closing["day"], strict=True)],
         )
     opening = rows[rows["status"] != "removed"]
@@ -125,21 +202,20 @@ def write_vintage(
         conn.execute(
             value_versions.insert(),
             [
-                {"series_id": int(sid), "day": day, "valid_from": vintage_id, "value": int(v)}
+                {"series_id": int(sid), "day": day, "valid_from": new_id, "value": int(v)}
                 for sid, day, v in zip(
                     opening["sid"], opening["day"], opening["value"], strict=True
                 )
             ],
         )
-    return VintageSummary(
-        vintage_id=vintage_id,
-        published=published,
-        sha256=sha256,
-        added_vintage=True,
-        previous=latest.published if latest is not None else None,
-        n_values=len(values),
-        n_revised=int(counts.get("revised", 0)),
-        n_added=int(counts.get("added", 0)),
-        n_removed=int(counts.get("removed", 0)),
-        revisions=as_revisions(changes),
-    )
+
+
+def renumber_all(conn: Connection) -> None:
+    """Give every vintage its timeline id (migration 2: archives from before ids were derived)."""
+    rows = conn.execute(select(vintages).order_by(vintages.c.id)).all()
+    if not rows:
+        return
+    replay = [(Provenance.of(row), values_at(conn, row.id)) for row in rows]
+    truncate_from(conn, rows[0].id)
+    for prov, values in sorted(replay, key=lambda item: item[0].key):
+        append_vintage(conn, values, prov)

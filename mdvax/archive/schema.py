@@ -8,7 +8,8 @@ releases are then upgraded the next time they are opened.
 Tables
 ------
 ``vintages``
-    One row per recorded snapshot: ``published`` date, ``fetched_at`` (naive UTC), the raw
+    One row per recorded snapshot: ``id`` (``publication day ordinal * 100 + rank that day``,
+    so ids follow the timeline whatever order vintages were recorded in), ``published`` date, ``fetched_at`` (naive UTC), the raw
     file's ``sha256`` (unique: the idempotency key), ``source``, and counts of what it revised.
 ``series``
     One row per (county, measure): the 25 county names (24 jurisdictions and ``Unassigned``)
@@ -34,10 +35,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
     func,
     inspect,
     select,
+    text,
 )
 
 metadata = MetaData()
@@ -64,6 +67,9 @@ vintages = Table(
     Column("n_revised", Integer, nullable=False),
     Column("n_added", Integer, nullable=False),
     Column("n_removed", Integer, nullable=False),
+    # Version 2: JSON with the details of where the bytes came from (a git vintage's
+    # repository, commit and path) and data-quality notes; NULL for plain downloads.
+    Column("provenance", Text, nullable=True),
 )
 
 series = Table(
@@ -91,8 +97,17 @@ def _create_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[vintages, series, value_versions])
 
 
+def _timeline_ids_v2(conn: Connection) -> None:
+    """Version 2: ids derived from the publication order (vintages in any order), provenance."""
+    from mdvax.archive.record import renumber_all
+
+    if "provenance" not in {c["name"] for c in inspect(conn).get_columns("vintages")}:
+        conn.execute(text("ALTER TABLE vintages ADD COLUMN provenance TEXT"))
+    renumber_all(conn)
+
+
 #: Ordered migrations; migration ``i`` (0-based) brings the schema to version ``i + 1``.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1,)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1, _timeline_ids_v2)
 
 
 def latest_version() -> int:

@@ -32,6 +32,9 @@ class VintageSummary:
     n_revised, n_added, n_removed : int
         Stored values that changed, appeared (new dates) or disappeared since ``previous``;
         ``n_revised + n_added`` versions were written.
+    n_relinked : int
+        Vintages published after this one that were already archived, and were re-linked on
+        top of it (0 when it arrived in publication order).
     revisions : pandas.DataFrame
         The ``n_revised`` daily counts this vintage revised (``county, date, measure, old,
         new, change``), largest ``|change|`` first.
@@ -46,6 +49,7 @@ class VintageSummary:
     n_revised: int = 0
     n_added: int = 0
     n_removed: int = 0
+    n_relinked: int = 0
     revisions: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
@@ -57,13 +61,15 @@ class VintageSummary:
         head = f"vintage {self.published:%Y-%m-%d} (sha256 {self.sha256[:12]})"
         if not self.added_vintage:
             return f"{head} is already archived: nothing added"
+        relinked = f"; re-linked {self.n_relinked} later vintage(s)" if self.n_relinked else ""
         if self.previous is None:
-            return f"{head} archived: first vintage, {self.n_values:,} daily counts"
+            return f"{head} archived: first vintage, {self.n_values:,} daily counts{relinked}"
         down = int((self.revisions["change"] < 0).sum()) if len(self.revisions) else 0
         lines = [
             f"{head} archived: revises {self.n_revised:,} daily counts published on "
             f"{self.previous:%Y-%m-%d} ({down:,} down), adds {self.n_added:,}"
             + (f", drops {self.n_removed:,}" if self.n_removed else "")
+            + relinked
         ]
         if len(self.revisions):
             lines.append("  largest revisions:")

@@ -1,14 +1,62 @@
-"""Atomic file writes: a temporary file in the same folder, flushed, then renamed over the target.
+"""Atomic file writes and the lock writers hold.
 
-A reader sees the old file or the new one, never a partial one, even if the writer is killed.
+A write goes to a temporary file in the same folder, flushed, then renamed over the target: a
+reader sees the old file or the new one, never a partial one, even if the writer is killed.
+:func:`locked` keeps two writers of the same folder (two updates, two report runs) apart.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from mdvax.errors import CacheError, MdvaxError
+
+
+@contextmanager
+def locked(
+    path: Path,
+    timeout: float = 0,
+    busy: str | None = None,
+    error: type[MdvaxError] = CacheError,
+) -> Iterator[None]:
+    """Hold the lock file ``path`` (an OS file lock) for the ``with`` block, then release it.
+
+    The lock is released when the block ends, however it ends; a process that dies holding it
+    releases it too (the OS drops the lock with the file descriptor).
+
+    Parameters
+    ----------
+    path : Path
+        The lock file; its folder is created if needed. The file itself is left in place.
+    timeout : float
+        Seconds to wait for another holder to release it (0: fail at once).
+    busy : str, optional
+        Message of the error raised when the lock stays taken (default: names the file).
+    error : type
+        The :class:`~mdvax.errors.MdvaxError` subclass raised then (default :class:`CacheError`).
+
+    Raises
+    ------
+    MdvaxError
+        ``error(busy)``, when another process (or another ``locked`` block of this process)
+        still holds the lock after ``timeout`` seconds.
+    """
+    from filelock import FileLock, Timeout  # imported here: readers never need it
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path, timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise error(busy or f"{path} is locked by another process") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def atomic_write(path: Path, write: Callable[[Path], None], prefix: str | None = None) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from mdvax.cache.files import atomic_write, atomic_write_bytes
+from mdvax.cache.files import atomic_write, atomic_write_bytes, locked
 from mdvax.config import Settings
 from mdvax.errors import CacheError
 from mdvax.sources.base import RawSnapshot
@@ -82,19 +83,17 @@ class Cache:
         self.settings = settings
         self.root = settings.data_dir
 
-    def lock(self, timeout: float = 0):  # -> filelock.FileLock
-        """A lock held for the whole update; a second update fails fast with :class:`CacheError`."""
-        from filelock import FileLock, Timeout  # imported here: readers never need it
+    def lock(self, timeout: float = 0) -> AbstractContextManager[None]:
+        """The lock held for a whole update: ``with cache.lock(): ...``.
 
-        self.root.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(self.settings.lock_path, timeout=timeout)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise CacheError(
-                f"another update is running (lock {self.settings.lock_path}); try again when it ends"
-            ) from None
-        return lock
+        Raises :class:`CacheError` on entering when another update still holds it after
+        ``timeout`` seconds (0: a second update fails fast).
+        """
+        return locked(
+            self.settings.lock_path,
+            timeout,
+            f"another update is running (lock {self.settings.lock_path}); try again when it ends",
+        )
 
     def store_raw(self, snapshot: RawSnapshot) -> Path:
         """Keep the raw file, compressed, under a dated name with its hash; return its path."""

@@ -14,7 +14,7 @@ import sys
 from mdvax.errors import MdvaxError
 
 #: Subcommand modules, in the order ``mdvax --help`` lists them.
-SUBCOMMANDS = ("update", "status", "export", "revisions", "report", "serve")
+SUBCOMMANDS = ("update", "status", "export", "revisions", "history", "report", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mdvax.stats import MEASURES
+from mdvax import measures
 
 
 def register(subparsers) -> None:
@@ -19,11 +19,25 @@ def register(subparsers) -> None:
             "OUT/index.html and OUT/latest/. A failure leaves earlier reports untouched, "
             "is recorded in the index, and exits non-zero."
         ),
+        epilog=(
+            "Two dates: --date D is the day whose figures are reported; --as-of V is the day "
+            "the data is read as published on. `--date 2021-04-01` alone reports the figures "
+            "of 2021-04-01 from the newest data (with the source's later revisions); add "
+            "`--as-of 2021-04-01` for those figures as first published. Without either, the "
+            "report is today's: the newest data, its newest day, with a warning when that day "
+            "is more than 2 days old."
+        ),
     )
     parser.add_argument(
         "--date", metavar="YYYY-MM-DD",
-        help="day of the report (default: today, UTC): the data as published that day, "
-        "its newest figures",
+        help="the day whose figures are reported, and the report's folder (default: the "
+        "newest day of the data, in the folder of --as-of, else of today, UTC)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--as-of", metavar="YYYY-MM-DD",
+        help="read the data as published on that day, from the archive (default: the newest "
+        "data). Fails when --date is after the last day of that data, or --as-of is before "
+        "the oldest archived version",
     )  # fmt: skip
     parser.add_argument(
         "--out", default="reports", metavar="FOLDER",
@@ -35,12 +49,14 @@ def register(subparsers) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--backfill", nargs=2, metavar=("START", "END"),
-        help="one report per day from START to END, from the data as published on each day "
-        "(read from the archive)",
+        help="one report per day D from START to END, each with --date D --as-of D: the data "
+        "as published on D (read from the archive), its figures of D or, when the source "
+        "had not reached D yet, of its newest day (with a staleness warning)",
     )  # fmt: skip
     parser.add_argument(
-        "--measure", default="at_least_one", choices=list(MEASURES),
-        help="measure mapped and ranked (default: at_least_one)",
+        "--measure", default=measures.DEFAULT, metavar="NAME",
+        help=f"measure mapped and ranked: {', '.join(measures.NAMES)} "
+        f"(default: {measures.DEFAULT})",
     )  # fmt: skip
     parser.add_argument(
         "--counts", dest="per_capita", action="store_false",
@@ -55,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
     from mdvax.report import backfill, report
 
     if args.backfill:
-        if args.date or args.update:
-            raise ReportError("--backfill cannot be combined with --date or --update")
+        if args.date or args.as_of or args.update:
+            raise ReportError("--backfill cannot be combined with --date, --as-of or --update")
         results = backfill(*args.backfill, out=args.out, measure=args.measure,
                            per_capita=args.per_capita)  # fmt: skip
         for result in results:
@@ -68,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
                   f"(recorded in {args.out}/index.html)", file=sys.stderr)  # fmt: skip
             return ReportError.exit_code
         return 0
-    result = report(args.out, day=args.date, update=args.update, measure=args.measure,
-                    per_capita=args.per_capita)  # fmt: skip
+    result = report(args.out, day=args.date, as_of=args.as_of, update=args.update,
+                    measure=args.measure, per_capita=args.per_capita)  # fmt: skip
     print(f"{result.date}: {result.message}")
     print(f"published {result.path} ({result.size:,} bytes, {result.seconds:.1f} s)")
     return 0

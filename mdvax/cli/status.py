@@ -11,11 +11,11 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from mdvax.cache import Cache
+    from mdvax.api import load_metadata
     from mdvax.config import get_settings
 
     settings = get_settings()
-    meta = Cache(settings).load_meta()
+    meta = load_metadata(settings)  # the embedded snapshot in a folder never updated
     age = (datetime.now(UTC).date() - meta.last_date).days
     lines = [
         ("data folder", str(settings.data_dir)),

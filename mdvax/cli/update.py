@@ -16,7 +16,8 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--source", default="auto", choices=["auto", *SOURCE_NAMES],
-        help="where to fetch from (default: the CSV download, then the API if it fails)",
+        help="where to fetch from (default auto: the hub's CSV download, then its API, then the "
+        "county file in the state's git repository)",
     )  # fmt: skip
     parser.add_argument("--from", dest="from_", metavar="PATH_OR_URL",
                         help="read this CSV file or URL instead (offline, or behind a firewall)")  # fmt: skip
@@ -31,6 +32,8 @@ def run(args) -> int:
     result = update(
         source=args.source, from_=args.from_, progress=not args.quiet and sys.stderr.isatty()
     )
+    if result.answered:
+        print(result.answered)
     print(result.summary())
     if result.quarantined is not None and len(result.quarantined):
         print(f"quarantined rows (kept in {get_settings().quarantine_path}):")

@@ -49,15 +49,16 @@ class Controls:
             description="Measure",
             layout=widgets.Layout(width="250px"),
         )
+        # "auto": each button as wide as its label (a fixed width cut "Cumulative" short).
         self.daily = widgets.ToggleButtons(
             options=[("Cumulative", False), ("Daily", True)],
-            style={"button_width": "92px"},
+            style={"button_width": "auto"},
             tooltips=["Total so far", "Doses given that day"],
         )
         self.per_capita = widgets.ToggleButtons(
-            options=[("Count", False), ("% of population", True)],
-            style={"button_width": "120px"},
-            tooltips=["Number of people", "Share of the 2019 population"],
+            options=[("% of population", True), ("Count", False)],
+            style={"button_width": "auto"},
+            tooltips=["Share of the 2019 population", "Number of people"],
         )
         self.slider = widgets.SelectionSlider(
             options=[(_date_label(d), d) for d in dates],
@@ -69,15 +70,19 @@ class Controls:
         self.play = widgets.Play(
             min=0,
             max=len(dates) - 1,
-            value=len(dates) - 1,
+            value=self.slider.index,
             interval=PLAY_INTERVAL_MS,
             description="Play the days",
             layout=widgets.Layout(width="auto"),
         )
-        widgets.jslink((self.play, "value"), (self.slider, "index"))
+        # The Play widget's position follows the slider through a link in the kernel. A link in
+        # the browser (jslink) copies its source over its target when the page loads: with Play
+        # as the source, every deep link opened on the last day. A kernel link has no such copy,
+        # and a step of either widget sends the kernel one message, not two (each answered by a
+        # busy and an idle status: about 1.3 KB per step saved).
+        self.play_link = widgets.link((self.slider, "index"), (self.play, "value"))
         self.reset = widgets.Button(
             description="Reset",
-            icon="undo",
             tooltip="Back to the view the page opened with",
             layout=widgets.Layout(width="auto"),
         )
@@ -100,7 +105,7 @@ class Controls:
             self.measure.value = state.measure
             self.daily.value = state.daily
             self.per_capita.value = state.per_capita
-            self.slider.value = state.date
+            self.slider.value = state.date  # and the Play widget with it (``play_link``)
         finally:
             self._quiet = False
 

@@ -24,6 +24,8 @@ import ipyleaflet
 import ipywidgets as widgets
 from branca.colormap import linear
 
+from mdvax.templates import render
+
 #: ColorBrewer YlGnBu: sequential, colour-blind safe, light = low (3 to 9 classes).
 PALETTES = {n: getattr(linear, f"YlGnBu_{n:02d}").colors for n in range(3, 10)}
 #: Maryland's extent, [[south, west], [north, east]].
@@ -32,6 +34,8 @@ NO_DATA = "#dddddd"
 BASE_STYLE = {"color": "#ffffff", "weight": 1, "opacity": 1, "fillOpacity": 0.9}
 SELECTED_STYLE = {"color": "#c2185b", "weight": 3.5}
 HOVER_STYLE = {"color": "#333333", "weight": 2.5}
+#: What the hover box says when the pointer is on no county.
+HOVER_PROMPT = '<div class="mdvax-hover">Hover over or tap a county</div>'
 
 
 def _hex(rgba: tuple[float, ...]) -> str:
@@ -73,14 +77,8 @@ class Classes:
 
 def legend_html(title: str, classes: Classes, fmt: Callable[[float], str]) -> str:
     """The legend: title and one swatch per class with its lower bound (all text escaped)."""
-    items = "".join(
-        f'<span class="mdvax-swatch"><i style="background:{c}"></i>{html.escape(label)}</span>'
-        for c, label in zip(classes.colours, classes.labels(fmt), strict=True)
-    )
-    return (
-        f'<div class="mdvax-legend"><div class="mdvax-legend-title">{html.escape(title)}</div>'
-        f'<div class="mdvax-swatches">{items}</div></div>'
-    )
+    swatches = list(zip(classes.colours, classes.labels(fmt), strict=True))
+    return render("dashboard/legend.html.j2", title=title, swatches=swatches)
 
 
 def fit_zoom(width: float, height: float, bounds=BOUNDS, padding: float = 12) -> float:
@@ -155,6 +153,7 @@ class CountyMap:
         )
         self.layer.on_click(self._clicked)
         self.layer.on_hover(self._hovered)
+        self.layer.on_msg(self._left)
         self.colours = widgets.HTML(colour_css({}, None), layout=widgets.Layout(display="none"))
         (south, west), (north, east) = BOUNDS
         self.map = ipyleaflet.Map(
@@ -170,7 +169,7 @@ class CountyMap:
         )
         self.map.add_class("mdvax-map")
         self.legend = widgets.HTML()
-        self.hover = widgets.HTML('<div class="mdvax-hover">Hover over or tap a county</div>')
+        self.hover = widgets.HTML(HOVER_PROMPT)
         self.map.add(ipyleaflet.WidgetControl(widget=self.legend, position="bottomleft"))
         self.map.add(ipyleaflet.WidgetControl(widget=self.hover, position="topright"))
         self._fitted = False
@@ -190,6 +189,16 @@ class CountyMap:
         fips = self._fips_of(event)
         if fips in self.fips:
             self.hover.value = f'<div class="mdvax-hover">{html.escape(self._describe(fips))}</div>'
+
+    def _left(self, _layer: object, content: dict, _buffers: object) -> None:
+        """The pointer left a county (for the sea, another county or outside the map).
+
+        ``GeoJSON.on_hover`` has no counterpart for leaving, but the layer's browser side sends
+        every ``mouseout`` as an ``interaction`` message (whether or not anyone listens): back to
+        the prompt. Entering the next county arrives after it and names that county.
+        """
+        if content.get("event") == "interaction" and content.get("type") == "mouseout":
+            self.hover.value = HOVER_PROMPT
 
     def _fit(self, change: dict) -> None:
         """Once the browser reports the map's size, zoom so Maryland fills it."""

@@ -14,17 +14,9 @@ import pandas as pd
 from mdvax import stats
 from mdvax.dashboard.state import NAME_BY_FIPS, ViewState
 from mdvax.normalize.counties import JURISDICTIONS, STATE
+from mdvax.provenance import Provenance
 
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where the data shown came from, for the "data as of" banner."""
-
-    source: str
-    url: str
-    last_date: date
-    fetched_at: object  # aware datetime, or None for an upload
-    published: date | None = None
+__all__ = ["DashboardData", "Provenance", "View", "compute", "series", "table_csv"]
 
 
 @dataclass
@@ -43,10 +35,7 @@ class DashboardData:
         from mdvax import api
 
         table = api.load_table(settings=settings)
-        meta = api.load_metadata(settings=settings)
-        provenance = Provenance(
-            meta.source, meta.url, meta.last_date, meta.fetched_at, meta.published
-        )
+        provenance = Provenance.from_cache(api.load_metadata(settings=settings))
         return cls(table, api.population(), api.geometry(), provenance)
 
     @classmethod
@@ -150,19 +139,6 @@ def table_csv(view: View, state: ViewState) -> str:
     out.insert(0, "date", state.date.isoformat())
     out.insert(1, "measure", stats.column(state.measure, state.daily))
     out["pct"] = out["pct"].round(3)
+    # Whole numbers stay whole ("869", not "869.0") where the extra rows leave gaps.
+    out[["value", "rank", "change_7d"]] = out[["value", "rank", "change_7d"]].astype("Int64")
     return out.to_csv(index=False, lineterminator="\n")
-
-
-def fmt_count(value: float) -> str:
-    """``1,234,567``."""
-    return f"{round(value):,}"
-
-
-def fmt_pct(value: float, daily: bool = False) -> str:
-    """``12.3%`` (two decimals for daily shares, which are small)."""
-    return f"{value:.2f}%" if daily else f"{value:.1f}%"
-
-
-def fmt_change(value: float) -> str:
-    """``+1,234`` / ``-12`` / ``0``."""
-    return f"{round(value):+,}" if value else "0"

@@ -1,21 +1,23 @@
-"""HTML of the side panel (state totals or one county) and its time-series chart, as strings.
+"""HTML of the side panel (state totals or one county), its chart, and the page's banners.
 
-The chart is a small hand-made SVG: matplotlib would add ~30 MB and half a second to every
-visitor's kernel for two lines. Every piece of data-derived text is escaped here.
+The HTML comes from Jinja templates with autoescape (``mdvax/templates/dashboard/``): text
+derived from the data is escaped by construction. The chart is a small hand-made SVG:
+matplotlib would add ~30 MB and half a second to every visitor's kernel for two lines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from html import escape
 
 import pandas as pd
 
-from mdvax import stats
+from mdvax import format as fmt
+from mdvax import measures
 from mdvax.config import MARYLAND_DATASET_PAGE
-from mdvax.dashboard.model import Provenance, View, fmt_change, fmt_count, fmt_pct
+from mdvax.dashboard.model import View
 from mdvax.dashboard.state import NAME_BY_FIPS, ViewState
+from mdvax.provenance import Provenance
+from mdvax.templates import render
 
 #: Chart size in SVG user units (it scales to the panel's width).
 CHART_W, CHART_H = 340, 170
@@ -23,32 +25,20 @@ _PAD_L, _PAD_R, _PAD_T, _PAD_B = 38, 10, 10, 24
 COUNTY_COLOUR, STATE_COLOUR = "#225ea8", "#6b6b6b"
 
 
-def day_text(day: date) -> str:
-    """``30 Mar 2021``."""
-    return f"{day.day} {day:%b %Y}"
-
-
-def _row(label: str, value: str) -> str:
-    return f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
-
-
 def state_html(view: View, state: ViewState) -> str:
     """Maryland's totals on the day (unassigned doses included)."""
     s = view.state
     rows = [
-        _row("Total", fmt_count(s["value"])),
-        _row("% of population", fmt_pct(s["pct"], state.daily)),
-        _row("Not yet assigned to a county", fmt_count(s["unassigned"])),
-        _row("Change over 7 days", fmt_change(s["change_7d"])),
+        ("Total", fmt.count(s["value"])),
+        ("% of population", fmt.share(s["pct"], state.daily)),
+        ("Not yet assigned to a county", fmt.count(s["unassigned"])),
+        ("Change over 7 days", fmt.change(s["change_7d"])),
     ]
-    title = stats.label(state.measure, state.daily)
-    return (
-        '<div class="mdvax-panel" data-view="state">'
-        f"<h3>Maryland, {escape(day_text(state.date))}</h3>"
-        f'<div class="mdvax-sub">{escape(title)}</div>'
-        f'<table class="mdvax-figures">{"".join(rows)}</table>'
-        '<p class="mdvax-hint">Click a county on the map for its figures and trend.</p></div>'
-    )
+    title = measures.label(state.measure, state.daily)
+    return render(
+        "dashboard/panel.html.j2", fips=None, name="Maryland", day=state.date, title=title,
+        rows=rows,
+    )  # fmt: skip
 
 
 def county_html(view: View, state: ViewState) -> str:
@@ -58,19 +48,25 @@ def county_html(view: View, state: ViewState) -> str:
     row = view.counties.loc[name]
     by = "% of population" if state.per_capita else "count"
     rows = [
-        _row("Total", fmt_count(row["value"])),
-        _row("% of population", fmt_pct(row["pct"], state.daily)),
-        _row(f"Rank among 24 (by {by})", f"{int(row['rank'])} of 24"),
-        _row("Change over 7 days", fmt_change(row["change_7d"])),
+        ("Total", fmt.count(row["value"])),
+        ("% of population", fmt.share(row["pct"], state.daily)),
+        (f"Rank among 24 (by {by})", f"{int(row['rank'])} of 24"),
+        ("Change over 7 days", fmt.change(row["change_7d"])),
     ]
-    title = stats.label(state.measure, state.daily)
-    return (
-        f'<div class="mdvax-panel" data-view="county" data-fips="{escape(fips)}">'
-        f"<h3>{escape(name)}, {escape(day_text(state.date))}</h3>"
-        f'<div class="mdvax-sub">{escape(title)}</div>'
-        f'<table class="mdvax-figures">{"".join(rows)}</table>'
-        f'<div class="mdvax-chart-title">% of population: {escape(name)} vs Maryland</div></div>'
+    title = measures.label(state.measure, state.daily)
+    return render(
+        "dashboard/panel.html.j2", fips=fips, name=name, day=state.date, title=title, rows=rows
     )
+
+
+def headline_html(view: View, state: ViewState) -> str:
+    """One sentence over the map: the state's total, its share and the unassigned part."""
+    v = view.state
+    return render(
+        "dashboard/headline.html.j2", value=v["value"], pct=v["pct"], unassigned=v["unassigned"],
+        what=measures.label(state.measure, state.daily).lower(), day=state.date,
+        daily=state.daily,
+    )  # fmt: skip
 
 
 def _nice_max(value: float) -> float:
@@ -86,9 +82,14 @@ def _x(index: int, count: int) -> float:
     return _PAD_L + (CHART_W - _PAD_L - _PAD_R) * index / max(count - 1, 1)
 
 
-def _svg(cls: str, body: str, label: str = "") -> str:
-    aria = f' role="img" aria-label="{escape(label)}"' if label else ' aria-hidden="true"'
-    return f'<svg class="{cls}" viewBox="0 0 {CHART_W} {CHART_H}"{aria}>{body}</svg>'
+def _svg(cls: str, label: str = "", **parts: object) -> str:
+    """The chart template: grid, ticks, lines, marker, key (every part optional)."""
+    context = {"grid": (), "ticks": (), "lines": (), "marker": None, "name": ""} | parts
+    return render(
+        "dashboard/chart.html.j2", cls=cls, label=label, width=CHART_W, height=CHART_H,
+        left=_PAD_L, right=CHART_W - _PAD_R, top=_PAD_T, bottom=CHART_H - _PAD_B,
+        county_colour=COUNTY_COLOUR, state_colour=STATE_COLOUR, **context,
+    )  # fmt: skip
 
 
 def chart_svg(series: pd.DataFrame, name: str) -> str:
@@ -104,33 +105,24 @@ def chart_svg(series: pd.DataFrame, name: str) -> str:
     def y(v: float) -> float:
         return _PAD_T + plot_h * (1 - v / top)
 
-    parts = []
-    for k in range(5):
-        v = top * k / 4
-        parts.append(
-            f'<line x1="{_PAD_L}" x2="{CHART_W - _PAD_R}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
-            f'stroke="#e3e3e3"/><text x="{_PAD_L - 4}" y="{y(v) + 3:.1f}" text-anchor="end">'
-            f"{v:g}%</text>"
+    grid = [(y(top * k / 4), f"{top * k / 4:g}%") for k in range(5)]
+    ticks = [
+        (_x(i, n), CHART_H - 6, anchor, fmt.day(dates[i].date()))
+        for i, anchor in ((0, "start"), (n - 1, "end"))
+    ]
+    lines = [
+        (
+            "M" + " L".join(f"{_x(i, n):.1f},{y(float(v)):.1f}" for i, v in enumerate(values)),
+            colour,
+            dash,
         )
-    for i, anchor in ((0, "start"), (n - 1, "end")):
-        parts.append(
-            f'<text x="{_x(i, n):.1f}" y="{CHART_H - 6}" text-anchor="{anchor}">'
-            f"{escape(day_text(dates[i].date()))}</text>"
+        for values, colour, dash in (
+            (series["state"].to_numpy(), STATE_COLOUR, "5,3"),
+            (series["county"].to_numpy(), COUNTY_COLOUR, ""),
         )
-    for column, colour, dash in (
-        ("state", STATE_COLOUR, ' stroke-dasharray="5,3"'),
-        ("county", COUNTY_COLOUR, ""),
-    ):
-        points = "M" + " L".join(
-            f"{_x(i, n):.1f},{y(float(v)):.1f}" for i, v in enumerate(series[column].to_numpy())
-        )
-        parts.append(f'<path d="{points}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
-    key = (
-        f'<div class="mdvax-chart-key"><span style="color:{COUNTY_COLOUR}">━ {escape(name)}</span>'
-        f'<span style="color:{STATE_COLOUR}">╍ Maryland</span></div>'
-    )
+    ]
     label = f"{name} and Maryland, % of population over time"
-    return _svg("mdvax-chart", "".join(parts), label) + key
+    return _svg("mdvax-chart", label, grid=grid, ticks=ticks, lines=lines, name=name)
 
 
 def marker_svg(series: pd.DataFrame, day: date) -> str:
@@ -139,68 +131,31 @@ def marker_svg(series: pd.DataFrame, day: date) -> str:
     where = dates.get_indexer([pd.Timestamp(day)])[0]
     if where < 0:
         return ""
-    x = _x(where, len(dates))
-    line = (
-        f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{_PAD_T}" y2="{CHART_H - _PAD_B}" '
-        'stroke="#c2185b" stroke-width="1.5" stroke-dasharray="3,2"/>'
-    )
-    return _svg("mdvax-chart mdvax-marker-svg", line)
+    return _svg("mdvax-chart mdvax-marker-svg", marker=f"{_x(where, len(dates)):.1f}")
 
 
 def provenance_html(prov: Provenance, today: date | None = None) -> str:
     """The "data as of" banner: last day in the source, when it was fetched, from where."""
     today = today or datetime.now().date()
-    stale_days = (today - prov.last_date).days
-    fetched = (
-        f", fetched {prov.fetched_at:%Y-%m-%d %H:%M} UTC" if prov.fetched_at is not None else ""
-    )
-    if prov.source.startswith("maryland"):
-        source = (
-            f'<a href="{escape(MARYLAND_DATASET_PAGE, quote=True)}" target="_blank" '
-            'rel="noopener noreferrer">Maryland Department of Health open data</a>'
-        )
-    else:
-        source = escape(prov.source)
-    stale = ""
-    if stale_days > 2:
-        stale = (
-            '<div class="mdvax-stale">The source stopped updating on '
-            f"{escape(day_text(prov.last_date))}: nothing newer exists.</div>"
-        )
-    return (
-        '<div class="mdvax-asof">'
-        f"<b>Data as of {escape(day_text(prov.last_date))}</b> (last day in the source{fetched}). "
-        f"Source: {source}.{stale}</div>"
+    return render(
+        "dashboard/provenance.html.j2",
+        prov=prov,
+        dataset_page=MARYLAND_DATASET_PAGE if prov.source.startswith("maryland") else "",
+        stale=(today - prov.last_date).days > 2,
     )
 
 
 def notes_html(notes: list[str]) -> str:
     """Visible notes (escaped), e.g. link parameters that were ignored."""
-    if not notes:
-        return ""
-    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
-    return f'<div class="mdvax-notes" role="status"><ul>{items}</ul></div>'
-
-
-def compact(per_capita: bool) -> Callable[[float], str]:
-    """Short legend numbers: ``45%``, ``0.5%``, ``350k``, ``1.2M``."""
-
-    def fmt(value: float) -> str:
-        if per_capita:
-            return f"{value:g}%"
-        for size, suffix in ((1e6, "M"), (1e3, "k")):
-            if abs(value) >= size:
-                return f"{value / size:g}{suffix}"
-        return f"{value:g}"
-
-    return fmt
+    return render("dashboard/notes.html.j2", notes=notes) if notes else ""
 
 
 def link_html(page_url: str, query: str) -> str:
     """The "link to this view" field (absolute if the address is known) and a relative link."""
     full = f"{page_url}?{query}" if page_url else f"?{query}"
-    return (
-        '<div class="mdvax-link"><label>Link to this view '
-        f'<input type="text" readonly value="{escape(full, quote=True)}"></label> '
-        f'<a href="?{escape(query, quote=True)}" target="_blank">open</a></div>'
-    )
+    return render("dashboard/link.html.j2", full=full, query=query)
+
+
+def download_html(name: str, href: str) -> str:
+    """The link that saves the current view's CSV (``href`` is a ``data:`` URL)."""
+    return render("dashboard/download.html.j2", name=name, href=href)

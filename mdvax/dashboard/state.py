@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
+from mdvax import measures
+from mdvax.errors import UnknownMeasureError
 from mdvax.normalize.counties import JURISDICTIONS
-from mdvax.stats import MEASURES
 
 #: Names understood in the notebook's parameters cell and in the URL query.
 PARAMETERS = ("date", "measure", "per_capita", "county", "daily")
-DEFAULT_MEASURE = "at_least_one"
+DEFAULT_MEASURE = measures.DEFAULT
 #: Longest query string read, and longest value quoted back in a note.
 MAX_QUERY_CHARS = 2000
 MAX_QUOTED_CHARS = 40
@@ -43,11 +44,12 @@ class ViewState:
     date : datetime.date
         Day shown on the map.
     measure : str
-        A key of :data:`mdvax.stats.MEASURES`.
+        One of :data:`mdvax.measures.NAMES`.
     daily : bool
         Daily counts instead of cumulative totals.
     per_capita : bool
-        Colour and label by % of population instead of counts.
+        Colour and rank by % of population (the default: counts mostly show where people live)
+        instead of counts.
     county : str or None
         FIPS code of the county whose panel is open; ``None`` is the state view.
     """
@@ -55,7 +57,7 @@ class ViewState:
     date: date
     measure: str = DEFAULT_MEASURE
     daily: bool = False
-    per_capita: bool = False
+    per_capita: bool = True
     county: str | None = None
 
 
@@ -79,8 +81,8 @@ def _parse_date(value: object, first: date, last: date) -> date:
 
 def _parse_measure(value: object) -> str:
     key = str(value).strip().lower()
-    if key not in MEASURES:
-        raise ValueError(f"measure {_quote(value)} is not one of {', '.join(MEASURES)}")
+    if key not in measures.NAMES:
+        raise UnknownMeasureError(value, measures.NAMES)
     return key
 
 
@@ -142,7 +144,7 @@ def resolve(
     for name, raw in values.items():
         try:
             fields[name] = parsers[name](raw)
-        except ValueError as error:
+        except (ValueError, UnknownMeasureError) as error:
             notes.append(f"Ignored {error}; showing the default instead.")
     return ViewState(**fields), notes
 

@@ -123,7 +123,8 @@ class EmptyState:
         from mdvax.config import get_settings
 
         try:
-            Cache(self._settings or get_settings()).lock(timeout=UPDATE_WAIT_S).release()
+            with Cache(self._settings or get_settings()).lock(timeout=UPDATE_WAIT_S):
+                pass  # the other update has ended
             return DashboardData.load(self._settings)
         except MdvaxError:
             return None

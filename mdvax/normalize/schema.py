@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mdvax.errors import SchemaError
+from mdvax.measures import DOSES
 
-#: Our names for the cumulative dose counts, in table order.
-DOSES = ("first_dose", "second_dose", "single_dose")
+__all__ = ["DOSES", "SCHEMAS", "match_schema"]
 
 #: Each known schema: our column -> the source's (case-insensitive) name. Daily columns are
 #: recognised but recomputed from the cumulative ones, which the source keeps consistent.

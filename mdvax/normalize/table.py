@@ -8,16 +8,16 @@ from datetime import date, datetime
 import pandas as pd
 
 from mdvax.errors import ValidationError
+from mdvax.measures import DAILY, NAMES
 from mdvax.normalize.counties import JURISDICTIONS, UNASSIGNED, canonical_county
 from mdvax.normalize.schema import DOSES
 
 #: The first doses in Maryland were given in mid-December 2020: earlier dates are bogus.
 FIRST_VALID_DATE = date(2020, 12, 1)
 
-#: Cumulative measures of the canonical table, in order.
-MEASURES = (*DOSES, "at_least_one", "fully_vaccinated")
-#: Daily counts derived from them.
-DAILY = tuple(f"{m}_daily" for m in MEASURES)
+#: Cumulative measures of the canonical table, in order, and the daily counts derived from
+#: them (both from :mod:`mdvax.measures`).
+MEASURES = NAMES
 COLUMNS = ("date", "county", "fips", *MEASURES, *DAILY)
 
 

@@ -11,17 +11,18 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
-from mdvax import api
+from mdvax import measures
 from mdvax.archive import Archive, as_date
+from mdvax.cache.files import locked
 from mdvax.config import get_settings
 from mdvax.errors import ArchiveError, MdvaxError, ReportError
 from mdvax.report import notebook, site
+from mdvax.report.inputs import check_dates
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 MAX_REPORT_BYTES = 2 * 1024 * 1024
 #: Seconds a report run waits for another one working in the same folder.
 LOCK_TIMEOUT = 600
-DEFAULT_MEASURE = "at_least_one"
+DEFAULT_MEASURE = measures.DEFAULT
 
 
 @dataclass(frozen=True)
@@ -60,95 +61,106 @@ class ReportResult:
     seconds: float = 0.0
 
 
-def _locked(out: Path) -> FileLock:
-    out.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(out / site.LOCK, timeout=LOCK_TIMEOUT)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise ReportError(
-            f"another `mdvax report` has been writing to {out} for too long"
-        ) from None
-    return lock
+def _locked(out: Path) -> AbstractContextManager[None]:
+    return locked(
+        out / site.LOCK,
+        LOCK_TIMEOUT,
+        f"another `mdvax report` has been writing to {out} for too long",
+        ReportError,
+    )
 
 
 def report(
     out: str | Path = "reports",
     day: str | date | None = None,
     update: bool = False,
-    measure: str = DEFAULT_MEASURE,
+    measure: str = measures.DEFAULT,
     per_capita: bool = True,
     source: str = "auto",
+    as_of: str | date | None = None,
 ) -> ReportResult:
-    """Build the report of ``day`` (default: today, UTC) into ``out/YYYY-MM-DD/``.
+    """Build one report into ``out/YYYY-MM-DD/``.
 
-    The report of a day shows the data as published that day: the current cache when it was
-    published by then, else the archive's vintage in force on that day. Its figures are those
-    of the newest day in that data, and it warns when that day is well before the report's.
+    Parameters
+    ----------
+    day : date, optional
+        The day whose figures are reported, and the report's folder. Default: the newest day
+        of the data, in the folder of the ``as_of`` day, else of today (UTC).
+    as_of : date, optional
+        Read the data as published on this day (the archive's vintage in force then).
+        Default: the newest data (the cache). Without ``day`` either, the report is today's:
+        the newest data, judged stale when its newest day is well before today.
 
     Raises
     ------
+    UnknownMeasureError
+        For an unknown measure (before anything is written).
     MdvaxError
-        After recording the failure in the index, when any step fails.
+        After recording the failure in the index, when any step fails, including a ``day``
+        and ``as_of`` that cannot go together (``day`` after the last day of that data, or
+        ``as_of`` before the oldest archived vintage).
     """
+    measures.check(measure)
     out = Path(out)
-    folder = (as_date(day, "report date") if day else datetime.now(UTC).date()).isoformat()
-    lock = _locked(out)
-    try:
+    figures = as_date(day, "report date") if day else None
+    as_of = as_date(as_of, "as-of date") if as_of else None
+    folder = (figures or as_of or datetime.now(UTC).date()).isoformat()
+    if figures is None and as_of is None:
+        as_of = datetime.now(UTC).date()  # today's report: the data as published today
+    with _locked(out):
         site.clean_temp(out)
-        if update:
-            from mdvax.pipeline import update as run_update
+        try:
+            if update:
+                from mdvax.pipeline import update as run_update
 
-            try:
                 print(run_update(source=source).summary())
-            except MdvaxError as error:
-                _record_failure(out, folder, error)
-                raise
-        result = _build(out, folder, measure, per_capita)
+            check_dates(get_settings(), figures, as_of)
+        except MdvaxError as error:
+            _record_failure(out, folder, error)
+            raise
+        result = _build(out, folder, measure, per_capita, figures, as_of)
         site.update_latest(out)
         return result
-    finally:
-        lock.release()
 
 
 def backfill(
     start: str | date,
     end: str | date,
     out: str | Path = "reports",
-    measure: str = DEFAULT_MEASURE,
+    measure: str = measures.DEFAULT,
     per_capita: bool = True,
 ) -> list[ReportResult]:
-    """One report per day from ``start`` to ``end`` (inclusive), from the archive.
+    """One report per day D from ``start`` to ``end`` (inclusive), from the archive.
 
-    Each day's report uses the data as it was published that day (the newest vintage published
-    on or before it). Failures are recorded and the other days still built.
+    The report of D reads the data as published on D (the newest vintage published on or
+    before D) and shows its newest day: D itself when the source had reached D, else the
+    source's newest day, with the staleness warning. Failures are recorded and the other days
+    still built.
     """
+    measures.check(measure)
     first, last = as_date(start, "backfill start"), as_date(end, "backfill end")
     if last < first:
         raise ReportError(f"backfill end {last} is before its start {first}")
     out = Path(out)
     results = []
-    lock = _locked(out)
-    try:
+    with _locked(out):
         site.clean_temp(out)
         oldest = _oldest_vintage()
         for offset in range((last - first).days + 1):
-            day = (first + timedelta(days=offset)).isoformat()
-            if day < oldest:
+            day = first + timedelta(days=offset)
+            if day.isoformat() < oldest:
                 error = ArchiveError(
                     f"no vintage was published on or before {day}: the oldest archived "
                     f"vintage was published on {oldest}"
                 )
-                _record_failure(out, day, error)
-                results.append(ReportResult(day, False, str(error)))
+                _record_failure(out, day.isoformat(), error)
+                results.append(ReportResult(day.isoformat(), False, str(error)))
                 continue
             try:  # _build records its own failures
-                results.append(_build(out, day, measure, per_capita))
+                results.append(_build(out, day.isoformat(), measure, per_capita, None, day))
             except MdvaxError as error:
-                results.append(ReportResult(day, False, str(error)))
+                results.append(ReportResult(day.isoformat(), False, str(error)))
         site.update_latest(out)
-    finally:
-        lock.release()
     return results
 
 
@@ -161,16 +173,27 @@ def _oldest_vintage() -> str:
     return f"{vintages['published'].min():%Y-%m-%d}"
 
 
-def _build(out: Path, folder: str, measure: str, per_capita: bool) -> ReportResult:
-    """Run, export and publish the report of day ``folder``; record a failure and re-raise."""
+def _build(
+    out: Path,
+    folder: str,
+    measure: str,
+    per_capita: bool,
+    figures: date | None,
+    as_of: date | None,
+) -> ReportResult:
+    """Run, export and publish a report into ``folder``; record a failure and re-raise.
+
+    ``figures`` is the day reported (None: the newest in the data), ``as_of`` the day the
+    data is read as published on (None: the newest data).
+    """
     started = time.perf_counter()
     previous = site.previous_record(out, folder)
     parameters = {
-        "report_date": None,
+        "report_date": figures.isoformat() if figures else None,
         "data_dir": str(get_settings().data_dir),
         "measure": measure,
         "per_capita": per_capita,
-        "as_of": folder,
+        "as_of": as_of.isoformat() if as_of else None,
         "previous_as_of": previous.published if previous else None,
     }
     built = site.temp_dir(out, folder)
@@ -184,7 +207,7 @@ def _build(out: Path, folder: str, measure: str, per_capita: bool) -> ReportResu
         size = notebook.export_html(executed, built / site.REPORT_HTML, title)
         if size > MAX_REPORT_BYTES:
             raise ReportError(f"the report is {size:,} bytes, over the {MAX_REPORT_BYTES:,} limit")
-        record = _record(folder, summary, size)
+        record = _record(folder, summary, size, as_of)
         site.write_atomic(built / site.REPORT_JSON, site.record_json(record))
         site.replace_dir(built, out / folder)
     except MdvaxError as error:
@@ -199,8 +222,8 @@ def _build(out: Path, folder: str, measure: str, per_capita: bool) -> ReportResu
     return ReportResult(folder, True, record.message, path, size, time.perf_counter() - started)
 
 
-def _record(folder: str, summary: dict, size: int) -> site.ReportRecord:
-    label = api.MEASURES.get(summary["measure"], summary["measure"])
+def _record(folder: str, summary: dict, size: int, as_of: date | None) -> site.ReportRecord:
+    label = measures.LABELS[summary["measure"]]
     message = (
         f"{label}: {summary['value']:,} on {summary['figures_date']} "
         f"({summary['change_7d']:+,} in 7 days); data published {summary['published']}"
@@ -213,7 +236,7 @@ def _record(folder: str, summary: dict, size: int) -> site.ReportRecord:
         date=folder,
         message=message,
         figures_date=summary["figures_date"],
-        as_of=folder,
+        as_of=as_of.isoformat() if as_of else None,
         published=summary["published"],
         measure=summary["measure"],
         sha256=summary["sha256"],

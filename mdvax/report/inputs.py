@@ -7,65 +7,30 @@ sections (:mod:`mdvax.report.sections`) only format what is here.
 
 from __future__ import annotations
 
-import os
+import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from mdvax import api
+from mdvax import api, measures
 from mdvax.archive import Archive, as_date
 from mdvax.cache import CacheMeta
 from mdvax.config import Settings, get_settings
-from mdvax.errors import CacheError, MdvaxError, ReportError
-from mdvax.stats import MEASURES
+from mdvax.errors import ArchiveError, CacheError, MdvaxError, ReportError
+from mdvax.provenance import STALE_AFTER_DAYS, Provenance
 
-#: The source is called stale when its newest day is more than this many days before the
-#: reference day (the report's as-of day, else the day the data was fetched).
-STALE_AFTER_DAYS = 2
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where the data came from.
-
-    Attributes
-    ----------
-    source : str
-        Source name (or URL) the raw file came from.
-    fetched_at : datetime
-        When the raw file was fetched (aware, UTC).
-    sha256 : str
-        Hash of the raw file.
-    published : date
-        Publication date of that version of the data.
-    first_date, last_date : date
-        The data's date range (``last_date``: the source's newest day).
-    reference : date
-        Day the data is judged against for staleness (as-of date, else fetch day).
-    as_of : date or None
-        Day the data was taken as published on (None: the current cache, whatever its date).
-    """
-
-    source: str
-    fetched_at: datetime
-    sha256: str
-    published: date
-    first_date: date
-    last_date: date
-    reference: date
-    as_of: date | None = None
-
-    @property
-    def days_behind(self) -> int:
-        """Days between the source's newest day and the reference day."""
-        return (self.reference - self.last_date).days
-
-    @property
-    def stale(self) -> bool:
-        """True when the source has not moved for more than :data:`STALE_AFTER_DAYS` days."""
-        return self.days_behind > STALE_AFTER_DAYS
+__all__ = [
+    "STALE_AFTER_DAYS",
+    "Provenance",
+    "ReportInputs",
+    "Revisions",
+    "check_dates",
+    "gather",
+    "resolve_day",
+    "select_data",
+]
 
 
 @dataclass(frozen=True)
@@ -90,7 +55,11 @@ class Revisions:
 
 @dataclass(frozen=True)
 class ReportInputs:
-    """The data of one report (see :func:`gather`)."""
+    """The data of one report (see :func:`gather`).
+
+    ``day`` is the day of the figures; ``report_day`` the day the report is of (its title):
+    the figures' day when one was asked for, else the as-of day, else the newest day.
+    """
 
     table: pd.DataFrame
     day: pd.Timestamp
@@ -101,44 +70,51 @@ class ReportInputs:
     revisions: Revisions
     population: pd.Series
     geometry: dict
+    report_day: date | None = None
 
 
 def gather(
     report_date: str | date | None = None,
     data_dir: str | Path | None = None,
-    measure: str = "at_least_one",
+    measure: str = measures.DEFAULT,
     per_capita: bool = True,
     as_of: str | date | None = None,
     previous_as_of: str | date | None = None,
 ) -> ReportInputs:
     """Read the data of a report (the notebook's parameters, checked).
 
+    Parameters
+    ----------
+    report_date : date, optional
+        Day whose figures are reported (default: the newest day in the data).
+    as_of : date, optional
+        Read the data as published on this day (default: the newest data, the cache's).
+
     Raises
     ------
+    UnknownMeasureError
+        For an unknown measure.
     ReportError
-        For an unknown measure or a report date outside the data.
+        When the report date is outside the data as published on ``as_of``, or no data was
+        published by ``as_of``.
     MdvaxError
-        When nothing is cached, or the archive has no vintage by ``as_of``.
+        When nothing is cached and no ``as_of`` is given.
     """
-    if measure not in MEASURES:
-        raise ReportError(f"unknown measure {measure!r}: choose one of {', '.join(MEASURES)}")
-    if data_dir:
-        os.environ["MDVAX_DATA_DIR"] = str(data_dir)
-    settings = get_settings()
-    as_of = as_date(as_of) if as_of else None
-    meta = _cache_meta(settings)
-    if meta is not None and (as_of is None or as_of >= meta.published):
-        # The cache holds the newest vintage: what was published on any day since.
+    measures.check(measure)
+    settings = get_settings(data_dir=data_dir) if data_dir else get_settings()
+    provenance, from_cache = select_data(settings, as_of)
+    if from_cache:
         table = api.load_table(settings=settings)
-        provenance = _cache_provenance(meta, as_of)
         quarantine = api.load_quarantine(settings)
-    elif as_of is not None:
-        table = api.load_table(as_of=as_of, settings=settings)
-        provenance = _archive_provenance(settings.archive_url, as_of)
-        quarantine = None  # the archive keeps values, not the rows an update set aside
     else:
-        api.load_metadata(settings)  # raises the CacheError that says what to do
-    day = resolve_day(table, report_date)
+        table = api.load_table(as_of=provenance.as_of, settings=settings)
+        quarantine = None  # the archive keeps values, not the rows an update set aside
+    day = resolve_day(table, report_date, provenance)
+    chosen = _asked(report_date)
+    if chosen and provenance.as_of is None:
+        # Figures of a chosen day from the newest data: judged against that day, not the
+        # fetch day (the figures exist, so the source had reached it).
+        provenance = dataclasses.replace(provenance, reference=day.date())
     since = as_date(previous_as_of) if previous_as_of else None
     revisions = _revisions(settings.archive_url, since, provenance.published)
     return ReportInputs(
@@ -151,23 +127,84 @@ def gather(
         revisions=revisions,
         population=api.population(),
         geometry=api.geometry(),
+        report_day=day.date() if chosen else provenance.as_of or day.date(),
     )
 
 
-def resolve_day(table: pd.DataFrame, report_date: str | date | None) -> pd.Timestamp:
+def select_data(settings: Settings, as_of: str | date | None) -> tuple[Provenance, bool]:
+    """Which data a report reads: the cache (newest data) or the archive's vintage of ``as_of``.
+
+    Returns
+    -------
+    Provenance, bool
+        Where the data came from, and whether it is the cache's.
+
+    Raises
+    ------
+    ReportError
+        When ``as_of`` is not a date or is before the archive's oldest vintage.
+    CacheError
+        When ``as_of`` is None and nothing is cached (the message says what to do).
+    """
+    try:
+        as_of = as_date(as_of, "as-of date") if as_of else None
+    except MdvaxError as error:
+        raise ReportError(str(error)) from None
+    meta = _cache_meta(settings)
+    if meta is not None and (as_of is None or as_of >= meta.published):
+        # The cache holds the newest vintage: what was published on any day since.
+        return Provenance.from_cache(meta, as_of), True
+    if as_of is None:
+        api.load_metadata(settings)  # raises the CacheError that says what to do
+    return _archive_provenance(settings.archive_url, as_of), False
+
+
+def check_dates(
+    settings: Settings, report_date: str | date | None, as_of: str | date | None
+) -> Provenance:
+    """Check, before any work, that the figures of ``report_date`` exist as of ``as_of``.
+
+    Raises
+    ------
+    ReportError
+        When the combination is impossible: no data published by ``as_of``, or a report
+        date outside the data as published then (the message gives its range).
+    """
+    provenance, _ = select_data(settings, as_of)
+    if _asked(report_date):
+        span = pd.Series(pd.to_datetime([provenance.first_date, provenance.last_date]))
+        resolve_day(pd.DataFrame({"date": span}), report_date, provenance)
+    return provenance
+
+
+def resolve_day(
+    table: pd.DataFrame, report_date: str | date | None, provenance: Provenance | None = None
+) -> pd.Timestamp:
     """The report's day: ``report_date`` (checked against the data), or the data's newest day."""
     first, last = table["date"].min(), table["date"].max()
-    if report_date is None or str(report_date).strip() in ("", "None", "latest"):
+    if not _asked(report_date):
         return pd.Timestamp(last)
     try:
         day = pd.Timestamp(as_date(report_date, "report date"))
     except MdvaxError as error:
         raise ReportError(str(error)) from None
     if not first <= day <= last:
+        which = "the data"
+        if provenance is not None and provenance.published is not None:
+            which = f"the data as published on {provenance.as_of or provenance.published}"
+        hint = ""
+        if day > last:
+            hint = "; report a later --as-of, or leave it out for the newest data"
         raise ReportError(
-            f"report date {day:%Y-%m-%d} is outside the data ({first:%Y-%m-%d} to {last:%Y-%m-%d})"
+            f"report date {day:%Y-%m-%d} is outside {which} ({first:%Y-%m-%d} to "
+            f"{last:%Y-%m-%d}){hint}"
         )
     return day
+
+
+def _asked(report_date: str | date | None) -> bool:
+    """Whether a report date was given (``None``, ``""`` and ``latest`` mean the newest day)."""
+    return report_date is not None and str(report_date).strip() not in ("", "None", "latest")
 
 
 def _cache_meta(settings: Settings) -> CacheMeta | None:
@@ -177,35 +214,26 @@ def _cache_meta(settings: Settings) -> CacheMeta | None:
         return None
 
 
-def _cache_provenance(meta: CacheMeta, as_of: date | None) -> Provenance:
-    fetched = _utc(meta.fetched_at)
-    return Provenance(
-        source=meta.url or meta.source,
-        fetched_at=fetched,
-        sha256=meta.sha256,
-        published=meta.published,
-        first_date=meta.first_date,
-        last_date=meta.last_date,
-        reference=as_of or fetched.date(),
-        as_of=as_of,
-    )
-
-
 def _archive_provenance(url: str, as_of: date) -> Provenance:
-    with Archive.open(url) as archive:
-        vintages = archive.vintages()
+    """Provenance of the vintage in force on ``as_of`` (a clear error when there is none)."""
+    try:
+        with Archive.open(url) as archive:
+            vintages = archive.vintages()
+    except ArchiveError as error:
+        raise ReportError(f"no data as published on {as_of}: {error}") from None
+    if vintages.empty:
+        raise ReportError(
+            f"no data as published on {as_of}: the archive is empty; run `mdvax update` first"
+        )
     published = vintages["published"].dt.date
-    row = vintages[published <= as_of].sort_values(["published", "id"]).iloc[-1]
-    return Provenance(
-        source=str(row["source"]),
-        fetched_at=_utc(row["fetched_at"].to_pydatetime()),
-        sha256=str(row["sha256"]),
-        published=row["published"].date(),
-        first_date=row["first_date"].date(),
-        last_date=row["last_date"].date(),
-        reference=as_of,
-        as_of=as_of,
-    )
+    earlier = vintages[published <= as_of]
+    if earlier.empty:
+        raise ReportError(
+            f"no vintage was published on or before {as_of}: the oldest archived vintage was "
+            f"published on {min(published):%Y-%m-%d}"
+        )
+    row = earlier.sort_values(["published", "id"]).iloc[-1]
+    return Provenance.from_vintage(row, as_of)
 
 
 def _revisions(url: str, since: date | None, published: date) -> Revisions:
@@ -214,11 +242,7 @@ def _revisions(url: str, since: date | None, published: date) -> Revisions:
         return Revisions(None, empty, "no earlier report to compare with")
     try:
         with Archive.open(url) as archive:
-            changes = archive.changes_between(since, published, measures=list(MEASURES))
+            changes = archive.changes_between(since, published, measures=list(measures.NAMES))
     except MdvaxError as error:
         return Revisions(since, empty, f"revisions unavailable: {error}")
     return Revisions(since, changes)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

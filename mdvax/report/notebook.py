@@ -16,11 +16,12 @@ from pathlib import Path
 
 import nbformat
 
-from mdvax.config import REPO_ROOT
 from mdvax.errors import ReportError
+from mdvax.notebooks import notebook_path
+from mdvax.report.access import tidy_focus
 
-#: The report notebook run by ``mdvax report``.
-REPORT_NOTEBOOK = REPO_ROOT / "notebooks" / "report.ipynb"
+#: The report notebook run by ``mdvax report`` (package data).
+REPORT_NOTEBOOK = notebook_path("report.ipynb")
 
 #: Folder holding the ``mdvax_report`` nbconvert template.
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -157,6 +158,7 @@ def export_html(notebook: Path, output: Path, title: str) -> int:
         TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_CELL_TAGS)), enabled=True
     )
     body, _ = exporter.from_notebook_node(nb)
+    body = tidy_focus(body)
     check_offline(body, output.name)
     _write_atomic_text(output, body)
     return len(body.encode("utf-8"))

@@ -1,20 +1,25 @@
 """The report's sections as HTML fragments, from :class:`mdvax.report.inputs.ReportInputs`.
 
-Every piece of text that comes from the data (county names, source names, messages) goes
-through :func:`html.escape` or pandas' escaping ``to_html``: the data never writes markup.
+The HTML comes from Jinja templates with autoescape (``mdvax/templates/report/``): text from
+the data (county names, source names, messages) is escaped by construction and never writes
+markup. Numbers read as on the dashboard (:mod:`mdvax.format`).
 """
 
 from __future__ import annotations
 
-import html
+import itertools
 
 import pandas as pd
 from IPython.display import SVG
 
+from mdvax import format as fmt
+from mdvax.dashboard.map import Classes
+from mdvax.measures import LABELS, label
 from mdvax.normalize.counties import STATE, UNASSIGNED
 from mdvax.report import figures
 from mdvax.report.inputs import STALE_AFTER_DAYS, ReportInputs
-from mdvax.stats import MEASURES, county_view, label, state_totals, state_view
+from mdvax.stats import county_view, state_totals, state_view
+from mdvax.templates import Markup, render
 
 #: Counties drawn beside the state in the time-series chart (largest by population).
 TOP_COUNTIES = 5
@@ -22,28 +27,22 @@ TOP_COUNTIES = 5
 MAX_REVISIONS_LISTED = 15
 
 
-def _n(value: float) -> str:
-    return f"{int(value):,}"
-
-
-def _signed(value: float) -> str:
-    return f"{int(value):+,}"
+def _table(rows: list, header: tuple = (), element_id: str = "", headings: bool = False) -> str:
+    """An HTML table of text cells (escaped); ``headings``: the first cell of a row is a th."""
+    return render(
+        "report/table.html.j2", rows=rows, header=header, id=element_id, headings=headings
+    )
 
 
 def title(data: ReportInputs) -> str:
-    """The report's heading: its day (the as-of day, else the day of the figures)."""
-    day = data.provenance.as_of or data.day
+    """The report's heading: its day (figures asked for, else the as-of day, else the newest)."""
+    day = data.report_day or data.provenance.as_of or data.day
     return f"Maryland COVID-19 vaccinations: report of {day:%Y-%m-%d}"
 
 
 def heading(data: ReportInputs) -> str:
     """The heading and one line saying which day the figures are of and when they came out."""
-    p = data.provenance
-    return (
-        f"<h1>{html.escape(title(data))}</h1>"
-        f"<p>Figures of {data.day:%Y-%m-%d}, from the data published {p.published:%Y-%m-%d} "
-        f"(fetched {p.fetched_at:%Y-%m-%d %H:%M} UTC).</p>"
-    )
+    return render("report/heading.html.j2", title=title(data), day=data.day, p=data.provenance)
 
 
 def summary(data: ReportInputs) -> dict:
@@ -68,18 +67,16 @@ def summary(data: ReportInputs) -> dict:
 def headline(data: ReportInputs) -> str:
     """State total on the report day, its counties/unassigned split, and 7/28-day change."""
     state = state_view(data.table, data.day, data.measure, data.population)
-    name = MEASURES[data.measure]
     counties = state["value"] - state["unassigned"]
     rows = [
-        (f"{name}, {STATE}, {data.day:%Y-%m-%d}", _n(state["value"])),
-        ("of which assigned to the 24 counties", _n(counties)),
-        ("of which not assigned to a county", _n(state["unassigned"])),
-        ("share of the population (2019 estimate)", f"{state['pct']:.2f}%"),
-        ("change over 7 days", _signed(state["change_7d"])),
-        ("change over 28 days", _signed(state["change_28d"])),
+        (f"{LABELS[data.measure]}, {STATE}, {fmt.iso(data.day)}", fmt.count(state["value"])),
+        ("of which assigned to the 24 counties", fmt.count(counties)),
+        ("of which not assigned to a county", fmt.count(state["unassigned"])),
+        ("share of the population (2019 estimate)", fmt.percent(state["pct"], 2)),
+        ("change over 7 days", fmt.change(state["change_7d"])),
+        ("change over 28 days", fmt.change(state["change_28d"])),
     ]
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
-    return f'<table class="mdvax-table" id="mdvax-headline">{body}</table>'
+    return _table(rows, element_id="mdvax-headline", headings=True)
 
 
 def ranking(data: ReportInputs) -> str:
@@ -88,36 +85,48 @@ def ranking(data: ReportInputs) -> str:
         data.table, data.day, data.measure, data.population, per_capita_rank=data.per_capita
     )
     view = view.sort_values(["rank", "value"], ascending=[True, False])
-    name = MEASURES[data.measure]
-    table = pd.DataFrame(
-        {
-            "Rank": view["rank"].astype(str),
-            "County": view.index.astype(str),
-            name: view["value"].map(_n),
-            "% of population": view["pct"].map("{:.2f}%".format),
-            "Change over 7 days": view["change_7d"].map(_signed),
-        }
-    )
+    rows = [
+        (
+            str(r.rank),
+            str(r.Index),
+            fmt.count(r.value),
+            fmt.percent(r.pct, 2),
+            fmt.change(r.change_7d),
+        )
+        for r in view.itertuples()
+    ]
     state = state_view(data.table, data.day, data.measure, data.population)
     unassigned = data.table[data.table["county"] == UNASSIGNED].set_index("date")[data.measure]
     week_before = unassigned.get(data.day - pd.Timedelta(days=7), 0)
-    change = _signed(unassigned.get(data.day, 0) - week_before)
-    extra = pd.DataFrame(
-        [
-            ["", UNASSIGNED, _n(state["unassigned"]), "", change],
-            ["", STATE, _n(state["value"]), f"{state['pct']:.2f}%", _signed(state["change_7d"])],
-        ],
-        columns=table.columns,
-    )
-    table = pd.concat([table, extra], ignore_index=True)
-    return table.to_html(
-        index=False, escape=True, classes="mdvax-table", table_id="mdvax-ranking", border=0
-    )
+    rows += [
+        ("", UNASSIGNED, fmt.count(state["unassigned"]), "",
+         fmt.change(unassigned.get(data.day, 0) - week_before)),
+        ("", STATE, fmt.count(state["value"]), fmt.percent(state["pct"], 2),
+         fmt.change(state["change_7d"])),
+    ]  # fmt: skip
+    header = ("Rank", "County", LABELS[data.measure], "% of population", "Change over 7 days")
+    return _table(rows, header, "mdvax-ranking")
 
 
-def _figure(svg: str, element_id: str, alt: str) -> SVG:
-    """An SVG display object carrying its ``id`` and description for the HTML page."""
-    return SVG(data=svg, metadata={"id": element_id, "alt": alt})
+def _figure(svg: str, element_id: str, alt: str, caption: str, table: dict | None = None) -> SVG:
+    """An SVG display object with its ``id``, description, caption and table alternative.
+
+    The page shows it as a figure (``mdvax_report`` template): the image with ``alt``, the
+    caption, and ``table`` (``summary``, ``header``, ``rows``, all text) in a ``<details>``.
+    """
+    svg = figures.accessible(svg, element_id, alt, caption)
+    meta = {"id": element_id, "alt": alt, "caption": caption}
+    if table:
+        meta["table"] = table
+    return SVG(data=svg, metadata=meta)
+
+
+def map_classes(values: pd.Series, per_capita: bool) -> tuple[Classes, list[str]]:
+    """The dashboard's colour classes for ``values`` and each class as text, lowest first."""
+    classes = Classes.for_range(float(values.max()))
+    bounds = classes.labels(fmt.compact(per_capita))
+    names = [f"{low} to under {high}" for low, high in itertools.pairwise(bounds)]
+    return classes, [*names, f"{bounds[-1]} or more"]
 
 
 def choropleth(data: ReportInputs) -> SVG:
@@ -125,9 +134,35 @@ def choropleth(data: ReportInputs) -> SVG:
     view = county_view(data.table, data.day, data.measure, data.population)
     column = "pct" if data.per_capita else "value"
     text = label(data.measure, per_capita=data.per_capita)
-    title = f"{text} on {data.day:%Y-%m-%d}"
-    svg = figures.choropleth_svg(data.geometry, view[column], text, title)
-    return _figure(svg, figures.MAP_ID, f"Map of Maryland's counties: {title}")
+    title = f"{text} on {fmt.iso(data.day)}"
+    classes, names = map_classes(view[column], data.per_capita)
+    colours = view[column].map(classes.colour)
+    svg = figures.choropleth_svg(
+        data.geometry, colours, list(zip(classes.colours, names, strict=True)), text, title
+    )
+    shown = view[column].dropna().sort_values(ascending=False)
+
+    def number(value: float) -> str:
+        if pd.isna(value):
+            return "no data"
+        return fmt.percent(value, 2) if data.per_capita else fmt.count(value)
+
+    def class_name(value: float) -> str:
+        return "no data" if pd.isna(value) else names[classes.colours.index(classes.colour(value))]
+
+    caption = (
+        f"Colour classes, lightest to darkest: {'; '.join(names)}. "
+        f"Highest: {shown.index[0]} ({number(shown.iloc[0])}); "
+        f"lowest: {shown.index[-1]} ({number(shown.iloc[-1])}). "
+        'Every county\'s figures are in the table below and in "Counties ranked".'
+    )
+    rows = [
+        (name, number(value), class_name(value))
+        for name, value in view[column].sort_index().items()
+    ]
+    table = {"summary": "The map as a table", "header": ("County", text, "Colour class"),
+             "rows": rows}  # fmt: skip
+    return _figure(svg, figures.MAP_ID, f"Map of Maryland's counties: {title}", caption, table)
 
 
 def timeseries(data: ReportInputs) -> SVG:
@@ -136,39 +171,38 @@ def timeseries(data: ReportInputs) -> SVG:
     table = data.table[data.table["date"] <= data.day]
     wide = table.pivot(index="date", columns="county", values=data.measure)[counties]
     wide.insert(0, STATE, state_totals(table)[data.measure])
-    name = MEASURES[data.measure]
-    title = f"{name} to {data.day:%Y-%m-%d}"
+    name = LABELS[data.measure]
+    title = f"{name} to {fmt.iso(data.day)}"
     svg = figures.timeseries_svg(wide, name, title)
     alt = f"Chart over time: {title}, {STATE} and {', '.join(counties)}"
-    return _figure(svg, figures.TIMESERIES_ID, alt)
+    weekly = wide.loc[wide.index[::-1][::7]]  # the report's day and every 7th day before it
+    caption = (
+        f"Upper panel: {STATE}; lower panel: {', '.join(counties)}, from "
+        f"{fmt.iso(wide.index[0])} to {fmt.iso(wide.index[-1])}. The table below gives the "
+        "figures every 7 days."
+    )
+    rows = [
+        (fmt.iso(day), *(fmt.count(v) if pd.notna(v) else "" for v in values))
+        for day, values in zip(weekly.index, weekly.to_numpy(), strict=True)
+    ]
+    chart = {"summary": "The chart as a table (every 7 days)",
+             "header": ("Day", *wide.columns), "rows": rows}  # fmt: skip
+    return _figure(svg, figures.TIMESERIES_ID, alt, caption, chart)
 
 
 def provenance(data: ReportInputs) -> str:
     """Source, fetch time, raw sha256, the source's newest day, and a staleness warning."""
     p = data.provenance
     rows = [
-        ("Source", html.escape(p.source)),
+        ("Source", p.where),
         ("Fetched at", f"{p.fetched_at:%Y-%m-%d %H:%M:%S} UTC"),
-        ("Raw file sha256", f"<code>{html.escape(p.sha256)}</code>"),
-        ("Published", f"{p.published:%Y-%m-%d}"),
-        ("Data range", f"{p.first_date:%Y-%m-%d} to {p.last_date:%Y-%m-%d}"),
+        ("Raw file sha256", Markup("<code>{}</code>").format(p.sha256)),
+        ("Published", fmt.iso(p.published)),
+        ("Data range", f"{fmt.iso(p.first_date)} to {fmt.iso(p.last_date)}"),
     ]
     if p.as_of is not None:
-        rows.append(("Data as published on", f"{p.as_of:%Y-%m-%d}"))
-    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    table = f'<table class="mdvax-table" id="mdvax-provenance">{body}</table>'
-    if p.stale:
-        note = (
-            f'<p class="mdvax-warning" id="mdvax-stale"><strong>Stale data:</strong> the source\'s '
-            f"newest day is {p.last_date:%Y-%m-%d}, {p.days_behind} days before "
-            f"{p.reference:%Y-%m-%d}; it has not moved for more than {STALE_AFTER_DAYS} days.</p>"
-        )
-    else:
-        note = (
-            f'<p class="mdvax-ok">The source is current: its newest day is '
-            f"{p.last_date:%Y-%m-%d} ({p.days_behind} day(s) before {p.reference:%Y-%m-%d}).</p>"
-        )
-    return table + note
+        rows.append(("Data as published on", fmt.iso(p.as_of)))
+    return render("report/provenance.html.j2", rows=rows, p=p, stale_after=STALE_AFTER_DAYS)
 
 
 def quality(data: ReportInputs) -> str:
@@ -179,45 +213,40 @@ def quality(data: ReportInputs) -> str:
 
 def _quarantine(rows: pd.DataFrame | None) -> str:
     if rows is None:
-        return "<p>Quarantined rows: not kept in the archive for past versions of the data.</p>"
-    if rows.empty:
-        return "<p>Quarantined rows: none (every source row had a valid date).</p>"
-    shown = rows[[c for c in ("date", "county", "reason") if c in rows.columns]].head(20)
-    table = shown.to_html(index=False, escape=True, classes="mdvax-table", border=0)
-    return f"<p>Quarantined rows: {len(rows):,} set aside by validation:</p>{table}"
+        return render("report/quarantine.html.j2", rows=None, header=(), total=0)
+    header = tuple(c for c in ("date", "county", "reason") if c in rows.columns)
+    shown = [tuple(map(_cell, row)) for row in rows[list(header)].head(20).itertuples(False)]
+    return render("report/quarantine.html.j2", rows=shown, header=header, total=len(rows))
+
+
+def _cell(value: object) -> str:
+    """Text of a table cell: days as ``YYYY-MM-DD``, missing values empty."""
+    if isinstance(value, pd.Timestamp):
+        return fmt.iso(value)
+    return "" if pd.isna(value) else str(value)
 
 
 def _revisions(data: ReportInputs) -> str:
     rev = data.revisions
     if rev.since is None or rev.note:
-        return f"<p>Revisions: {html.escape(rev.note)}.</p>"
+        return render("report/revisions.html.j2", note=rev.note)
     changes = rev.changes
     if changes.empty:
-        return (
-            f"<p>Revisions since the previous report's data (published {rev.since:%Y-%m-%d}): "
-            f"none; no figure already published changed.</p>"
-        )
+        return render("report/revisions.html.j2", note="", since=rev.since, changed=False)
     by_measure = changes.groupby("measure")["change"].agg(["count", "sum"])
-    by_measure = by_measure.reindex([m for m in MEASURES if m in by_measure.index])
+    by_measure = by_measure.reindex([m for m in LABELS if m in by_measure.index])
     counts = ", ".join(
-        f"{MEASURES.get(m, m)}: {int(r['count']):,} figures (net {_signed(r['sum'])})"
+        f"{LABELS.get(m, m)}: {int(r['count']):,} figures (net {fmt.change(r['sum'])})"
         for m, r in by_measure.iterrows()
     )
     chosen = changes[changes["measure"] == data.measure].head(MAX_REVISIONS_LISTED)
-    listed = pd.DataFrame(
-        {
-            "County": chosen["county"].astype(str),
-            "Day": pd.to_datetime(chosen["date"]).dt.strftime("%Y-%m-%d"),
-            "Before": chosen["old"].map(_n),
-            "Now": chosen["new"].map(_n),
-            "Change": chosen["change"].map(_signed),
-        }
-    )
-    table = listed.to_html(
-        index=False, escape=True, classes="mdvax-table", table_id="mdvax-revisions", border=0
-    )
-    return (
-        f"<p>Revisions since the previous report's data (published {rev.since:%Y-%m-%d}): "
-        f"{html.escape(counts)}. Largest revisions of {html.escape(MEASURES[data.measure])} "
-        f"(cumulative):</p>{table}"
-    )
+    rows = [
+        (str(r.county), fmt.iso(pd.Timestamp(r.date)), fmt.count(r.old), fmt.count(r.new),
+         fmt.change(r.change))
+        for r in chosen.itertuples(index=False)
+    ]  # fmt: skip
+    return render(
+        "report/revisions.html.j2", note="", since=rev.since, changed=True, rows=rows,
+        counts=counts, label=LABELS[data.measure],
+        header=("County", "Day", "Before", "Now", "Change"),
+    )  # fmt: skip

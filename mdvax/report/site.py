@@ -16,7 +16,6 @@ never sees half a report, and a failed run leaves earlier reports untouched.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import shutil
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from mdvax.cache.files import atomic_write_bytes
 from mdvax.errors import ReportError
+from mdvax.templates import render
 
 REPORT_HTML = "report.html"
 REPORT_IPYNB = "report.ipynb"
@@ -51,7 +51,8 @@ class ReportRecord:
     figures_date : str
         Day of the figures.
     as_of : str or None
-        Day the data was taken as published on (the report's day).
+        Day the data was taken as published on (``--as-of``; the report's day for the daily
+        run and a backfill); None: the newest data at the time.
     published : str
         Publication date of the data (the next report lists revisions since this version).
     measure, sha256, fetched_at, source_last_date : str
@@ -155,37 +156,28 @@ def write_index(out: Path) -> None:
     """Rewrite ``index.html``: every date with a report or an attempt, newest first."""
     statuses = read_status(out)
     published = set(report_dates(out))
-    rows = []
-    for day in sorted(published | set(statuses), reverse=True):
-        state = statuses.get(day, {"status": "ok", "message": ""})
-        rows.append(_index_row(out, day, state, day in published))
-    latest = f'<p><a href="{LATEST}/{REPORT_HTML}">Latest report</a></p>' if published else ""
-    page = _INDEX_PAGE.format(
-        latest=latest,
-        rows="\n".join(rows) or '<tr><td colspan="4">No reports yet.</td></tr>',
-    )
-    write_atomic(out / INDEX_HTML, page.encode("utf-8"))
+    rows = [
+        _index_row(out, day, statuses.get(day, {"status": "ok", "message": ""}), day in published)
+        for day in sorted(published | set(statuses), reverse=True)
+    ]
+    latest = f"{LATEST}/{REPORT_HTML}" if published else ""
+    page = render("report/index.html.j2", latest=latest, rows=rows)
+    write_atomic(out / INDEX_HTML, (page + "\n").encode("utf-8"))
 
 
-def _index_row(out: Path, day: str, state: dict, published: bool) -> str:
+def _index_row(out: Path, day: str, state: dict, published: bool) -> dict:
+    """One line of the index: date, status, links (when published) and message (plain text)."""
     status = state.get("status", "ok")
     message = state.get("message", "")
-    record = read_record(out, day) if published else None
+    row = {"day": day, "status": status, "report": "", "notebook": ""}
     if published:
-        links = (
-            f'<a href="{day}/{REPORT_HTML}">report</a> · '
-            f'<a href="{day}/{REPORT_IPYNB}">notebook</a>'
-        )
+        row.update(report=f"{day}/{REPORT_HTML}", notebook=f"{day}/{REPORT_IPYNB}")
+        record = read_record(out, day)
         if status != "ok":
             message += " (the report shown is from the last successful run)"
         elif record is not None and not message:
             message = record.message
-    else:
-        links = "—"
-    return (
-        f'<tr class="{html.escape(status)}"><td>{day}</td>'
-        f"<td>{html.escape(status)}</td><td>{links}</td><td>{html.escape(message)}</td></tr>"
-    )
+    return row | {"message": message}
 
 
 def update_latest(out: Path) -> None:
@@ -198,7 +190,7 @@ def update_latest(out: Path) -> None:
     for name in (REPORT_HTML, REPORT_IPYNB, REPORT_JSON):
         if (newest / name).is_file():
             shutil.copyfile(newest / name, built / name)
-    redirect = _REDIRECT_PAGE.format(day=dates[-1], target=REPORT_HTML)
+    redirect = render("report/redirect.html.j2", day=dates[-1], target=REPORT_HTML) + "\n"
     (built / INDEX_HTML).write_text(redirect, encoding="utf-8")
     for path in built.iterdir():
         path.chmod(0o644)
@@ -221,42 +213,3 @@ def _is_date(name: str) -> bool:
         return date.fromisoformat(name).isoformat() == name
     except ValueError:
         return False
-
-
-_INDEX_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Maryland COVID-19 vaccinations: daily reports</title>
-<style>
-body {{ font-family: sans-serif; max-width: 960px; margin: 2em auto; padding: 0 1em; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: left; padding: 4px 8px; border-bottom: 1px solid #ddd; }}
-td:first-child {{ white-space: nowrap; }}
-tr.failed td {{ background: #fdecea; }}
-</style>
-</head>
-<body>
-<h1>Maryland COVID-19 vaccinations: daily reports</h1>
-{latest}
-<table>
-<thead><tr><th>Date</th><th>Status</th><th>Files</th><th>Notes</th></tr></thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-</body>
-</html>
-"""
-
-_REDIRECT_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="refresh" content="0; url={target}">
-<title>Latest report ({day})</title>
-</head>
-<body><p>The latest report is of {day}: <a href="{target}">open it</a>.</p></body>
-</html>
-"""

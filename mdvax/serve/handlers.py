@@ -8,21 +8,14 @@ import re
 import secrets
 from collections import Counter
 from contextvars import ContextVar
-from pathlib import Path
 from typing import ClassVar
 
-import jinja2
 import tornado.web
 import zmq
 
 from mdvax.serve.kernels import client_address, is_local
 from mdvax.serve.voila_compat import TornadoVoilaHandler
-
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
+from mdvax.templates import render
 
 #: Sent on every response. ``style-src`` allows inline styles: the dashboard colours its map
 #: with a ``<style>`` element the kernel rewrites at every step, and widgets set ``style``
@@ -48,8 +41,7 @@ _SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
 
 def busy_page(retry_after: int, limit: int = 0) -> str:
     """The busy page: all slots taken, or (``limit``) this client already holds its share."""
-    template = _TEMPLATES.get_template("busy.html.j2")
-    return template.render(retry_after=retry_after, too_many=bool(limit), limit=limit)
+    return render("serve/busy.html.j2", retry_after=retry_after, too_many=bool(limit), limit=limit)
 
 
 class SecurityHeaders(tornado.web.OutputTransform):

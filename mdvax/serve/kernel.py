@@ -37,14 +37,13 @@ EXIT_MARGIN = 32 * 1024 * 1024
 
 
 def bytecode_cache() -> Path:
-    """Where the kernels keep their bytecode.
+    """Where the kernels keep their bytecode: :attr:`mdvax.config.Settings.bytecode_cache`.
 
     ``$MDVAX_BYTECODE_CACHE``, else ``$XDG_CACHE_HOME/mdvax/bytecode`` (``~/.cache/mdvax/...``).
     """
-    if os.environ.get("MDVAX_BYTECODE_CACHE"):
-        return Path(os.environ["MDVAX_BYTECODE_CACHE"])
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "mdvax" / "bytecode"
+    from mdvax.config import get_settings
+
+    return get_settings().bytecode_cache
 
 
 def use_bytecode_cache() -> None:

@@ -6,7 +6,7 @@ browser download is not used.
 
 from __future__ import annotations
 
-import os
+from mdvax.config import get_settings
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -54,7 +54,7 @@ _STEP_JS = f"""
 def launch_chromium(playwright, **kwargs):
     """Headless Debian Chromium with the flags this machine needs."""
     return playwright.chromium.launch(
-        executable_path=os.environ.get("MDVAX_CHROMIUM", "/usr/bin/chromium"),
+        executable_path=get_settings().chromium,
         args=CHROMIUM_ARGS,
         **kwargs,
     )

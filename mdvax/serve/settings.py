@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mdvax.config import REPO_ROOT
+from mdvax.config import get_settings
 from mdvax.errors import ServeError
+from mdvax.notebooks import notebook_path
 
 __all__ = ["DEFAULT_NOTEBOOK", "SHARE_DIR", "VOILA_JSON", "ServeError", "ServeOptions"]
 
@@ -19,17 +19,7 @@ VOILA_JSON = Path(__file__).with_name("voila.json")
 SHARE_DIR = Path(__file__).with_name("share")
 
 #: The notebook ``mdvax serve`` serves at ``/`` unless told otherwise.
-DEFAULT_NOTEBOOK = REPO_ROOT / "notebooks" / "dashboard.ipynb"
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ServeError(f"{name} must be an integer, got {raw!r}") from None
+DEFAULT_NOTEBOOK = notebook_path("dashboard.ipynb")
 
 
 def shipped_settings() -> dict:
@@ -37,12 +27,18 @@ def shipped_settings() -> dict:
     return json.loads(VOILA_JSON.read_text(encoding="utf-8"))
 
 
+def _or_shipped(value: int | None, section: str, name: str) -> int:
+    """``value`` if set, else the shipped ``voila.json``'s ``section.name``."""
+    return shipped_settings()[section][name] if value is None else value
+
+
 @dataclass
 class ServeOptions:
     """What ``mdvax serve`` was asked for.
 
-    Defaults come from ``voila.json`` and the ``MDVAX_SERVE_*`` environment variables, so a
-    systemd unit or container can set them without a command line.
+    Defaults come from the ``MDVAX_SERVE_*`` environment variables (read by
+    :func:`mdvax.config.get_settings`), else ``voila.json``, so a systemd unit or container can
+    set them without a command line.
 
     Attributes
     ----------
@@ -65,29 +61,26 @@ class ServeOptions:
     """
 
     notebook: Path = DEFAULT_NOTEBOOK
-    host: str = field(default_factory=lambda: os.environ.get("MDVAX_SERVE_HOST") or "127.0.0.1")
-    port: int = field(default_factory=lambda: _env_int("MDVAX_SERVE_PORT", 8866))
-    max_kernels: int = field(default_factory=lambda: _env_int("MDVAX_SERVE_MAX_KERNELS", 12))
+    host: str = field(default_factory=lambda: get_settings().serve_host)
+    port: int = field(default_factory=lambda: get_settings().serve_port)
+    max_kernels: int = field(default_factory=lambda: get_settings().serve_max_kernels)
     pool_size: int = field(
-        default_factory=lambda: _env_int(
-            "MDVAX_SERVE_POOL_SIZE",
-            shipped_settings()["VoilaConfiguration"]["default_pool_size"],
+        default_factory=lambda: _or_shipped(
+            get_settings().serve_pool_size, "VoilaConfiguration", "default_pool_size"
         )
     )
     cull_idle_timeout: int = field(
-        default_factory=lambda: _env_int(
-            "MDVAX_SERVE_CULL_IDLE_TIMEOUT",
-            shipped_settings()["MappingKernelManager"]["cull_idle_timeout"],
+        default_factory=lambda: _or_shipped(
+            get_settings().serve_cull_idle_timeout, "MappingKernelManager", "cull_idle_timeout"
         )
     )
     cull_interval: int = field(
-        default_factory=lambda: _env_int(
-            "MDVAX_SERVE_CULL_INTERVAL",
-            shipped_settings()["MappingKernelManager"]["cull_interval"],
+        default_factory=lambda: _or_shipped(
+            get_settings().serve_cull_interval, "MappingKernelManager", "cull_interval"
         )
     )
     retry_after: int = 10
-    base_url: str = field(default_factory=lambda: os.environ.get("MDVAX_SERVE_BASE_URL") or "/")
+    base_url: str = field(default_factory=lambda: get_settings().serve_base_url)
 
     def validate(self) -> None:
         """Raise :class:`ServeError` naming the first impossible option."""

@@ -27,6 +27,9 @@ class RawSnapshot:
         When it was received (aware, UTC).
     etag, last_modified : str or None
         Validators the server sent, for the next conditional request.
+    data_lag_days : int
+        Without ``Last-Modified``, the publication date is the newest data date plus this
+        (1 for the state's repository, which commits day D with data through D-1).
     """
 
     body: bytes
@@ -36,6 +39,7 @@ class RawSnapshot:
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     etag: str | None = None
     last_modified: str | None = None
+    data_lag_days: int = 0
 
     @property
     def sha256(self) -> str:

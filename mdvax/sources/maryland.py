@@ -21,6 +21,10 @@ class MarylandCsvSource:
     """
 
     name = "maryland-csv"
+    #: How messages name the source.
+    what = "Maryland open data (CSV)"
+    #: Days between the newest data date and publication when no ``Last-Modified`` is sent.
+    data_lag_days = 0
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -33,15 +37,32 @@ class MarylandCsvSource:
         session = make_session(self.settings)
         answer = download(
             session, self.url, self.settings, etag=etag, last_modified=last_modified,
-            progress=progress, what="Maryland open data (CSV)",
+            progress=progress, what=self.what,
         )  # fmt: skip
         if answer.status == 304:
             return None
-        sniff(answer.body, "csv", "Maryland open data (CSV)")
+        sniff(answer.body, "csv", self.what)
         return RawSnapshot(
             answer.body, self.name, self.url, "csv",
-            etag=answer.etag, last_modified=answer.last_modified,
+            etag=answer.etag, last_modified=answer.last_modified, data_lag_days=self.data_lag_days,
         )  # fmt: skip
+
+
+class MarylandGithubSource(MarylandCsvSource):
+    """The county file the state commits to its git repository (github.com/state-of-maryland).
+
+    Same conditional requests as the CSV download (GitHub's raw server sends an ``ETag``).
+    Publication date: ``Last-Modified`` when sent (raw.githubusercontent.com does not send it),
+    else the newest data date plus one day, since the state commits day D with data through D-1.
+    """
+
+    name = "maryland-github"
+    what = "Maryland's git repository (county file)"
+    data_lag_days = 1
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.url = settings.maryland_github_url
 
 
 class MarylandApiSource:

@@ -24,7 +24,7 @@ from mdvax.pipeline import update
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
-#: Days of the shared snapshots, oldest first.
+#: Days of the committed snapshots (tests/data), oldest first.
 DAYS = ["2021-03-23", "2021-03-30", "2021-04-01"]
 
 #: The value columns the archive stores (checked independently of mdvax.archive).
@@ -56,7 +56,7 @@ def archive_env(request, data_env, monkeypatch) -> Iterator[Settings]:
     """``data_env`` whose archive is the default SQLite file, or a fresh PostgreSQL database.
 
     The SQLite run leaves ``MDVAX_DATABASE_URL`` unset, so it exercises the default
-    ``<data_dir>/archive.sqlite``; the PostgreSQL run sets it, as ``.ci/run`` does.
+    ``<data_dir>/archive.sqlite``; the PostgreSQL run sets it, as ``make test`` does.
     """
     if request.param == "sqlite":
         yield data_env

@@ -1,4 +1,4 @@
-"""Expected figures read straight from the shared raw CSVs with the csv module.
+"""Expected figures read straight from the raw CSVs of ``tests/data/`` with the csv module.
 
 An oracle independent of ``mdvax.normalize``: tests compare what mdvax shows with these.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.support.source_server import SHARED_DATA, snapshot_path
+from tests.support.data_files import data_file, snapshot_path
 
 
 def raw_rows(snapshot: str) -> list[dict]:
@@ -31,6 +31,6 @@ def cumulative_by_label(snapshot: str, day: str, column: str) -> dict[str, int]:
 
 
 def raw_population(name: str) -> int:
-    """2019 population of a county (or ``State``) from the shared Census file."""
-    with (SHARED_DATA / "md_population_2019.csv").open(encoding="utf-8-sig", newline="") as fh:
+    """2019 population of a county (or ``State``) from the Census file."""
+    with data_file("md_population_2019.csv").open(encoding="utf-8-sig", newline="") as fh:
         return next(int(r["Population"]) for r in csv.DictReader(fh) if r["County"] == name)

@@ -1,6 +1,6 @@
 """A real HTTP server on 127.0.0.1 that plays Maryland's open-data endpoints.
 
-It serves a raw snapshot from ``../shared/data/raw`` two ways, as the real services do:
+It serves a raw snapshot committed in ``tests/data/`` two ways, as the real services do:
 
 - ``GET /maryland.csv``: the CSV download, with ``ETag`` and ``Last-Modified`` and ``304`` answers
   to conditional requests;
@@ -24,8 +24,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-RAW_DIR = SHARED_DATA / "raw"
+from tests.support.data_files import snapshot_days, snapshot_path
+
+__all__ = ["FAULTS", "SourceServer", "csv_to_features", "snapshot_days", "snapshot_path"]
+
 
 #: Fault names understood by the server.
 FAULTS = (
@@ -36,16 +38,6 @@ FAULTS = (
     "empty",  # HTTP 200 with an empty body
     "slow",  # waits longer than any client timeout used in tests
 )
-
-
-def snapshot_path(day: str) -> Path:
-    """Path of the shared raw snapshot downloaded on ``day`` (``YYYY-MM-DD``)."""
-    return RAW_DIR / f"md_vax_county_{day}.csv"
-
-
-def snapshot_days() -> list[str]:
-    """Days of the shared snapshots, oldest first."""
-    return sorted(p.stem.rsplit("_", 1)[1] for p in RAW_DIR.glob("md_vax_county_*.csv"))
 
 
 def csv_to_features(body: bytes) -> tuple[list[dict], list[dict]]:
@@ -112,7 +104,7 @@ class SourceServer:
 
     # -- content -------------------------------------------------------------------------
     def set_snapshot(self, day: str) -> None:
-        """Serve the shared snapshot downloaded on ``day``, last modified that afternoon."""
+        """Serve the raw snapshot downloaded on ``day``, last modified that afternoon."""
         stamp = datetime.strptime(day, "%Y-%m-%d").replace(hour=16, tzinfo=UTC)
         self.set_body(snapshot_path(day).read_bytes(), stamp)
 

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from mdvax.notebooks import notebook_path
 from mdvax.serve.process import ServeProcess, free_port
 from tests.support.source_server import SourceServer
 
-DASHBOARD = Path(__file__).resolve().parents[2] / "notebooks" / "dashboard.ipynb"
+DASHBOARD = notebook_path("dashboard.ipynb")
 
 
 def fill_cache(data_dir: Path, day: str = "2021-03-30") -> dict[str, str]:
@@ -44,6 +45,8 @@ def unreachable_source_env(data_dir: Path) -> dict[str, str]:
         "MDVAX_DATA_DIR": str(data_dir),
         "MDVAX_MARYLAND_CSV_URL": f"{dead}/maryland.csv",
         "MDVAX_MARYLAND_API_URL": f"{dead}/query",
+        "MDVAX_MARYLAND_GITHUB_URL": f"{dead}/county.csv",
+        "MDVAX_EMBEDDED_SNAPSHOT": "off",  # else the packaged snapshot is shown at once
         "MDVAX_HTTP_RETRIES": "0",
         "MDVAX_HTTP_TIMEOUT": "2",
     }

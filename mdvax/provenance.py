@@ -1,0 +1,98 @@
+"""Where shown data came from: one :class:`Provenance` for the dashboard and the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+#: The source is called stale when its newest day is more than this many days before the
+#: reference day (a report's as-of day, else the day the data was fetched).
+STALE_AFTER_DAYS = 2
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a table came from and how current it is.
+
+    Attributes
+    ----------
+    source : str
+        Source name (``maryland-csv``...), or a description such as an uploaded file's name.
+    last_date : date
+        The data's newest day (the source's newest day).
+    url : str
+        Where the raw file was downloaded from ("" when not downloaded).
+    fetched_at : datetime or None
+        When the raw file was fetched (aware, UTC); None for an upload.
+    sha256 : str or None
+        Hash of the raw file.
+    published : date or None
+        Publication date of that version of the data.
+    first_date : date or None
+        The data's first day.
+    reference : date or None
+        Day the data is judged against for staleness (default: the fetch day).
+    as_of : date or None
+        Day the data was taken as published on (None: the newest data, whatever its date).
+    """
+
+    source: str
+    last_date: date
+    url: str = ""
+    fetched_at: datetime | None = None
+    sha256: str | None = None
+    published: date | None = None
+    first_date: date | None = None
+    reference: date | None = None
+    as_of: date | None = None
+
+    @classmethod
+    def from_cache(cls, meta, as_of: date | None = None) -> Provenance:
+        """From the cache's :class:`mdvax.cache.CacheMeta` (the newest data)."""
+        fetched = utc(meta.fetched_at)
+        return cls(
+            source=meta.source,
+            url=meta.url,
+            fetched_at=fetched,
+            sha256=meta.sha256,
+            published=meta.published,
+            first_date=meta.first_date,
+            last_date=meta.last_date,
+            reference=as_of or fetched.date(),
+            as_of=as_of,
+        )
+
+    @classmethod
+    def from_vintage(cls, row, as_of: date) -> Provenance:
+        """From one row of :meth:`mdvax.archive.Archive.vintages` (the data as of ``as_of``)."""
+        return cls(
+            source=str(row["source"]),
+            fetched_at=utc(row["fetched_at"].to_pydatetime()),
+            sha256=str(row["sha256"]),
+            published=row["published"].date(),
+            first_date=row["first_date"].date(),
+            last_date=row["last_date"].date(),
+            reference=as_of,
+            as_of=as_of,
+        )
+
+    @property
+    def where(self) -> str:
+        """The URL the data came from, else the source's name."""
+        return self.url or self.source
+
+    @property
+    def days_behind(self) -> int:
+        """Days between the source's newest day and the reference day (0 without one)."""
+        reference = self.reference or (self.fetched_at.date() if self.fetched_at else None)
+        return (reference - self.last_date).days if reference else 0
+
+    @property
+    def stale(self) -> bool:
+        """True when the source has not moved for more than :data:`STALE_AFTER_DAYS` days."""
+        return self.days_behind > STALE_AFTER_DAYS
+
+
+def utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC datetime (naive values are taken as UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

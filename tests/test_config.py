@@ -1,0 +1,134 @@
+"""Settings: one place reads the environment; the data folder of a checkout, of an installed
+package, and the ``MDVAX_DATA_DIR`` override."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mdvax.config import PACKAGE_DIR, checkout_root, default_data_dir, get_settings
+from mdvax.errors import ConfigError
+from mdvax.serve.kernel import bytecode_cache
+from mdvax.serve.settings import ServeOptions, shipped_settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_a_checkout_keeps_its_data_in_its_own_data_folder():
+    assert checkout_root() == REPO
+    assert get_settings(environ={}).data_dir == REPO / "data"
+
+
+def test_an_installed_package_keeps_its_data_in_the_user_data_folder(tmp_path, monkeypatch):
+    # The package as pip lays it out: site-packages/mdvax, no pyproject.toml beside it.
+    installed = tmp_path / "lib" / "site-packages" / "mdvax"
+    installed.mkdir(parents=True)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    assert checkout_root(installed) is None
+    assert default_data_dir(installed) == tmp_path / "xdg-data" / "mdvax"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_data_dir(installed) == tmp_path / "home" / ".local" / "share" / "mdvax"
+
+
+def test_mdvax_data_dir_overrides_both(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    chosen = get_settings(environ={"MDVAX_DATA_DIR": "~/somewhere/../cache"})
+    assert chosen.data_dir == tmp_path / "cache"
+    assert chosen.lock_path == tmp_path / "cache" / ".update.lock"
+    assert get_settings(environ={"MDVAX_DATA_DIR": ""}).data_dir == REPO / "data"  # empty: unset
+
+
+def test_explicit_values_take_precedence_over_the_environment(tmp_path):
+    settings = get_settings(environ={"MDVAX_DATA_DIR": "/elsewhere"}, data_dir=str(tmp_path))
+    assert settings.data_dir == tmp_path
+    assert settings.replace(data_dir="~").data_dir == Path.home()
+
+
+def test_every_variable_is_read(tmp_path):
+    env = {
+        "MDVAX_MARYLAND_CSV_URL": "http://127.0.0.1:9/a.csv",
+        "MDVAX_MARYLAND_API_URL": "http://127.0.0.1:9/query",
+        "MDVAX_DATABASE_URL": "postgresql+psycopg://u@127.0.0.1:5/db",
+        "MDVAX_HTTP_TIMEOUT": "2.5",
+        "MDVAX_HTTP_RETRIES": "0",
+        "MDVAX_MAX_DOWNLOAD_MB": "1.5",
+        "MDVAX_SERVE_HOST": "0.0.0.0",
+        "MDVAX_SERVE_PORT": "9123",
+        "MDVAX_SERVE_BASE_URL": "/vax/",
+        "MDVAX_SERVE_MAX_KERNELS": "7",
+        "MDVAX_SERVE_POOL_SIZE": "3",
+        "MDVAX_SERVE_CULL_IDLE_TIMEOUT": "41",
+        "MDVAX_SERVE_CULL_INTERVAL": "13",
+        "MDVAX_BYTECODE_CACHE": str(tmp_path / "pyc"),
+        "MDVAX_CHROMIUM": "/opt/chromium/chrome",
+        "CI": "TRUE",
+    }
+    s = get_settings(environ=env)
+    assert (s.maryland_csv_url, s.maryland_api_url) == (
+        env["MDVAX_MARYLAND_CSV_URL"],
+        env["MDVAX_MARYLAND_API_URL"],
+    )
+    assert s.database_url == s.archive_url == env["MDVAX_DATABASE_URL"]
+    assert (s.timeout, s.retries, s.max_download_bytes) == (2.5, 0, 1_572_864)
+    assert (s.serve_host, s.serve_port, s.serve_base_url) == ("0.0.0.0", 9123, "/vax/")
+    assert (s.serve_max_kernels, s.serve_pool_size) == (7, 3)
+    assert (s.serve_cull_idle_timeout, s.serve_cull_interval) == (41, 13)
+    assert s.bytecode_cache == tmp_path / "pyc"
+    assert s.chromium == "/opt/chromium/chrome"
+    assert s.ci is True
+
+
+def test_defaults_without_any_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    s = get_settings(environ={})
+    assert s.archive_url == f"sqlite:///{REPO / 'data' / 'archive.sqlite'}"
+    assert (s.timeout, s.retries, s.max_download_bytes) == (30.0, 2, 200 * 1024 * 1024)
+    assert (s.serve_host, s.serve_port, s.serve_max_kernels) == ("127.0.0.1", 8866, 12)
+    assert s.serve_pool_size is None
+    assert s.bytecode_cache == tmp_path / "xdg-cache" / "mdvax" / "bytecode"
+    assert s.ci is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("MDVAX_HTTP_TIMEOUT", "soon", "MDVAX_HTTP_TIMEOUT must be a number, got 'soon'"),
+        ("MDVAX_HTTP_RETRIES", "2.5", "MDVAX_HTTP_RETRIES must be an integer, got '2.5'"),
+        ("MDVAX_SERVE_PORT", "http", "MDVAX_SERVE_PORT must be an integer, got 'http'"),
+    ],
+)
+def test_a_bad_value_names_its_variable(name, value, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        get_settings(environ={name: value})
+
+
+def test_serve_options_and_the_kernel_take_their_defaults_from_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("MDVAX_SERVE_PORT", "9321")
+    monkeypatch.setenv("MDVAX_SERVE_MAX_KERNELS", "5")
+    monkeypatch.setenv("MDVAX_SERVE_CULL_INTERVAL", "17")
+    monkeypatch.setenv("MDVAX_BYTECODE_CACHE", str(tmp_path / "pyc"))
+    options = ServeOptions()
+    assert (options.port, options.max_kernels, options.cull_interval) == (9321, 5, 17)
+    shipped = shipped_settings()  # unset: the values of voila.json
+    assert options.pool_size == shipped["VoilaConfiguration"]["default_pool_size"]
+    assert options.cull_idle_timeout == shipped["MappingKernelManager"]["cull_idle_timeout"]
+    assert ServeOptions(port=8000).port == 8000  # the command line wins
+    assert bytecode_cache() == tmp_path / "pyc"
+
+
+# What the variables are read by: this module's neighbours must not read them themselves.
+ENV_READ = re.compile(r"""(?:environ\.get|getenv|environ\[)\(?\s*["'](?:MDVAX_\w+|CI)["']""")
+ENV_WRITE = re.compile(r"""environ\[["']MDVAX_\w+["']\]\s*=|environ\.update\(|setenv\(""")
+
+
+def test_only_the_config_module_reads_mdvax_variables():
+    offenders = [
+        f"{path.relative_to(REPO)}: {match.group(0)}"
+        for path in sorted(PACKAGE_DIR.rglob("*.py"))
+        if path.name != "config.py" or path.parent != PACKAGE_DIR
+        for match in [*ENV_READ.finditer(path.read_text()), *ENV_WRITE.finditer(path.read_text())]
+    ]
+    assert offenders == []
