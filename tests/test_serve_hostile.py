@@ -80,7 +80,11 @@ def kernel_files(server) -> dict[str, Path]:
     """Connection files of the server's kernels by kernel id (from the kernels' command line)."""
     files = {}
     for pid in server.kernel_pids():
-        for part in psutil.Process(pid).cmdline():
+        try:
+            cmdline = psutil.Process(pid).cmdline()
+        except psutil.Error:  # a kernel just ended (reclaimed)
+            continue
+        for part in cmdline:
             if part.endswith(".json") and "kernel-" in part:
                 files[part.rsplit("kernel-", 1)[1][:-5]] = Path(part)
     return files
