@@ -14,6 +14,7 @@ from mdvax.serve.app import MAX_MESSAGE_BYTES
 from mdvax.serve.probe import slider_step, wait_for_map
 from mdvax.serve.process import ServeProcess
 from tests.hostile_client import KERNEL_ID, KernelClient, assert_honest_visitor_served
+from tests.support.voila_server import dashboard_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -67,13 +68,7 @@ def leave(page) -> None:
 
 
 def csp_violations(page) -> list[str]:
-    # Voila's template still links Font Awesome from a CDN until the dashboard change that
-    # removes it lands (issue 9); the policy blocks it, which is the point.
-    return [
-        line
-        for line in page.console_lines
-        if "Content Security Policy" in line and "fontawesome" not in line
-    ]
+    return [line for line in page.console_lines if "Content Security Policy" in line]
 
 
 def step_restyles(page) -> None:
@@ -88,7 +83,27 @@ def step_restyles(page) -> None:
     )
 
 
-def test_dashboard_works_under_the_content_security_policy(browser, server):
+def test_dashboard_works_under_the_content_security_policy(browser, tmp_path_factory):
+    # The real dashboard: its stylesheet widget, HTML panels, controls and the county click.
+    with dashboard_server(tmp_path_factory.mktemp("dashboard") / "data") as dashboard:
+        page = visit(browser, dashboard.url)
+        try:
+            # The first day: the kernel rewrites the headline (and recolours the map).
+            before = page.inner_text(".mdvax-headline")
+            page.locator(".noUi-handle").first.focus()
+            page.keyboard.press("Home")
+            page.wait_for_function(
+                "b => document.querySelector('.mdvax-headline').textContent !== b", arg=before
+            )
+            page.locator("path.leaflet-interactive").nth(3).click(force=True)
+            page.wait_for_selector(".mdvax-panel[data-fips]", timeout=30_000)
+            assert csp_violations(page) == []
+            assert page.query_selector("#mdvax-reload-notice") is None
+        finally:
+            leave(page)
+
+
+def test_bare_page_runs_no_injected_script_under_the_policy(browser, server):
     page = visit(browser, server.url)
     try:
         step_restyles(page)
