@@ -13,7 +13,7 @@ from mdvax.archive import read
 from mdvax.archive.diff import revised, to_long
 from mdvax.archive.engine import make_engine, write_transaction
 from mdvax.archive.frames import MEASURE_COLUMNS, from_long
-from mdvax.archive.history import county_revisions, revision_series
+from mdvax.archive.history import county_revisions, revision_series, revisions_made
 from mdvax.archive.record import Provenance, check_sha256, utc_naive, write_vintage
 from mdvax.archive.schema import current_version, latest_version, upgrade
 from mdvax.archive.summary import VintageSummary
@@ -257,3 +257,24 @@ class Archive:
         limit = as_date(as_of) if as_of is not None else None
         with self._errors("read revisions"), self.engine.connect() as conn:
             return county_revisions(conn, county, measure, limit)
+
+    def revisions_published(
+        self, first: date | datetime | str, last: date | datetime | str
+    ) -> pd.DataFrame:
+        """Every stored daily count revised by a vintage published from ``first`` to ``last``.
+
+        Each row is one value one vintage changed, compared with the vintage before it (which
+        may be older than ``first``); new dates are not revisions.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``county, date, measure, old, new, change, published, vintage_id``, largest
+            ``|change|`` first.
+        """
+        first, last = (
+            as_date(first, "first publication date"),
+            as_date(last, "last publication date"),
+        )
+        with self._errors("read revisions"), self.engine.connect() as conn:
+            return revisions_made(conn, first, last)

@@ -6,11 +6,11 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, select
 
 from mdvax.archive.frames import DATE_DTYPE, from_long
 from mdvax.archive.read import county_versions, vintage_as_of
-from mdvax.archive.schema import vintages
+from mdvax.archive.schema import series, value_versions, vintages
 from mdvax.normalize.counties import canonical_county
 
 COLUMNS = ["date", "published", "vintage_id", "old", "new", "change"]
@@ -108,3 +108,63 @@ def revision_series(conn: Connection, county: str, measure: str, day: date) -> p
     out.loc[~covers, "value"] = pd.NA
     out["change"] = out["value"] - out["value"].shift(1)
     return out
+
+
+def revisions_made(conn: Connection, first: date, last: date) -> pd.DataFrame:
+    """Stored values revised by the vintages published from ``first`` to ``last`` (inclusive).
+
+    A vintage revises a value when it writes a version whose predecessor it closed (same series
+    and day, ``valid_to`` = the new ``valid_from``): one indexed self-join, no table rebuilt.
+    New dates and dropped values are not revisions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``county, date, measure, old, new, change, published, vintage_id``, largest
+        ``|change|`` first (ties: by vintage, county, measure, date).
+    """
+    ids = dict(
+        conn.execute(
+            select(vintages.c.id, vintages.c.published).where(
+                vintages.c.published >= first, vintages.c.published <= last
+            )
+        ).all()
+    )
+    columns = ["county", "date", "measure", "old", "new", "change", "published", "vintage_id"]
+    if not ids:
+        return _typed(pd.DataFrame(columns=columns))
+    new, old = value_versions.alias("new"), value_versions.alias("old")
+    stmt = (
+        select(
+            series.c.county, new.c.day, series.c.measure, old.c.value, new.c.value, new.c.valid_from
+        )
+        .select_from(
+            new.join(
+                old,
+                and_(
+                    old.c.series_id == new.c.series_id,
+                    old.c.day == new.c.day,
+                    old.c.valid_to == new.c.valid_from,
+                ),
+            ).join(series, series.c.id == new.c.series_id)
+        )
+        .where(new.c.valid_from >= min(ids), new.c.valid_from <= max(ids))
+    )
+    rows = [tuple(r) for r in conn.execute(stmt).all()]
+    out = pd.DataFrame(rows, columns=["county", "date", "measure", "old", "new", "vintage_id"])
+    out["change"] = out["new"] - out["old"]
+    out["published"] = out["vintage_id"].map(ids)
+    out = _typed(out[columns])
+    out = out.sort_values(["vintage_id", "county", "measure", "date"], kind="stable")
+    order = out["change"].abs().sort_values(ascending=False, kind="stable").index
+    return out.loc[order].reset_index(drop=True)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    for name in ("date", "published"):
+        frame[name] = pd.to_datetime(frame[name]).astype(DATE_DTYPE)
+    for name in ("old", "new", "change", "vintage_id"):
+        frame[name] = frame[name].astype("int64")
+    for name in ("county", "measure"):
+        frame[name] = frame[name].astype(object)
+    return frame
