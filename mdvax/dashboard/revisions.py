@@ -11,6 +11,7 @@ The chart is a small step chart drawn here (x: publication day, y: value), rende
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from datetime import date
 
@@ -98,21 +99,33 @@ class Revisions:
     def get(
         self, county: str | None, column: str, day: date, as_of: date | None
     ) -> RevisionSeries | None:
-        """``county``'s (None: Maryland's) series up to ``as_of``; None without an archive."""
-        key = (county, column, day, as_of)
+        """``county``'s (None: Maryland's) series up to ``as_of``; None without an archive.
+
+        The whole series is read once per county, column and day and cut at ``as_of`` here,
+        so switching vintage asks the database nothing.
+        """
+        key = (county, column, day)
         if key not in self._memo:
             archive = self._archive()
             if archive is None:
                 return None
             if county is None:
-                found = state_series(archive, column, day, as_of)
+                found = state_series(archive, column, day)
             else:
-                found = county_series(county, column, day, as_of=as_of, archive=archive)
+                found = county_series(county, column, day, archive=archive)
             self._memo[key] = found
             while len(self._memo) > MEMO_SIZE:
                 self._memo.popitem(last=False)
         self._memo.move_to_end(key)
-        return self._memo[key]
+        return up_to(self._memo[key], as_of)
+
+
+def up_to(found: RevisionSeries, as_of: date | None) -> RevisionSeries:
+    """``found`` without the vintages published after ``as_of`` (None: all of them)."""
+    if as_of is None:
+        return found
+    values = found.values[found.values["published"] <= pd.Timestamp(as_of)]
+    return dataclasses.replace(found, values=values.reset_index(drop=True))
 
 
 def _scale(values: np.ndarray, low: float, high: float) -> np.ndarray:
