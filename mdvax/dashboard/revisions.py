@@ -1,4 +1,4 @@
-""" "How this figure was revised": one value as each archived vintage published it.
+"""How this figure was revised: one value as each archived vintage published it.
 
 A county's series comes from :func:`mdvax.revisions.series`, the function behind
 ``mdvax revisions --county --measure --date`` (so the panel and the command line agree); the
