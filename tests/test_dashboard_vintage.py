@@ -10,6 +10,7 @@ own file (``git show COMMIT:PATH``) with the csv module.
 from __future__ import annotations
 
 import html
+import json
 import itertools
 import os
 import subprocess
@@ -176,3 +177,48 @@ def test_without_an_archive_the_control_is_hidden(filled_data_dir):
 
 def test_notebook_has_an_as_of_parameter():
     assert "as_of = None" in notebook_path("dashboard.ipynb").read_text()
+
+
+@pytest.fixture(scope="module")
+def server(history_env, tmp_path_factory):
+    """A real ``mdvax serve`` on the dashboard, reading the imported archive."""
+    from mdvax.serve.process import ServeProcess
+
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    dashboard = str(notebook_path("dashboard.ipynb"))
+    args = ("--notebook", dashboard, "--pool-size", "1")
+    with ServeProcess(*args, env=history_env, log_path=log) as running:
+        yield running
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_switching_the_vintage_in_the_browser_changes_map_and_figures(server, browser, repo):
+    from playwright.sync_api import expect
+
+    from mdvax.serve.probe import FILLS_JS, county_fills, wait_for_map
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    view = f"date={DAY}&county=Montgomery&measure=first_dose&per_capita=0"
+    page.goto(f"{server.url}?as_of={ITS_VINTAGE}&{view}")
+    wait_for_map(page)
+    total = page.locator(".mdvax-panel[data-fips='24031'] tr").first.locator("td")
+    expect(total).to_have_text(f"{raw_value(repo, ITS_VINTAGE, DAY):,}", timeout=30_000)
+    control = page.locator(".mdvax-asof-control select")
+    assert control.evaluate("s => s.options[s.selectedIndex].text") == "10 Apr 2021"
+    before = county_fills(page)
+    # An older figure of the same day, through the control.
+    control.select_option(label="15 Apr 2021")
+    expect(total).to_have_text(f"{raw_value(repo, OTHER, DAY):,}", timeout=30_000)
+    big = f"{raw_state(repo, OTHER, DAY):,}"
+    expect(page.locator(".mdvax-big")).to_have_text(big, timeout=30_000)
+    expect(page.locator(".mdvax-revfigures")).to_contain_text("As published on 15 Apr 2021")
+    # The newest vintage (the 2022 snapshot): another colour scale, so the map changes too.
+    control.select_option(label="7 Mar 2022 (newest)")
+    page.wait_for_function(f"before => JSON.stringify(({FILLS_JS})()) !== before",
+                           arg=json.dumps(before), timeout=30_000)  # fmt: skip
+    assert county_fills(page) != before
+    link = page.locator(".mdvax-link input").input_value()
+    assert "as_of=2022-03-07" in link
+    expect(page.locator(".mdvax-asof")).to_contain_text("Data as of 6 Mar 2022")
+    page.close()
