@@ -77,7 +77,10 @@ class Dashboard:
         vintages: Vintages | None = None,
     ) -> None:
         self.vintages = vintages or Vintages.single(data)
-        self.revisions = rev.Revisions(self.vintages.archive)
+        # One vintage has no revisions to show: nothing is read.
+        self.revisions = rev.Revisions(
+            self.vintages.archive if self.vintages.choosable else lambda: None
+        )
         self.data = self.vintages.data(initial.as_of)
         self.initial = initial
         self.state = initial
@@ -118,9 +121,8 @@ class Dashboard:
 
         The day shown stays if the vintage has it, else moves to the vintage's nearest day.
         """
-        vintage = self.vintages.find(self.state.as_of)
         self.data = self.vintages.data(self.state.as_of)
-        day = min(max(self.state.date, vintage.first), vintage.last)
+        day = self.vintages.find(self.state.as_of).clamp(self.state.date)
         self.state = dataclasses.replace(self.state, date=day)
         self.controls.set_dates(self.data.dates())
         self.controls.show(self.state)
@@ -157,34 +159,26 @@ class Dashboard:
         self.map.set_legend(
             stats.label(s.measure, s.daily, s.per_capita), classes, fmt.compact(s.per_capita)
         )
-        column, published = stats.column(s.measure, s.daily), self._published()
-        state_revisions = self.revisions.get(None, column, s.date, published)
-        revised = rev.revised_line_html(state_revisions)
-        _set(self.headline, panel.headline_html(view, s) + revised)
-        what = stats.label(s.measure, s.daily, False)
+        published = self.vintages.find(s.as_of).published
+        line, revised = self.revisions.html(s, published)
+        _set(self.headline, panel.headline_html(view, s) + line)
         if s.county:
             series = model.series(self.data, s.county, s.measure, s.daily)
-            name = st.NAME_BY_FIPS[s.county]
-            found = self.revisions.get(name, column, s.date, published)
-            _set(self.panel, panel.county_html(view, s) + rev.revisions_html(found, name, what))
+            _set(self.panel, panel.county_html(view, s) + revised)
             _set(self.chart, panel.chart_svg(series, st.NAME_BY_FIPS[s.county]))
             _set(self.marker, panel.marker_svg(series, s.date))
         else:
-            found = rev.revisions_html(state_revisions, "Maryland", what)
-            _set(self.panel, panel.state_html(view, s) + found)
+            _set(self.panel, panel.state_html(view, s) + revised)
         self.chartbox.layout.display = None if s.county else "none"
         self.back.layout.display = None if s.county else "none"
         # Links name the vintage even when it is the newest, so they keep showing the same
         # figures after newer vintages arrive (as every other field is explicit too).
         linked = dataclasses.replace(s, as_of=published) if self.vintages.choosable else s
         query = st.to_query(linked)
-        _set(self.share, panel.link_html(self.page_url, query) + self._download_html(view))
+        download = self._download_html(view, published if self.vintages.choosable else None)
+        _set(self.share, panel.link_html(self.page_url, query) + download)
 
-    def _published(self):
-        """Publication day of the vintage shown."""
-        return self.vintages.find(self.state.as_of).published
-
-    def _download_html(self, view: model.View) -> str:
+    def _download_html(self, view: model.View, published) -> str:
         """A link that saves the view's table as a CSV file in one click (nothing stored).
 
         The file travels inside the link (a ``data:`` URL of about 1.8 KB, rewritten on each
@@ -195,9 +189,7 @@ class Dashboard:
         s = self.state
         name = f"mdvax_{s.date.isoformat()}_{stats.column(s.measure, s.daily)}"
         name += "_pct" if s.per_capita else ""
-        if self.vintages.choosable:
-            name += f"_as-published-{self._published().isoformat()}"
-        name += ".csv"
+        name += f"_as-published-{published.isoformat()}.csv" if published else ".csv"
         href = "data:text/csv;charset=utf-8," + quote(model.table_csv(view, s), safe=",:")
         return panel.download_html(name, href)
 

@@ -24,6 +24,7 @@ from mdvax import measures
 from mdvax.archive.frames import DATE_DTYPE
 from mdvax.archive.schema import series as series_table
 from mdvax.archive.schema import value_versions, vintages
+from mdvax.dashboard.state import NAME_BY_FIPS, ViewState
 from mdvax.normalize.counties import STATE
 from mdvax.revisions import RevisionSeries
 from mdvax.revisions import series as county_series
@@ -118,6 +119,22 @@ class Revisions:
                 self._memo.popitem(last=False)
         self._memo.move_to_end(key)
         return up_to(self._memo[key], as_of)
+
+    def html(self, state: ViewState, published: date) -> tuple[str, str]:
+        """The line under the headline (Maryland) and the side panel's block for ``state``.
+
+        The block is the open county's, else Maryland's; both are "" without an archive.
+        """
+        column, what = (
+            measures.column(state.measure, state.daily),
+            measures.label(state.measure, state.daily),
+        )
+        found = self.get(None, column, state.date, published)
+        line = revised_line_html(found)
+        if state.county:
+            name = NAME_BY_FIPS[state.county]
+            return line, revisions_html(self.get(name, column, state.date, published), name, what)
+        return line, revisions_html(found, "Maryland", what)
 
 
 def up_to(found: RevisionSeries, as_of: date | None) -> RevisionSeries:

@@ -72,6 +72,10 @@ class Vintage:
     first: date
     last: date
 
+    def clamp(self, day: date) -> date:
+        """``day`` if this vintage has it, else its nearest day."""
+        return min(max(day, self.first), self.last)
+
 
 def vintage_on(vintages: Sequence[Vintage], day: date) -> Vintage | None:
     """The latest of ``vintages`` (oldest first) published on or before ``day``, if any."""
