@@ -225,3 +225,28 @@ def test_switching_the_vintage_in_the_browser_changes_map_and_figures(server, br
     assert "as_of=2022-03-07" in link
     expect(page.locator(".mdvax-asof")).to_contain_text("Data as of 6 Mar 2022")
     page.close()
+
+
+def test_as_of_resolves_to_the_latest_vintage_published_by_then():
+    from mdvax.dashboard import state as st
+
+    vintages = [
+        st.Vintage(date(2021, 4, 8), date(2020, 12, 14), date(2021, 4, 7)),
+        st.Vintage(date(2021, 4, 10), date(2020, 12, 14), date(2021, 4, 9)),
+        st.Vintage(date(2022, 3, 7), date(2020, 12, 14), date(2022, 3, 6)),
+    ]
+    first, last = date(2020, 12, 14), date(2022, 3, 6)
+    view, notes = st.resolve({}, "as_of=2021-04-09&county=Howard", first, last, vintages)
+    assert view.as_of == date(2021, 4, 8)
+    assert view.date == date(2021, 4, 7)  # the vintage's last day
+    assert notes == []
+    assert "as_of=2021-04-08" in st.to_query(view)
+    newest, _ = st.resolve({"as_of": "2022-03-08"}, "", first, last, vintages)
+    assert newest.as_of is None  # the newest is the default
+    assert "as_of" not in st.to_query(newest)
+    ignored, notes = st.resolve({}, "as_of=2021-04-09", first, last, ())
+    assert ignored.as_of is None
+    assert notes == [
+        "Ignored as_of 2021-04-09: no archived vintages to choose from; "
+        "showing the newest vintage instead."
+    ]
