@@ -62,7 +62,7 @@ d = app.dashboard
 opened = rss()
 days = [v.published for v in d.vintages.choices]
 peak = opened
-for day in random.Random(1).sample(days, min(40, len(days))):
+for day in random.Random(1).sample(days, min(40, len(days) - 1)):
     d.change({"as_of": day})
     peak = max(peak, rss())
 release_memory()
@@ -190,10 +190,14 @@ def main(switches: int = 40) -> None:
         print(summary("  366 vintages", archive_query(synthetic)))
         print("\n== kernel: Dashboard.change(as_of) between random vintages (panel open) ==")
         print(summary("   61 vintages", kernel_switches(env, switches)))
+        print(summary("  366 vintages", kernel_switches(big, switches)))
         print("\n== Chromium via mdvax serve: vintage chosen -> map restyled ==")
         print(summary("   61 vintages", browser_switches(env, switches), "  (target p95 < 300)"))
         print("\n== kernel RSS (fresh interpreter: open, then 40 random switches) ==")
-        for label, where in (("61", env), ("366", big)):
+        empty = Path(tmp) / "empty" / "data"
+        empty.mkdir(parents=True)
+        baseline = {"MDVAX_DATA_DIR": str(empty)}  # the embedded snapshot alone: no archive
+        for label, where in (("0", baseline), ("61", env), ("366", big)):
             m = memory(where)
             print(f"  {label:>3} vintages: opened {m['opened']:6.1f} MB  peak {m['peak']:6.1f} MB"
                   f"  after {m['after']:6.1f} MB  (one table {m['table_mb']:.1f} MB)")  # fmt: skip
