@@ -2,9 +2,10 @@
 
 A county's series comes from :func:`mdvax.revisions.series`, the function behind
 ``mdvax revisions --county --measure --date`` (so the panel and the command line agree); the
-state's from every county's stored versions summed in one grouped query (:func:`state_versions`),
-through the same :func:`mdvax.archive.history.series_from_versions`. Versions are read once (the
-open county's and the state's) and kept, so a slider step or a vintage switch reads nothing.
+state's from a vintages x days matrix of the state's daily doses (:func:`state_matrix`, about the
+size of one table column per vintage). The open county's stored versions (which
+:func:`mdvax.archive.history.series_from_versions` reads) and the state's matrix are read once
+per county and measure shown, so a slider step or a vintage switch reads nothing.
 Both series stop at the vintage shown: a view "as published on" a day reveals nothing later.
 
 The chart is a small step chart drawn here (x: publication day, y: value), rendered through
@@ -17,15 +18,16 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mdvax import format as fmt
 from mdvax import measures
+from mdvax.archive import as_date
 from mdvax.archive.frames import DATE_DTYPE
 from mdvax.archive.history import series_from_versions, vintage_rows
 from mdvax.archive.read import county_versions
 from mdvax.archive.schema import series as series_table
-from mdvax.archive.schema import value_versions
+from mdvax.archive.schema import value_versions, vintages
 from mdvax.dashboard.state import NAME_BY_FIPS, ViewState
 from mdvax.normalize.counties import STATE
 from mdvax.revisions import RevisionSeries
@@ -37,32 +39,47 @@ WIDTH, HEIGHT = 340, 110
 _LEFT, _RIGHT, _TOP, _BOTTOM = 52, 8, 8, 20
 
 
-def state_versions(archive) -> pd.DataFrame:
-    """Every stored version summed over the counties.
+#: Rows read at a time when summing the state's versions (bounds the memory it takes).
+CHUNK = 50_000
+_PARTS = {"at_least_one": ("first_dose", "single_dose")}
+_PARTS["fully_vaccinated"] = ("second_dose", "single_dose")
 
-    Returns ``measure, date, value, valid_from, valid_to``: what :func:`series_from_versions`
-    needs for Maryland. The versions are read as the driver returns them and summed by pandas:
-    SQLite's ``GROUP BY`` and SQLAlchemy's per-row date conversion took about 2 s on the 2021
-    history, this about 0.2 s.
+
+def state_matrix(archive, column: str, rows: list) -> tuple[date, np.ndarray]:
+    """Maryland's daily doses of ``column`` as each vintage published them.
+
+    Returns the first day and a vintages x days matrix (``rows`` order, every county and the
+    unassigned doses summed): as large as one column of one table per vintage, about 1 MB for
+    the state's 325. Built from the stored versions read ``CHUNK`` rows at a time, each added
+    to the vintages it was valid in (a difference along the vintage axis, then a running sum),
+    so neither the versions nor a per-version frame are kept.
     """
+    base = column.removesuffix("_daily")
+    stored = [f"{dose}_daily" for dose in _PARTS.get(base, (base,))]
+    ids = np.array([r.id for r in rows], dtype="int64")
     vv = value_versions.c
-    query = select(vv.series_id, vv.day, vv.value, vv.valid_from, vv.valid_to)
-    columns = ["series_id", "date", "value", "valid_from", "valid_to"]
     with archive.engine.connect() as conn:
-        measure = dict(conn.execute(select(series_table.c.id, series_table.c.measure)).all())
+        wanted = select(series_table.c.id).where(series_table.c.measure.in_(stored))
+        series_ids = [int(i) for i in conn.execute(wanted).scalars()]
+        first = as_date(conn.execute(select(func.min(vintages.c.first_date))).scalar())
+        last = max(r.last_date for r in rows)
+        query = select(vv.day, vv.value, vv.valid_from, vv.valid_to)
+        query = query.where(vv.series_id.in_(series_ids))
+        sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+        diff = np.zeros((len(ids) + 1, (last - first).days + 1), dtype="int64")
         cursor = conn.connection.cursor()
         try:
-            cursor.execute(str(query.compile(conn)))
-            raw = pd.DataFrame(cursor.fetchall(), columns=columns)
+            cursor.execute(sql)
+            while chunk := cursor.fetchmany(CHUNK):
+                day, value, start, end = zip(*chunk, strict=True)
+                offset = (pd.to_datetime(day, format="ISO8601") - pd.Timestamp(first)).days
+                value = np.array(value, dtype="int64")
+                end = np.array([2**62 if e is None else e for e in end], dtype="int64")
+                np.add.at(diff, (np.searchsorted(ids, start), offset), value)
+                np.add.at(diff, (np.searchsorted(ids, end), offset), -value)
         finally:
             cursor.close()
-    raw["measure"] = raw["series_id"].map(measure)
-    raw["valid_to"] = raw["valid_to"].astype("Int64")
-    keys = ["measure", "date", "valid_from", "valid_to"]
-    frame = raw.groupby(keys, dropna=False, sort=False)["value"].sum().reset_index()
-    frame["date"] = pd.to_datetime(frame["date"], format="ISO8601").astype(DATE_DTYPE)
-    frame["value"] = frame["value"].astype("int64")
-    return frame
+    return first, np.cumsum(diff, axis=0)[:-1]
 
 
 class _Versions:
@@ -77,19 +94,38 @@ class _Versions:
         with archive.engine.connect() as conn:
             self.rows = vintage_rows(conn)
         self._county: tuple[str, pd.DataFrame] | None = None
-        self._state: pd.DataFrame | None = None
+        #: The state's matrix of the measure shown: (measure, first day, matrix).
+        self._state: tuple | None = None
 
-    def versions(self, county: str | None) -> pd.DataFrame:
-        """The stored versions of ``county`` (None: summed over the state)."""
-        if county is None:
-            if self._state is None:
-                self._state = state_versions(self.archive)
-            return self._state
+    def versions(self, county: str) -> pd.DataFrame:
+        """The stored versions of ``county`` (read once while it stays open)."""
         if self._county is None or self._county[0] != county:
             self._county = None
             with self.archive.engine.connect() as conn:
                 self._county = (county, county_versions(conn, county))
         return self._county[1]
+
+    def state_series(self, column: str, day: date, as_of: date | None) -> RevisionSeries:
+        """Maryland's ``column`` on ``day`` as each vintage up to ``as_of`` published it."""
+        base = column.removesuffix("_daily")
+        if self._state is None or self._state[0] != base:
+            self._state = None
+            self._state = (base, *state_matrix(self.archive, column, self.rows))
+        _, first, matrix = self._state
+        where = (day - first).days
+        if column.endswith("_daily"):
+            totals = matrix[:, where] if 0 <= where < matrix.shape[1] else 0 * matrix[:, 0]
+        else:
+            totals = matrix[:, : max(where + 1, 0)].sum(axis=1)
+        keep = np.array([r.last_date >= day and (as_of is None or r.published <= as_of)
+                         for r in self.rows], dtype=bool)  # fmt: skip
+        values = pd.DataFrame({
+            "published": pd.to_datetime([r.published for r in self.rows]).astype(DATE_DTYPE),
+            "vintage_id": [r.id for r in self.rows],
+            "value": totals.astype("int64"),
+        })[keep].reset_index(drop=True)  # fmt: skip
+        values["change"] = values["value"].diff().astype("Int64")
+        return RevisionSeries(STATE, column, day, values)
 
     def revision_series(self, county: str, measure: str, day: date) -> pd.DataFrame:
         """As :meth:`mdvax.archive.Archive.revision_series`."""
@@ -120,13 +156,7 @@ class Revisions:
             self._versions = _Versions(archive)
         if county is not None:
             return county_series(county, column, day, as_of=as_of, archive=self._versions)
-        frame = self._versions.revision_series(None, column, day)
-        frame = frame[frame["value"].notna()]
-        if as_of is not None:
-            frame = frame[frame["published"] <= pd.Timestamp(as_of)]
-        values = frame.assign(value=frame["value"].astype("int64")).reset_index(drop=True)
-        values["change"] = values["value"].diff().astype("Int64")
-        return RevisionSeries(STATE, column, day, values)
+        return self._versions.state_series(column, day, as_of)
 
     def html(self, state: ViewState, published: date) -> tuple[str, str]:
         """The line under the headline (Maryland) and the side panel's block for ``state``.
