@@ -35,8 +35,17 @@ lint: setup
 
 # With a throw-away PostgreSQL on loopback for the archive tests (.ci/postgres.sh starts it when
 # the server binaries are installed and stops it afterwards; MDVAX_DATABASE_URL uses yours).
-test: setup system-deps lint
+test: setup system-deps lint a11y-deps
 	bash .ci/postgres.sh --run $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core for the accessibility tests, from the npm registry at the version tests/a11y/package-lock.json pins.
+AXE = tests/a11y/node_modules/axe-core/axe.min.js
+$(AXE): tests/a11y/package-lock.json
+	@command -v npm >/dev/null || { echo "a11y-deps: npm is missing (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	cd tests/a11y && npm ci --no-audit --no-fund
+	touch $@
+
+a11y-deps: $(AXE)
 
 bench: setup system-deps
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done

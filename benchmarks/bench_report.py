@@ -1,98 +1,120 @@
-"""Benchmark of the daily report: one report (update excluded) and a 30-day backfill.
+"""Benchmark of the daily report over the state's history: one report, then a 61-day backfill.
 
-Builds an archive of daily vintages from the committed snapshots through the real pipeline and a
-real source server on 127.0.0.1: the three real snapshots (2021-03-23, 03-30, 04-01) and, for
-the 20 days before the first one, the 2021-03-23 snapshot cut at that day (what the source
-would have published then). The backfill then covers 30 days, 2021-03-03 to 2021-04-01; days
-without a vintage of their own use the newest earlier one (the archive's as-of rule).
+Rebuilds the state's repository from ``tests/data/state-repo-2021-03-31_2021-05-31.fast-export.xz``
+(61 publication days, 2021-03-31 to 2021-05-31), imports it with ``mdvax history import``, then
+times:
 
-Usage: ``.venv/bin/python benchmarks/bench_report.py [--days 30] [--keep DIR]``
+- one report as published on the last day (``mdvax report --as-of 2021-05-31``: its own kernel);
+- ``--fresh N`` reports built one kernel each, as ``mdvax report --as-of D`` does (the old
+  backfill), for comparison;
+- ``mdvax report --backfill 2021-04-01 2021-05-31``: 61 reports in one kept kernel.
+
+The machine is shared: the load averages before and after, and the CPU time used (this process
+and its kernels), are printed with the wall-clock figures.
+
+Usage: ``.venv/bin/python benchmarks/bench_report.py [--start 2021-04-01] [--end 2021-05-31]
+[--fresh 3] [--keep DIR]``
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.source_server import SourceServer, snapshot_days, snapshot_path
-
-FIRST_REAL = "2021-03-23"
+from tests.support.state_repo import build_state_repo
 
 
-def cut(day: str) -> bytes:
-    """The first real snapshot without the rows dated after ``day``."""
-    lines = snapshot_path(FIRST_REAL).read_bytes().splitlines(keepends=True)
-    stamp = day.replace("-", "/").encode()
-    return lines[0] + b"".join(line for line in lines[1:] if line.split(b",")[1][:10] <= stamp)
+def load() -> str:
+    """The 1, 5 and 15-minute load averages (2 cores: above 2 means waiting for a CPU)."""
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def fill_archive(server: SourceServer, days: list[str]) -> int:
-    """Record one vintage per day that has a (real or cut) snapshot; returns how many."""
-    from mdvax.pipeline import update
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the kernels)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
-    real = set(snapshot_days())
-    recorded = 0
-    for day in days:
-        published = datetime.fromisoformat(day).replace(hour=16, tzinfo=UTC)
-        if day in real:
-            server.set_snapshot(day)
-        elif day < FIRST_REAL:
-            server.set_body(cut(day), published)
-        else:
-            continue
-        update(source="maryland-csv")
-        recorded += 1
-    return recorded
+
+def per_report(seconds: list[float]) -> str:
+    ordered = sorted(seconds)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return (
+        f"mean {statistics.mean(seconds):.2f} s, median {statistics.median(seconds):.2f} s, "
+        f"p95 {p95:.2f} s, max {max(seconds):.2f} s"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=30, help="days of backfill (ending 2021-04-01)")
+    parser.add_argument("--start", default="2021-04-01", help="first backfill day")
+    parser.add_argument("--end", default="2021-05-31", help="last backfill day")
+    parser.add_argument("--fresh", type=int, default=3, help="reports built one kernel each")
     parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="bench-report-")) if not args.keep else args.keep
+    root = args.keep or Path(tempfile.mkdtemp(prefix="bench-report-"))
     root.mkdir(parents=True, exist_ok=True)
     os.environ["MDVAX_DATA_DIR"] = str(root / "data")
+    os.environ["MDVAX_EMBEDDED_SNAPSHOT"] = "off"
     os.environ.pop("MDVAX_DATABASE_URL", None)
-    last = date(2021, 4, 1)
-    days = [(last - timedelta(days=i)).isoformat() for i in range(args.days - 1, -1, -1)]
+    print(f"start: {load()} ({os.cpu_count()} CPUs)")
     try:
-        with SourceServer() as server:
-            os.environ["MDVAX_MARYLAND_CSV_URL"] = server.csv_url
-            started = time.perf_counter()
-            vintages = fill_archive(server, days)
-            print(f"archive: {vintages} vintages recorded in {time.perf_counter() - started:.1f} s")
+        from mdvax.cli import main as mdvax
+
+        repo = root / "VaccineCSVs"
+        if not repo.exists():
+            build_state_repo(repo)
+        started = time.perf_counter()
+        assert mdvax(["history", "import", "--repo", repo.as_uri(), "--quiet"]) == 0
+        print(f"history import: {time.perf_counter() - started:.1f} s")
 
         from mdvax.report import backfill, report
 
         started = time.perf_counter()
-        one = report(root / "single")
-        seconds = time.perf_counter() - started
-        print(f"one report ({one.date}): {seconds:.1f} s, report.html {one.size / 1024:.0f} KiB")
+        one = report(root / "single", as_of=args.end)
+        print(
+            f"one report (--as-of {one.date}, its own kernel): "
+            f"{time.perf_counter() - started:.1f} s, report.html {one.size / 1024:.0f} KiB"
+        )
 
-        started = time.perf_counter()
-        results = backfill(days[0], days[-1], root / "backfill")
-        seconds = time.perf_counter() - started
+        first = date.fromisoformat(args.start)
+        fresh = [(first + timedelta(days=i)).isoformat() for i in range(args.fresh)]
+        if fresh:
+            seconds, cpu = [], cpu_seconds()
+            for day in fresh:
+                started = time.perf_counter()
+                report(root / "fresh", as_of=day)
+                seconds.append(time.perf_counter() - started)
+            cpu = (cpu_seconds() - cpu) / len(fresh)
+            print(f"{len(fresh)} reports, one kernel each: {per_report(seconds)} "
+                  f"(CPU {cpu:.2f} s a report)")  # fmt: skip
+
+        cpu, started = cpu_seconds(), time.perf_counter()
+        results = backfill(args.start, args.end, root / "backfill")
+        wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         ok = [r for r in results if r.ok]
         sizes = [r.size for r in ok]
         print(
-            f"backfill of {len(results)} days ({days[0]} to {days[-1]}): {seconds:.1f} s, "
-            f"{seconds / len(results):.1f} s a report, {len(ok)} ok, "
-            f"{len(results) - len(ok)} failed; report.html {min(sizes) / 1024:.0f} to "
-            f"{max(sizes) / 1024:.0f} KiB"
+            f"backfill {args.start} to {args.end}, one kept kernel: {len(results)} reports "
+            f"({len(ok)} ok) in {wall:.1f} s = {wall / len(results):.2f} s a report "
+            f"(CPU {cpu / len(results):.2f} s a report); {per_report([r.seconds for r in ok])}; "
+            f"report.html {min(sizes) / 1024:.0f} to {max(sizes) / 1024:.0f} KiB"
         )
         for result in results:
             if not result.ok:
                 print(f"  {result.date} failed: {result.message}")
     finally:
+        print(f"end: {load()}")
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
 

@@ -10,7 +10,7 @@ turns it into what people read, for the command line (``mdvax revisions --date``
 
 >>> from mdvax.revisions import series, recent
 >>> series("Montgomery", "first_dose", "2021-04-20").values      # doctest: +SKIP
->>> recent("2021-05-31").largest(10)                              # doctest: +SKIP
+>>> recent("2021-05-31").largest                                 # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pandas as pd
 
 from mdvax.archive import STORED_MEASURES, Archive, as_date
 from mdvax.measures import check_column
-from mdvax.normalize.counties import canonical_county
+from mdvax.normalize.counties import JURISDICTIONS, STATE, UNASSIGNED, canonical_county
 
 __all__ = ["WINDOW_DAYS", "RecentRevisions", "RevisionSeries", "recent", "series"]
 
@@ -96,7 +96,8 @@ def series(
     Parameters
     ----------
     county : str
-        Any spelling :func:`mdvax.normalize.counties.canonical_county` accepts.
+        Any spelling :func:`mdvax.normalize.counties.canonical_county` accepts, or
+        ``Maryland``: the state, every county and the unassigned doses added up.
     measure : str
         A column of the canonical table: ``first_dose``, ``at_least_one_daily``...
     day : date
@@ -115,10 +116,13 @@ def series(
     ArchiveError
         For a malformed date, or an archive that cannot be read.
     """
-    county, measure = canonical_county(county), check_column(measure)
+    state = str(county).strip().casefold() == STATE.casefold()
+    county, measure = STATE if state else canonical_county(county), check_column(measure)
     day = as_date(day, "data date")
+    names = [*JURISDICTIONS, UNASSIGNED] if state else [county]
     with _opened(archive) as opened:
-        frame = opened.revision_series(county, measure, day)
+        parts = [opened.revision_series(name, measure, day) for name in names]
+    frame = parts[0][["published", "vintage_id"]].assign(value=sum(p["value"] for p in parts))
     if as_of is not None:
         frame = frame[frame["published"] <= pd.Timestamp(as_date(as_of))]
     frame = frame[frame["value"].notna()].reset_index(drop=True)
@@ -139,10 +143,10 @@ class RecentRevisions:
     ----------
     first, last : date
         First and last publication day of the window.
-    changes : pandas.DataFrame
-        Every stored daily count (first, second, single doses) a vintage of the window revised:
-        ``county, date, measure, old, new, change, published, vintage_id``, largest ``|change|``
-        first.
+    largest : pandas.DataFrame
+        The largest revisions of the stored daily counts (first, second, single doses):
+        ``county, date, measure, old, new, change, published, vintage_id``, largest
+        ``|change|`` first.
     per_vintage : pandas.DataFrame
         One row per vintage of the window, oldest first: ``published``, ``vintage_id``, the
         number of values it revised per stored measure, and ``total``.
@@ -150,21 +154,26 @@ class RecentRevisions:
 
     first: date
     last: date
-    changes: pd.DataFrame
+    largest: pd.DataFrame
     per_vintage: pd.DataFrame
 
-    def largest(self, n: int = 10) -> pd.DataFrame:
-        """The ``n`` largest revisions (by ``|change|``)."""
-        return self.changes.head(n).reset_index(drop=True)
+    @property
+    def total(self) -> int:
+        """Values revised in the window."""
+        return int(self.per_vintage["total"].sum())
 
 
 def recent(
-    last: date | str, days: int = WINDOW_DAYS, archive: Archive | None = None
+    last: date | str,
+    days: int = WINDOW_DAYS,
+    archive: Archive | None = None,
+    largest: int = 10,
 ) -> RecentRevisions:
     """What the vintages published in the ``days`` days to ``last`` (inclusive) revised.
 
     Each vintage is compared with the one before it, so a window's first vintage counts what it
-    changed in a vintage published before the window.
+    changed in a vintage published before the window. Counting and sorting happen in the
+    database: only the ``largest`` revisions and the counts are read.
 
     Raises
     ------
@@ -174,17 +183,18 @@ def recent(
     last = as_date(last, "last publication day")
     first = last - timedelta(days=days - 1)
     with _opened(archive) as opened:
-        changes = opened.revisions_published(first, last)
+        top = opened.revisions_published(first, last, limit=largest)
+        counts = opened.revision_counts(first, last)
         listed = opened.vintage_list()
     when = listed["published"]
     window = listed[(when >= pd.Timestamp(first)) & (when <= pd.Timestamp(last))]
-    counts = changes.groupby(["vintage_id", "measure"]).size().unstack(fill_value=0)
-    counts = counts.reindex(index=window["vintage_id"], columns=list(STORED_MEASURES))
-    counts = counts.fillna(0).astype("int64")
+    wide = counts.pivot(index="vintage_id", columns="measure", values="count")
+    wide = wide.reindex(index=window["vintage_id"], columns=list(STORED_MEASURES))
+    wide = wide.fillna(0).astype("int64")
     per_vintage = pd.DataFrame({
         "published": window["published"].to_numpy(),
         "vintage_id": window["vintage_id"].to_numpy(),
-        **{m: counts[m].to_numpy() for m in STORED_MEASURES},
+        **{m: wide[m].to_numpy() for m in STORED_MEASURES},
     })  # fmt: skip
-    per_vintage["total"] = counts.sum(axis=1).to_numpy()
-    return RecentRevisions(first, last, changes, per_vintage)
+    per_vintage["total"] = wide.sum(axis=1).to_numpy()
+    return RecentRevisions(first, last, top, per_vintage)

@@ -103,7 +103,7 @@ def test_report_lists_revisions_since_the_previous_report(published):
     before = cumulative("2021-03-23", "2021-03-23")["Anne Arundel"]
     after = cumulative("2021-03-30", "2021-03-23")["Anne Arundel"]
     assert before != after
-    assert "Revisions since the previous report's data (published 2021-03-23)" in html
+    assert "Revisions since the previous report (2021-03-23, data published 2021-03-23)" in html
     assert f"Anne Arundel 2021-03-23 {n(before)} {n(after)} {after - before:+,}" in html
     first = text_of(page(published.out, "2021-03-23"))
     assert "Revisions: no earlier report to compare with." in first
@@ -138,9 +138,11 @@ def test_report_is_self_contained_and_small(published):
         "<script src",
     ):
         assert needle not in html
-    assert html.count('src="data:image/svg+xml;base64,') == 2
+    # The map, the chart over time, and the chart of the last 28 days' revisions.
+    assert html.count('src="data:image/svg+xml;base64,') == 3
     assert 'id="mdvax-map"' in html
     assert 'id="mdvax-timeseries"' in html
+    assert 'id="mdvax-revision-counts"' in html
     assert "sections.headline(data)" not in html
     assert "from mdvax" not in html
     assert "Prince George's" in html

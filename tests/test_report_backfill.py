@@ -54,7 +54,7 @@ def test_backfill_uses_each_days_published_data(two_vintages, tmp_path, capsys):
     revised = at_least_one("2021-03-30", "2021-03-23")["Anne Arundel"]
     page = text(out / "2021-03-30" / site.REPORT_HTML)
     assert f"At least one dose, Maryland, 2021-03-30 {n(sum(new.values()))}" in page
-    assert "Revisions since the previous report's data (published 2021-03-23)" in page
+    assert "Revisions since the previous report (2021-03-29, data published 2021-03-23)" in page
     expected = f"Anne Arundel 2021-03-23 {n(old['Anne Arundel'])} {n(revised)}"
     assert f"{expected} {revised - old['Anne Arundel']:+,}" in page
 

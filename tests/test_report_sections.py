@@ -7,8 +7,9 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from mdvax.report import sections
+from mdvax.report import recent, sections
 from mdvax.report.inputs import Provenance, Revisions
+from mdvax.revisions import RecentRevisions
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -62,9 +63,42 @@ def test_revisions_table_lists_the_chosen_measure():
             "change": [1726, -10],
         }
     )
-    data = SimpleNamespace(measure="first_dose", revisions=Revisions(date(2021, 3, 23), changes))
+    revisions = Revisions(date(2021, 3, 24), changes, published=date(2021, 3, 23))
+    data = SimpleNamespace(measure="first_dose", revisions=revisions)
     html = sections._revisions(data)
+    assert "Revisions since the previous report (2021-03-24, data published 2021-03-23)" in html
     assert "First doses: 1 figures (net +1,726), Second doses: 1 figures (net -10)" in html
     assert "<td>Anne Arundel</td>" in html
     assert "<td>+1,726</td>" in html
     assert "Kent" not in html
+
+
+def test_recent_revisions_without_vintages_or_archive():
+    empty = pd.DataFrame({"published": pd.to_datetime([]), "vintage_id": [], "total": []})
+    none = RecentRevisions(date(2021, 3, 3), date(2021, 3, 30), pd.DataFrame(), empty)
+    html = recent.section(SimpleNamespace(recent=none))
+    assert "<h2" in html
+    assert "No version of the data was published from 2021-03-03 to 2021-03-30." in html
+    html = recent.section(SimpleNamespace(recent=f"revisions unavailable: {HOSTILE}"))
+    assert "<script>" not in html
+    assert "Revisions over the last 28 days: revisions unavailable: &lt;script&gt;" in html
+
+
+def test_revision_chart_is_an_svg_with_an_escaped_title_and_description():
+    per_vintage = pd.DataFrame({
+        "published": pd.to_datetime(["2021-05-01", "2021-05-02"]),
+        "vintage_id": [1, 2],
+        "first_dose_daily": [3, 0],
+        "second_dose_daily": [4, 1],
+        "single_dose_daily": [0, 5],
+        "total": [7, 6],
+    })  # fmt: skip
+    window = RecentRevisions(date(2021, 4, 5), date(2021, 5, 2), pd.DataFrame(), per_vintage)
+    svg = recent.chart_svg(window, "A < B", HOSTILE)
+    assert (
+        'role="img" aria-labelledby="mdvax-revision-counts-title mdvax-revision-counts-desc"' in svg
+    )
+    assert '<title id="mdvax-revision-counts-title">A &lt; B</title>' in svg
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert svg == recent.chart_svg(window, "A < B", HOSTILE)  # same data, same bytes

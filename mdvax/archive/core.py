@@ -13,7 +13,12 @@ from mdvax.archive import read
 from mdvax.archive.diff import revised, to_long
 from mdvax.archive.engine import make_engine, write_transaction
 from mdvax.archive.frames import MEASURE_COLUMNS, from_long
-from mdvax.archive.history import county_revisions, revision_series, revisions_made
+from mdvax.archive.history import (
+    county_revisions,
+    revision_counts,
+    revision_series,
+    revisions_made,
+)
 from mdvax.archive.record import Provenance, check_sha256, utc_naive, write_vintage
 from mdvax.archive.schema import current_version, latest_version, upgrade
 from mdvax.archive.summary import VintageSummary
@@ -259,12 +264,20 @@ class Archive:
             return county_revisions(conn, county, measure, limit)
 
     def revisions_published(
-        self, first: date | datetime | str, last: date | datetime | str
+        self,
+        first: date | datetime | str,
+        last: date | datetime | str,
+        limit: int | None = None,
     ) -> pd.DataFrame:
-        """Every stored daily count revised by a vintage published from ``first`` to ``last``.
+        """Stored daily counts revised by the vintages published from ``first`` to ``last``.
 
         Each row is one value one vintage changed, compared with the vintage before it (which
         may be older than ``first``); new dates are not revisions.
+
+        Parameters
+        ----------
+        limit : int, optional
+            Only the ``limit`` largest (default: all).
 
         Returns
         -------
@@ -272,9 +285,20 @@ class Archive:
             ``county, date, measure, old, new, change, published, vintage_id``, largest
             ``|change|`` first.
         """
-        first, last = (
-            as_date(first, "first publication date"),
-            as_date(last, "last publication date"),
-        )
+        first, last = as_date(first, "first day"), as_date(last, "last day")
         with self._errors("read revisions"), self.engine.connect() as conn:
-            return revisions_made(conn, first, last)
+            return revisions_made(conn, first, last, limit)
+
+    def revision_counts(
+        self, first: date | datetime | str, last: date | datetime | str
+    ) -> pd.DataFrame:
+        """How many stored values each vintage published from ``first`` to ``last`` revised.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``vintage_id, measure, count`` (only the vintages and measures with revisions).
+        """
+        first, last = as_date(first, "first day"), as_date(last, "last day")
+        with self._errors("count revisions"), self.engine.connect() as conn:
+            return revision_counts(conn, first, last)

@@ -6,7 +6,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, select
 
 from mdvax.archive.frames import DATE_DTYPE, from_long
 from mdvax.archive.read import county_versions, vintage_as_of
@@ -124,12 +124,44 @@ def series_from_versions(
     return out
 
 
-def revisions_made(conn: Connection, first: date, last: date) -> pd.DataFrame:
-    """Stored values revised by the vintages published from ``first`` to ``last`` (inclusive).
+REVISION_COLUMNS = ["county", "date", "measure", "old", "new", "change", "published", "vintage_id"]
+
+
+def _window(conn: Connection, first: date, last: date) -> dict[int, date]:
+    """Vintage id -> publication date of the vintages published from ``first`` to ``last``."""
+    query = select(vintages.c.id, vintages.c.published).where(
+        vintages.c.published >= first, vintages.c.published <= last
+    )
+    return dict(conn.execute(query).all())
+
+
+def _revised(ids: dict[int, date]):
+    """(new version, old version) aliases and the join of each revised value to its predecessor.
 
     A vintage revises a value when it writes a version whose predecessor it closed (same series
-    and day, ``valid_to`` = the new ``valid_from``): one indexed self-join, no table rebuilt.
-    New dates and dropped values are not revisions.
+    and day, ``valid_to`` = the new ``valid_from``): new dates and dropped values are not
+    revisions. Vintage ids follow publication order, so the window is an id range.
+    """
+    new, old = value_versions.alias("new"), value_versions.alias("old")
+    joined = new.join(
+        old,
+        and_(
+            old.c.series_id == new.c.series_id,
+            old.c.day == new.c.day,
+            old.c.valid_to == new.c.valid_from,
+        ),
+    ).join(series, series.c.id == new.c.series_id)
+    where = and_(new.c.valid_from >= min(ids), new.c.valid_from <= max(ids))
+    return new, old, joined, where
+
+
+def revisions_made(
+    conn: Connection, first: date, last: date, limit: int | None = None
+) -> pd.DataFrame:
+    """Stored values revised by the vintages published from ``first`` to ``last`` (inclusive).
+
+    One indexed self-join of ``value_versions``, sorted and cut in the database: no table is
+    rebuilt, and only ``limit`` rows (default: all) reach Python.
 
     Returns
     -------
@@ -137,41 +169,52 @@ def revisions_made(conn: Connection, first: date, last: date) -> pd.DataFrame:
         ``county, date, measure, old, new, change, published, vintage_id``, largest
         ``|change|`` first (ties: by vintage, county, measure, date).
     """
-    ids = dict(
-        conn.execute(
-            select(vintages.c.id, vintages.c.published).where(
-                vintages.c.published >= first, vintages.c.published <= last
-            )
-        ).all()
-    )
-    columns = ["county", "date", "measure", "old", "new", "change", "published", "vintage_id"]
+    ids = _window(conn, first, last)
     if not ids:
-        return _typed(pd.DataFrame(columns=columns))
-    new, old = value_versions.alias("new"), value_versions.alias("old")
+        return _typed(pd.DataFrame(columns=REVISION_COLUMNS))
+    new, old, joined, where = _revised(ids)
+    change = new.c.value - old.c.value
     stmt = (
         select(
             series.c.county, new.c.day, series.c.measure, old.c.value, new.c.value, new.c.valid_from
         )
-        .select_from(
-            new.join(
-                old,
-                and_(
-                    old.c.series_id == new.c.series_id,
-                    old.c.day == new.c.day,
-                    old.c.valid_to == new.c.valid_from,
-                ),
-            ).join(series, series.c.id == new.c.series_id)
+        .select_from(joined)
+        .where(where)
+        .order_by(
+            func.abs(change).desc(), new.c.valid_from, series.c.county, series.c.measure, new.c.day
         )
-        .where(new.c.valid_from >= min(ids), new.c.valid_from <= max(ids))
+        .limit(limit)
     )
     rows = [tuple(r) for r in conn.execute(stmt).all()]
     out = pd.DataFrame(rows, columns=["county", "date", "measure", "old", "new", "vintage_id"])
     out["change"] = out["new"] - out["old"]
     out["published"] = out["vintage_id"].map(ids)
-    out = _typed(out[columns])
-    out = out.sort_values(["vintage_id", "county", "measure", "date"], kind="stable")
-    order = out["change"].abs().sort_values(ascending=False, kind="stable").index
-    return out.loc[order].reset_index(drop=True)
+    return _typed(out[REVISION_COLUMNS])
+
+
+def revision_counts(conn: Connection, first: date, last: date) -> pd.DataFrame:
+    """How many stored values each vintage published from ``first`` to ``last`` revised.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``vintage_id, measure, count`` (vintages and measures that revised nothing are left
+        out).
+    """
+    ids = _window(conn, first, last)
+    columns = ["vintage_id", "measure", "count"]
+    rows = []
+    if ids:
+        new, _, joined, where = _revised(ids)
+        stmt = (
+            select(new.c.valid_from, series.c.measure, func.count())
+            .select_from(joined)
+            .where(where)
+            .group_by(new.c.valid_from, series.c.measure)
+        )
+        rows = [tuple(r) for r in conn.execute(stmt).all()]
+    counts = pd.DataFrame(rows, columns=columns)
+    return counts.astype({"vintage_id": "int64", "measure": object, "count": "int64"})
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -135,7 +135,8 @@ def backfill(
     The report of D reads the data as published on D (the newest vintage published on or
     before D) and shows its newest day: D itself when the source had reached D, else the
     source's newest day, with the staleness warning. Failures are recorded and the other days
-    still built.
+    still built. The reports run one after the other in one kept kernel
+    (:class:`mdvax.report.notebook.KeptKernel`): each report compares with the one before it.
     """
     measures.check(measure)
     first, last = as_date(start, "backfill start"), as_date(end, "backfill end")
@@ -146,20 +147,22 @@ def backfill(
     with _locked(out):
         site.clean_temp(out)
         oldest = _oldest_vintage()
-        for offset in range((last - first).days + 1):
-            day = first + timedelta(days=offset)
-            if day.isoformat() < oldest:
-                error = ArchiveError(
-                    f"no vintage was published on or before {day}: the oldest archived "
-                    f"vintage was published on {oldest}"
-                )
-                _record_failure(out, day.isoformat(), error)
-                results.append(ReportResult(day.isoformat(), False, str(error)))
-                continue
-            try:  # _build records its own failures
-                results.append(_build(out, day.isoformat(), measure, per_capita, None, day))
-            except MdvaxError as error:
-                results.append(ReportResult(day.isoformat(), False, str(error)))
+        with notebook.KeptKernel() as kernel:
+            for offset in range((last - first).days + 1):
+                day = first + timedelta(days=offset)
+                if day.isoformat() < oldest:
+                    error = ArchiveError(
+                        f"no vintage was published on or before {day}: the oldest archived "
+                        f"vintage was published on {oldest}"
+                    )
+                    _record_failure(out, day.isoformat(), error)
+                    results.append(ReportResult(day.isoformat(), False, str(error)))
+                    continue
+                try:  # _build records its own failures
+                    built = _build(out, day.isoformat(), measure, per_capita, None, day, kernel)
+                    results.append(built)
+                except MdvaxError as error:
+                    results.append(ReportResult(day.isoformat(), False, str(error)))
         site.update_latest(out)
     return results
 
@@ -180,11 +183,12 @@ def _build(
     per_capita: bool,
     figures: date | None,
     as_of: date | None,
+    kernel: notebook.KeptKernel | None = None,
 ) -> ReportResult:
     """Run, export and publish a report into ``folder``; record a failure and re-raise.
 
     ``figures`` is the day reported (None: the newest in the data), ``as_of`` the day the
-    data is read as published on (None: the newest data).
+    data is read as published on (None: the newest data); ``kernel``: run in that kept kernel.
     """
     started = time.perf_counter()
     previous = site.previous_record(out, folder)
@@ -194,12 +198,12 @@ def _build(
         "measure": measure,
         "per_capita": per_capita,
         "as_of": as_of.isoformat() if as_of else None,
-        "previous_as_of": previous.published if previous else None,
+        "previous_as_of": _previous_day(previous),
     }
     built = site.temp_dir(out, folder)
     try:
         executed = built / site.REPORT_IPYNB
-        notebook.execute(notebook.REPORT_NOTEBOOK, executed, parameters)
+        notebook.execute(notebook.REPORT_NOTEBOOK, executed, parameters, kernel=kernel)
         summary = notebook.read_summary(executed)
         if not summary:
             raise ReportError("the report notebook produced no summary cell output")
@@ -220,6 +224,16 @@ def _build(
     site.set_status(out, folder, "ok", "")
     path = out / folder / site.REPORT_HTML
     return ReportResult(folder, True, record.message, path, size, time.perf_counter() - started)
+
+
+def _previous_day(previous: site.ReportRecord | None) -> str | None:
+    """The day the previous report read its data as published on (or its data's publication day).
+
+    This report lists the revisions since the vintage in force on that day.
+    """
+    if previous is None:
+        return None
+    return previous.as_of or previous.published
 
 
 def _record(folder: str, summary: dict, size: int, as_of: date | None) -> site.ReportRecord:

@@ -4,22 +4,44 @@ The figures are drawn with matplotlib's object API (no pyplot, no GUI backend) a
 SVG without the creation date and with a fixed id salt, so the same data gives the same
 bytes. Each SVG's root group carries an ``id`` (``mdvax-map``, ``mdvax-timeseries``) that
 tests and readers can find.
+
+Accessibility (WCAG 2.1 AA): :func:`accessible` gives each SVG a ``<title>`` and ``<desc>`` that
+its root names with ``role="img"`` and ``aria-labelledby``; the map's counties are outlined in
+:data:`OUTLINE` so even the lightest colour class stands out 3:1 from the white page (1.4.11),
+and its legend lists the classes as text. The report shows the figures again as tables.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
+from html import escape
 
 import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 #: Fixed salt for the ids matplotlib writes into SVG (the default is random per process).
 SVG_SALT = "mdvax-report"
+#: Fill of a county with no figure.
+NO_DATA = "#dddddd"
 
 MAP_ID = "mdvax-map"
 TIMESERIES_ID = "mdvax-timeseries"
+
+#: Colour and dash of the county lines: each 3:1 or more against white (WCAG 1.4.11), and told
+#: apart by dash as well as by colour (1.4.1).
+LINES = (
+    ("#0072b2", "-"),
+    ("#d55e00", "--"),
+    ("#009e73", ":"),
+    ("#7b3294", "-."),
+    ("#8c510a", (0, (6, 2, 1, 2, 1, 2))),
+)
+#: Outline of the county shapes: 8.5:1 against white, 7.5:1 or more against the lightest class.
+OUTLINE = "#4d4d4d"
 
 
 def to_svg(fig: Figure) -> str:
@@ -30,6 +52,23 @@ def to_svg(fig: Figure) -> str:
     return buffer.getvalue()
 
 
+def accessible(svg: str, element_id: str, title: str, description: str) -> str:
+    """``svg`` with a ``<title>`` and ``<desc>`` first in its root, which names them.
+
+    The root gets ``role="img"`` and ``aria-labelledby`` pointing at both, so a screen reader
+    reads the title and description of the SVG file opened on its own.
+    """
+    start = svg.index("<svg ")
+    end = svg.index(">", start)
+    ids = f"{element_id}-title {element_id}-desc"
+    return (
+        f'{svg[:end]} role="img" aria-labelledby="{ids}">'
+        f'\n <title id="{element_id}-title">{escape(title, quote=False)}</title>'
+        f'\n <desc id="{element_id}-desc">{escape(description, quote=False)}</desc>'
+        f"{svg[end + 1 :]}"
+    )
+
+
 def _thousands(value: float, _pos: object = None) -> str:
     if abs(value) >= 1_000_000:
         return f"{value / 1_000_000:.1f}M"
@@ -38,17 +77,21 @@ def _thousands(value: float, _pos: object = None) -> str:
     return f"{value:.0f}"
 
 
-def choropleth_svg(geometry: dict, values: pd.Series, label: str, title: str) -> str:
-    """A map of Maryland's counties coloured by ``values``.
+def choropleth_svg(
+    geometry: dict, colours: pd.Series, legend: list[tuple[str, str]], label: str, title: str
+) -> str:
+    """A map of Maryland's counties in colour classes, outlined, with the classes as text.
 
     Parameters
     ----------
     geometry : dict
         GeoJSON FeatureCollection of the counties, ``properties.name`` = county name.
-    values : pandas.Series
-        Value per county name (counties missing from it are drawn grey).
+    colours : pandas.Series
+        Fill colour (hex) per county name (counties missing from it are drawn grey).
+    legend : list of (str, str)
+        The classes, lowest first: colour and text (``"50k to under 100k"``).
     label : str
-        Colour bar label.
+        Legend title.
     title : str
         Title above the map.
 
@@ -60,22 +103,15 @@ def choropleth_svg(geometry: dict, values: pd.Series, label: str, title: str) ->
     import geopandas as gpd
 
     frame = gpd.GeoDataFrame.from_features(geometry["features"], crs="EPSG:4326")
-    frame["value"] = frame["name"].map(values).astype("float64")
+    fills = frame["name"].map(colours).fillna(NO_DATA).tolist()
     # Maryland State Plane (metres): shapes as on official maps, not stretched lat/lon.
     frame = frame.to_crs("EPSG:26985")
     fig = Figure(figsize=(9, 5.2), layout="constrained")
     fig.set_gid(MAP_ID)
     ax = fig.add_subplot()
-    frame.plot(
-        column="value",
-        ax=ax,
-        cmap="viridis",
-        edgecolor="white",
-        linewidth=0.6,
-        legend=True,
-        legend_kwds={"label": label, "shrink": 0.7, "format": FuncFormatter(_thousands)},
-        missing_kwds={"color": "lightgrey", "label": "no data"},
-    )
+    frame.plot(ax=ax, color=fills, edgecolor=OUTLINE, linewidth=0.6)
+    handles = [Patch(facecolor=c, edgecolor=OUTLINE, label=text) for c, text in legend]
+    ax.legend(handles=handles, title=label, loc="lower left", fontsize="small", frameon=False)
     ax.set_axis_off()
     ax.set_title(title)
     return to_svg(fig)
@@ -103,8 +139,10 @@ def timeseries_svg(series: pd.DataFrame, label: str, title: str) -> str:
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 3])
     state, counties = series.columns[0], series.columns[1:]
     top.plot(series.index, series[state], color="black", linewidth=2, label=state)
-    for name in counties:
-        bottom.plot(series.index, series[name], linewidth=1.4, label=name)
+    for name, (colour, dash) in zip(counties, itertools.cycle(LINES), strict=False):
+        bottom.plot(
+            series.index, series[name], color=colour, linestyle=dash, linewidth=1.6, label=name
+        )
     for ax in (top, bottom):
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
         ax.set_ylim(bottom=0)

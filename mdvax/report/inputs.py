@@ -1,8 +1,9 @@
 """Everything one report is made from, gathered in one call from the report notebook.
 
 :func:`gather` reads the canonical table (current cache, or the archive as of a date), where it
-came from, the quarantined rows and the revisions since the previous report's data; the
-sections (:mod:`mdvax.report.sections`) only format what is here.
+came from, the quarantined rows, and the revisions since the previous report's day and over the
+last 28 days; the sections (:mod:`mdvax.report.sections`, :mod:`mdvax.report.recent`) only
+format what is here.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from mdvax import api, measures
+from mdvax import api, measures, revisions
 from mdvax.archive import Archive, as_date
+from mdvax.archive.diff import revised
 from mdvax.cache import CacheMeta
 from mdvax.config import Settings, get_settings
 from mdvax.errors import ArchiveError, CacheError, MdvaxError, ReportError
 from mdvax.provenance import STALE_AFTER_DAYS, Provenance
+from mdvax.revisions import RecentRevisions
 
 __all__ = [
     "STALE_AFTER_DAYS",
@@ -35,22 +38,27 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Revisions:
-    """Figures the source changed between the previous report's data and this one's.
+    """Figures the source changed between the previous report's day and this report's data.
 
     Attributes
     ----------
     since : date or None
-        Publication (as-of) date of the previous report's data; None: no previous report.
+        The previous report's day (the day its data was read as published on); None: no
+        previous report.
     changes : pandas.DataFrame
         ``county, date, measure, old, new, change`` of the cumulative measures (largest
-        first); empty when none.
+        first): the vintage published on ``since`` (in force that day) against this report's
+        table; empty when none.
     note : str
         Why revisions could not be computed (empty when they were).
+    published : date or None
+        Publication date of the vintage compared with (in force on ``since``).
     """
 
     since: date | None
     changes: pd.DataFrame
     note: str = ""
+    published: date | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,8 @@ class ReportInputs:
 
     ``day`` is the day of the figures; ``report_day`` the day the report is of (its title):
     the figures' day when one was asked for, else the as-of day, else the newest day.
+    ``recent``: the revisions over the last 28 days (:func:`recent_revisions`), or why there
+    are none.
     """
 
     table: pd.DataFrame
@@ -71,6 +81,7 @@ class ReportInputs:
     population: pd.Series
     geometry: dict
     report_day: date | None = None
+    recent: RecentRevisions | str = ""
 
 
 def gather(
@@ -107,7 +118,7 @@ def gather(
         table = api.load_table(settings=settings)
         quarantine = api.load_quarantine(settings)
     else:
-        table = api.load_table(as_of=provenance.as_of, settings=settings)
+        table = _archived_table(settings.archive_url, provenance.sha256, provenance.as_of)
         quarantine = None  # the archive keeps values, not the rows an update set aside
     day = resolve_day(table, report_date, provenance)
     chosen = _asked(report_date)
@@ -115,8 +126,8 @@ def gather(
         # Figures of a chosen day from the newest data: judged against that day, not the
         # fetch day (the figures exist, so the source had reached it).
         provenance = dataclasses.replace(provenance, reference=day.date())
-    since = as_date(previous_as_of) if previous_as_of else None
-    revisions = _revisions(settings.archive_url, since, provenance.published)
+    since = as_date(previous_as_of, "previous report's day") if previous_as_of else None
+    revisions = _revisions(settings.archive_url, since, table, provenance)
     return ReportInputs(
         table=table,
         day=day,
@@ -128,6 +139,7 @@ def gather(
         population=api.population(),
         geometry=api.geometry(),
         report_day=day.date() if chosen else provenance.as_of or day.date(),
+        recent=recent_revisions(settings.archive_url, provenance),
     )
 
 
@@ -236,13 +248,55 @@ def _archive_provenance(url: str, as_of: date) -> Provenance:
     return Provenance.from_vintage(row, as_of)
 
 
-def _revisions(url: str, since: date | None, published: date) -> Revisions:
+def _revisions(
+    url: str, since: date | None, table: pd.DataFrame, provenance: Provenance
+) -> Revisions:
+    """The vintage in force on the previous report's day ``since`` against ``table``."""
     empty = pd.DataFrame(columns=["county", "date", "measure", "old", "new", "change"])
     if since is None:
         return Revisions(None, empty, "no earlier report to compare with")
+    this_day = provenance.as_of or provenance.published
+    if since > this_day:
+        return Revisions(since, empty, f"the previous report (of {since:%Y-%m-%d}) read newer "
+                         f"data than this one (as published on {this_day:%Y-%m-%d})")  # fmt: skip
     try:
-        with Archive.open(url) as archive:
-            changes = archive.changes_between(since, published, measures=list(measures.NAMES))
+        vintage = _archive_provenance(url, since)
+        before = _archived_table(url, vintage.sha256, since)
     except MdvaxError as error:
         return Revisions(since, empty, f"revisions unavailable: {error}")
-    return Revisions(since, changes)
+    changes = revised(before, table, list(measures.NAMES))
+    return Revisions(since, changes, published=vintage.published)
+
+
+#: Tables of archived vintages this process read, by (archive, sha256), least recently used
+#: first: a vintage's table never changes, and in a backfill's kept kernel each day's table is
+#: the next day's "before" (a day uses two tables: three are kept).
+_TABLES: dict[tuple[str, str], pd.DataFrame] = {}
+_TABLES_KEPT = 3
+
+
+def _archived_table(url: str, sha256: str, as_of: date) -> pd.DataFrame:
+    """The table of the vintage ``sha256``, in force on ``as_of`` (read once, then kept)."""
+    key = (url, sha256)
+    if key in _TABLES:
+        _TABLES[key] = _TABLES.pop(key)  # now the most recently used
+    else:
+        with Archive.open(url) as archive:
+            _TABLES[key] = archive.table_as_of(as_of)
+        while len(_TABLES) > _TABLES_KEPT:
+            del _TABLES[next(iter(_TABLES))]
+    return _TABLES[key].copy()
+
+
+def recent_revisions(url: str, provenance: Provenance) -> RecentRevisions | str:
+    """What the vintages published in the 28 days to the report's day revised (or why not).
+
+    The report's day is its as-of day (the data as published then), else its data's
+    publication day.
+    """
+    last = provenance.as_of or provenance.published
+    try:
+        with Archive.open(url) as archive:
+            return revisions.recent(last, revisions.WINDOW_DAYS, archive)
+    except MdvaxError as error:
+        return f"revisions unavailable: {error}"

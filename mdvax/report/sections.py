@@ -7,13 +7,16 @@ markup. Numbers read as on the dashboard (:mod:`mdvax.format`).
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 from IPython.display import SVG
 
 from mdvax import format as fmt
+from mdvax.dashboard.map import Classes
 from mdvax.measures import LABELS, label
 from mdvax.normalize.counties import STATE, UNASSIGNED
-from mdvax.report import figures
+from mdvax.report import figures, recent
 from mdvax.report.inputs import STALE_AFTER_DAYS, ReportInputs
 from mdvax.stats import county_view, state_totals, state_view
 from mdvax.templates import Markup, render
@@ -105,9 +108,25 @@ def ranking(data: ReportInputs) -> str:
     return _table(rows, header, "mdvax-ranking")
 
 
-def _figure(svg: str, element_id: str, alt: str) -> SVG:
-    """An SVG display object carrying its ``id`` and description for the HTML page."""
-    return SVG(data=svg, metadata={"id": element_id, "alt": alt})
+def _figure(svg: str, element_id: str, alt: str, caption: str, table: dict | None = None) -> SVG:
+    """An SVG display object with its ``id``, description, caption and table alternative.
+
+    The page shows it as a figure (``mdvax_report`` template): the image with ``alt``, the
+    caption, and ``table`` (``summary``, ``header``, ``rows``, all text) in a ``<details>``.
+    """
+    svg = figures.accessible(svg, element_id, alt, caption)
+    meta = {"id": element_id, "alt": alt, "caption": caption}
+    if table:
+        meta["table"] = table
+    return SVG(data=svg, metadata=meta)
+
+
+def map_classes(values: pd.Series, per_capita: bool) -> tuple[Classes, list[str]]:
+    """The dashboard's colour classes for ``values`` and each class as text, lowest first."""
+    classes = Classes.for_range(float(values.max()))
+    bounds = classes.labels(fmt.compact(per_capita))
+    names = [f"{low} to under {high}" for low, high in itertools.pairwise(bounds)]
+    return classes, [*names, f"{bounds[-1]} or more"]
 
 
 def choropleth(data: ReportInputs) -> SVG:
@@ -116,8 +135,34 @@ def choropleth(data: ReportInputs) -> SVG:
     column = "pct" if data.per_capita else "value"
     text = label(data.measure, per_capita=data.per_capita)
     title = f"{text} on {fmt.iso(data.day)}"
-    svg = figures.choropleth_svg(data.geometry, view[column], text, title)
-    return _figure(svg, figures.MAP_ID, f"Map of Maryland's counties: {title}")
+    classes, names = map_classes(view[column], data.per_capita)
+    colours = view[column].map(classes.colour)
+    svg = figures.choropleth_svg(
+        data.geometry, colours, list(zip(classes.colours, names, strict=True)), text, title
+    )
+    shown = view[column].dropna().sort_values(ascending=False)
+
+    def number(value: float) -> str:
+        if pd.isna(value):
+            return "no data"
+        return fmt.percent(value, 2) if data.per_capita else fmt.count(value)
+
+    def class_name(value: float) -> str:
+        return "no data" if pd.isna(value) else names[classes.colours.index(classes.colour(value))]
+
+    caption = (
+        f"Colour classes, lightest to darkest: {'; '.join(names)}. "
+        f"Highest: {shown.index[0]} ({number(shown.iloc[0])}); "
+        f"lowest: {shown.index[-1]} ({number(shown.iloc[-1])}). "
+        'Every county\'s figures are in the table below and in "Counties ranked".'
+    )
+    rows = [
+        (name, number(value), class_name(value))
+        for name, value in view[column].sort_index().items()
+    ]
+    table = {"summary": "The map as a table", "header": ("County", text, "Colour class"),
+             "rows": rows}  # fmt: skip
+    return _figure(svg, figures.MAP_ID, f"Map of Maryland's counties: {title}", caption, table)
 
 
 def timeseries(data: ReportInputs) -> SVG:
@@ -130,7 +175,19 @@ def timeseries(data: ReportInputs) -> SVG:
     title = f"{name} to {fmt.iso(data.day)}"
     svg = figures.timeseries_svg(wide, name, title)
     alt = f"Chart over time: {title}, {STATE} and {', '.join(counties)}"
-    return _figure(svg, figures.TIMESERIES_ID, alt)
+    weekly = wide.loc[wide.index[::-1][::7]]  # the report's day and every 7th day before it
+    caption = (
+        f"Upper panel: {STATE}; lower panel: {', '.join(counties)}, from "
+        f"{fmt.iso(wide.index[0])} to {fmt.iso(wide.index[-1])}. The table below gives the "
+        "figures every 7 days."
+    )
+    rows = [
+        (fmt.iso(day), *(fmt.count(v) if pd.notna(v) else "" for v in values))
+        for day, values in zip(weekly.index, weekly.to_numpy(), strict=True)
+    ]
+    chart = {"summary": "The chart as a table (every 7 days)",
+             "header": ("Day", *wide.columns), "rows": rows}  # fmt: skip
+    return _figure(svg, figures.TIMESERIES_ID, alt, caption, chart)
 
 
 def provenance(data: ReportInputs) -> str:
@@ -149,8 +206,8 @@ def provenance(data: ReportInputs) -> str:
 
 
 def quality(data: ReportInputs) -> str:
-    """Quarantined rows and revisions since the previous report."""
-    parts = [_quarantine(data.quarantine), _revisions(data)]
+    """Quarantined rows, revisions since the previous report, then the last 28 days' revisions."""
+    parts = [_quarantine(data.quarantine), _revisions(data), recent.section(data)]
     return "\n".join(parts)
 
 
@@ -175,7 +232,8 @@ def _revisions(data: ReportInputs) -> str:
         return render("report/revisions.html.j2", note=rev.note)
     changes = rev.changes
     if changes.empty:
-        return render("report/revisions.html.j2", note="", since=rev.since, changed=False)
+        return render("report/revisions.html.j2", note="", since=rev.since,
+                      published=rev.published, changed=False)  # fmt: skip
     by_measure = changes.groupby("measure")["change"].agg(["count", "sum"])
     by_measure = by_measure.reindex([m for m in LABELS if m in by_measure.index])
     counts = ", ".join(
@@ -189,7 +247,7 @@ def _revisions(data: ReportInputs) -> str:
         for r in chosen.itertuples(index=False)
     ]  # fmt: skip
     return render(
-        "report/revisions.html.j2", note="", since=rev.since, changed=True, rows=rows,
-        counts=counts, label=LABELS[data.measure],
+        "report/revisions.html.j2", note="", since=rev.since, published=rev.published,
+        changed=True, rows=rows, counts=counts, label=LABELS[data.measure],
         header=("County", "Day", "Before", "Now", "Change"),
     )  # fmt: skip
