@@ -143,6 +143,10 @@ def test_panel_shows_how_the_figure_was_revised(data, repo):
         capture_output=True, text=True, check=True, env=os.environ,
     ).stdout  # fmt: skip
     assert [int(line.split(",")[2]) for line in out.splitlines()[1:]] == expected
+    # Maryland's line is the series `mdvax revisions --county Maryland` prints.
+    from mdvax.revisions import series
+
+    assert list(series("Maryland", "first_dose", DAY, as_of=OTHER).values["value"]) == state
 
 
 @pytest.mark.parametrize(
