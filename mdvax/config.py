@@ -24,6 +24,10 @@ MARYLAND_API_URL = (
     "https://services.arcgis.com/njFNhDsUCentVYJW/arcgis/rest/services/"
     "MD_COVID19_TotalVaccinationsCountyFirstandSecondSingleDose/FeatureServer/0/query"
 )
+#: Largest CSV a visitor may upload to the dashboard (the real table is about 200 KB). The
+#: server's websocket message limit is derived from it (``mdvax.serve``).
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+
 #: Human-readable landing page of the dataset, cited in the dashboard and reports.
 MARYLAND_DATASET_PAGE = "https://data.imap.maryland.gov/datasets/89c9c1236ca848188d93beb5928f4162_0"
 #: The state's own git repository of the same table (``maryland-github``, ``mdvax history``).
@@ -109,6 +113,23 @@ class Settings:
     embedded_snapshot : bool
         Fall back to the snapshot shipped in the package when nothing was ever fetched
         (``MDVAX_EMBEDDED_SNAPSHOT=off`` disables it).
+    serve_trusted_proxies : tuple of str
+        Addresses of reverse proxies whose ``X-Forwarded-For`` names the client
+        (``MDVAX_SERVE_TRUSTED_PROXIES``, comma-separated; default none: the peer address).
+    serve_health_token : str or None
+        Token giving ``/healthz`` details to non-loopback callers (``MDVAX_SERVE_HEALTH_TOKEN``).
+    serve_kernels_per_client, serve_sockets_per_client : int
+        Kernels and kernel websockets one client address may hold
+        (``MDVAX_SERVE_KERNELS_PER_CLIENT``, default 2; ``MDVAX_SERVE_SOCKETS_PER_CLIENT``, 6).
+    serve_connect_timeout : float
+        Seconds after its page was sent before a kernel whose page never connected is shut
+        down (``MDVAX_SERVE_CONNECT_TIMEOUT``, default 15).
+    serve_request_timeout : float
+        Seconds a client may take to send a request's headers or body, or keep an idle
+        connection (``MDVAX_SERVE_REQUEST_TIMEOUT``, default 20).
+    kernel_memory_mb : int
+        Data memory one kernel may use before it is ended (``MDVAX_KERNEL_MEMORY_MB``, default
+        1024; 0: no limit).
     """
 
     data_dir: Path
@@ -131,6 +152,13 @@ class Settings:
     maryland_github_url: str = MARYLAND_GITHUB_URL
     maryland_git_url: str = MARYLAND_GIT_URL
     embedded_snapshot: bool = True
+    serve_trusted_proxies: tuple[str, ...] = ()
+    serve_health_token: str | None = None
+    serve_kernels_per_client: int = 2
+    serve_sockets_per_client: int = 6
+    serve_connect_timeout: float = 15.0
+    serve_request_timeout: float = 20.0
+    kernel_memory_mb: int = 1024
 
     @property
     def raw_dir(self) -> Path:
@@ -202,6 +230,17 @@ def get_settings(environ: Mapping[str, str] | None = None, **changes: object) ->
         maryland_git_url=env.text("MDVAX_MARYLAND_GIT_URL") or MARYLAND_GIT_URL,
         embedded_snapshot=(env.text("MDVAX_EMBEDDED_SNAPSHOT") or "on").lower()
         not in ("off", "0", "no", "false"),
+        serve_trusted_proxies=tuple(
+            p.strip()
+            for p in (env.text("MDVAX_SERVE_TRUSTED_PROXIES") or "").split(",")
+            if p.strip()
+        ),
+        serve_health_token=env.text("MDVAX_SERVE_HEALTH_TOKEN"),
+        serve_kernels_per_client=env.number("MDVAX_SERVE_KERNELS_PER_CLIENT", int, default=2),
+        serve_sockets_per_client=env.number("MDVAX_SERVE_SOCKETS_PER_CLIENT", int, default=6),
+        serve_connect_timeout=env.number("MDVAX_SERVE_CONNECT_TIMEOUT", float, default=15.0),
+        serve_request_timeout=env.number("MDVAX_SERVE_REQUEST_TIMEOUT", float, default=20.0),
+        kernel_memory_mb=env.number("MDVAX_KERNEL_MEMORY_MB", int, default=1024),
     )
     return settings.replace(**changes) if changes else settings
 

@@ -72,3 +72,7 @@ class UnknownMeasureError(MdvaxError):
 
 class GitError(SourceError):
     """The state's git repository cannot be read (no ``git`` binary, bad URL, network...)."""
+
+
+class ServeError(MdvaxError):
+    """``mdvax serve`` was asked for something impossible (bad option, missing notebook)."""

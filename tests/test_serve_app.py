@@ -12,19 +12,18 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
 import pytest
-import websocket
 
 from mdvax.cli import main
-from mdvax.errors import ConfigError
+from mdvax.errors import ConfigError, ServeError
 from mdvax.serve.app import KERNEL_ENV
 from mdvax.serve.process import ServeProcess
-from mdvax.serve.settings import ServeError, ServeOptions
+from mdvax.serve.settings import ServeOptions
+from tests.hostile_client import KernelClient
 
 REPO = Path(__file__).resolve().parent.parent
 BARE_PAGE = REPO / "benchmarks" / "bare_page.ipynb"
@@ -152,56 +151,31 @@ def test_template_and_theme_cannot_be_overridden(server):
 def test_execute_request_over_the_websocket_is_refused(server, tmp_path):
     kernel_id = take_kernel(server)
     marker = tmp_path / "executed"
-    ws = websocket.create_connection(
-        f"ws://127.0.0.1:{server.port}/api/kernels/{kernel_id}/channels",
-        origin=f"http://127.0.0.1:{server.port}",
-        timeout=60,
-    )
+    client = KernelClient(server, kernel_id)
     try:
-
-        def send(msg_type, content):
-            msg_id = uuid.uuid4().hex
-            header = {
-                "msg_id": msg_id,
-                "msg_type": msg_type,
-                "username": "",
-                "session": "x",
-                "version": "5.3",
-                "date": "",
-            }
-            message = {
-                "header": header,
-                "parent_header": {},
-                "metadata": {},
-                "content": content,
-                "channel": "shell",
-                "buffers": [],
-            }
-            ws.send(json.dumps(message))
-            return msg_id
-
         code = f"open({str(marker)!r}, 'w').write('ran')"
-        execute_id = send(
-            "execute_request",
-            {
-                "code": code,
-                "silent": False,
-                "store_history": False,
-                "user_expressions": {},
-                "allow_stdin": False,
-            },
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": False,
+            "user_expressions": {},
+            "allow_stdin": False,
+        }
+        execute_id = client.send("execute_request", content)
+        info_id = client.send("kernel_info_request", {})
+        # The shell channel answers in order: an executed request would reply first.
+        seen = client.messages(
+            60,
+            until=lambda m: (
+                m["parent_header"].get("msg_id") == info_id and m["msg_type"] == "kernel_info_reply"
+            ),
         )
-        info_id = send("kernel_info_request", {})
-        seen = []
-        while True:  # the shell channel answers in order: an executed request would reply first
-            reply = json.loads(ws.recv())
-            seen.append((reply["msg_type"], reply["parent_header"].get("msg_id")))
-            if reply["msg_type"] == "kernel_info_reply" and seen[-1][1] == info_id:
-                break
     finally:
-        ws.close()
+        client.close()
+    reply = seen[-1]
+    assert reply["msg_type"] == "kernel_info_reply"
     assert not marker.exists()
-    assert all(parent != execute_id for _, parent in seen), seen
+    assert all(m["parent_header"].get("msg_id") != execute_id for m in seen), seen
     assert reply["content"]["status"] == "ok"
     # mdvax serve's kernel spec (mdvax/serve/share/kernels/python3): ipykernel without debugpy
     assert "debugger" not in reply["content"]["supported_features"]
@@ -325,3 +299,13 @@ def test_burst_is_capped_then_idle_kernels_are_culled_back_to_the_pool():
         for kernel_id in taken:
             status, _, body = get(server, f"/api/kernels/{kernel_id}")
             assert status == 404, body
+
+
+def test_without_a_pool_each_visitor_kernel_is_counted_and_reachable():
+    from tests.hostile_client import assert_honest_visitor_served
+
+    with ServeProcess("--notebook", str(BARE_PAGE), "--pool-size", "0") as server:
+        for visitors in (1, 2):
+            assert_honest_visitor_served(server)
+            health = server.health()
+            assert (health["in_use"], health["pool_ready"]) == (visitors, 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -133,3 +134,25 @@ def test_static_reports_and_health_through_nginx(proxy):
     with urllib.request.urlopen(url + "healthz") as response:
         assert response.headers["Content-Type"] == "application/json"
         assert b'"status": "ok"' in response.read()
+
+
+def test_proxy_limits_page_loads_refuses_query_sockets_and_sends_hsts(proxy):
+    url, _, _ = proxy
+    with urllib.request.urlopen(url + "healthz") as response:
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+        assert response.headers["Server"] == "nginx"  # no version
+    statuses = []
+    for _ in range(16):  # HEAD: counted like a page load, but takes no kernel upstream
+        request = urllib.request.Request(url, method="HEAD")
+        try:
+            with urllib.request.urlopen(request) as response:
+                statuses.append(response.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+    assert 429 in statuses
+    assert statuses.count(429) >= 16 - 11  # a burst of 10 (and 1 in the rate) at most passes
+    for path in ("voila/query/" + "0" * 8 + "-0000-0000-0000-" + "0" * 12, "voila/query/x"):
+        with pytest.raises(urllib.error.HTTPError, match="403"):
+            urllib.request.urlopen(url + path)
+    with urllib.request.urlopen(url + "reports/index.html") as response:
+        assert response.status == 200  # static files are not rate-limited

@@ -31,7 +31,7 @@ def test_environment_escapes_is_strict_and_compiles_each_template_once():
     with pytest.raises(jinja2.UndefinedError, match="notes"):
         templates.render("dashboard/notes.html.j2")
     names = env.list_templates(extensions=["j2"])
-    assert {n.split("/")[0] for n in names} == {"dashboard", "report"}
+    assert {n.split("/")[0] for n in names} == {"dashboard", "report", "serve"}
     for name in names:
         templates.template(name)  # every template compiles
 

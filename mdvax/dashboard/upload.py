@@ -16,13 +16,12 @@ from html import escape
 
 import ipywidgets as widgets
 
+from mdvax.config import MAX_UPLOAD_BYTES  # also sizes mdvax serve's websocket messages
 from mdvax.dashboard.model import DashboardData, Provenance
 from mdvax.errors import MdvaxError
 
 log = logging.getLogger(__name__)
 
-#: Largest upload accepted (the real CSV is about 200 KB).
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: Seconds to wait for an update another process is running before giving up.
 UPDATE_WAIT_S = 120
 

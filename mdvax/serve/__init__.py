@@ -1,8 +1,12 @@
 """Production serving of the dashboard: standalone Voila with the repository's settings.
 
 ``mdvax serve`` (see :mod:`mdvax.cli.serve`) runs :class:`mdvax.serve.app.MdvaxVoila`, which is
-Voila plus three small additions: a cap on live kernels (visitors beyond it get a 503 "busy"
-page with ``Retry-After``), a ``/healthz`` endpoint that never takes a kernel, and JSON logs.
+Voila plus: caps on live kernels, in all and per client (visitors beyond them get a "busy" page
+with ``Retry-After``), limits on websockets, messages, bodies, time and kernel memory, stricter
+message filtering (:mod:`~mdvax.serve.sockets`), kernels reclaimed when their page is gone
+(:mod:`~mdvax.serve.kernels`), security headers, a ``/healthz`` endpoint that never takes a
+kernel, and JSON logs. What it relies on in Voila is in :mod:`~mdvax.serve.voila_compat`; the
+threat model is in ``docs/serving.md``.
 The settings shipped in ``mdvax/serve/voila.json`` give a preheated kernel pool, idle-kernel
 culling, no tracebacks and no sources sent to visitors, and no files served.
 """

@@ -1,18 +1,37 @@
-"""``MdvaxVoila``: Voila with a kernel cap, a health endpoint and JSON logs."""
+"""``MdvaxVoila``: Voila with kernel caps, limits, security headers, a health endpoint, JSON logs."""
 
 from __future__ import annotations
 
+import functools
 import os
+import resource
 
-from jupyter_server._tz import utcnow
-from traitlets import Integer, List, Unicode, default
-from voila.app import Voila
-from voila.static_file_handler import TemplateStaticFileHandler
-from voila.tornado.handler import TornadoVoilaHandler
+from tornado.ioloop import PeriodicCallback
+from traitlets import Float, Integer, List, Unicode, default
 
+from mdvax.config import MAX_UPLOAD_BYTES, get_settings
 from mdvax.serve import logs
-from mdvax.serve.handlers import CappedVoilaHandler, HealthHandler, kernel_assigned
+from mdvax.serve.handlers import CappedVoilaHandler, HealthHandler, SecurityHeaders, kernel_taken
+from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
 from mdvax.serve.settings import SHARE_DIR, VOILA_JSON, ServeOptions
+from mdvax.serve.sockets import FilteredConnection, KernelSocketHandler, QuerySocketHandler
+from mdvax.serve.voila_compat import (
+    RequestInfoSocketHandler,
+    TemplateStaticFileHandler,
+    TornadoVoilaHandler,
+    Voila,
+    VoilaKernelWebsocketHandler,
+    require_compatible,
+    wrap_pool_take,
+)
+
+#: Largest websocket message from a browser: an upload is one message (its bytes plus a
+#: little JSON); anything larger closes the connection (the page says the file was too big).
+MAX_MESSAGE_BYTES = MAX_UPLOAD_BYTES + 256 * 1024
+#: Largest HTTP request body: no route of the public server takes one.
+MAX_BODY_BYTES = 8 * 1024
+#: Seconds between two passes reclaiming kernels whose page is gone.
+RECLAIM_INTERVAL_S = 2.0
 
 #: Set for the kernels, which inherit the server's environment (unless already set): Arrow
 #: allocates from malloc instead of its own pool (about 6 MB less per kernel), malloc keeps
@@ -28,6 +47,17 @@ KERNEL_ENV = {
 TEMPLATE_STATIC = r"/voila/templates/([\w-]+/static/.+)"
 
 
+#: Traits of :class:`MdvaxVoila` whose default comes from :class:`mdvax.config.Settings`.
+_SETTINGS = {
+    "trusted_proxies": "serve_trusted_proxies",
+    "health_token": "serve_health_token",
+    "kernels_per_client": "serve_kernels_per_client",
+    "sockets_per_client": "serve_sockets_per_client",
+    "connect_timeout": "serve_connect_timeout",
+    "request_timeout": "serve_request_timeout",
+}
+
+
 class MdvaxVoila(Voila):
     """Standalone Voila serving one notebook at ``/`` with the repository's settings."""
 
@@ -39,43 +69,68 @@ class MdvaxVoila(Voila):
 
     config_file_paths = List(Unicode(), config=True, help="Where voila.json is looked up.")
 
+    # Defaults from the environment (mdvax.config.Settings, see _SETTINGS) unless configured.
+    trusted_proxies = List(Unicode(), config=True, help="Proxies whose X-Forwarded-For counts.")
+    health_token = Unicode(None, allow_none=True, config=True, help="Token for /healthz details.")
+    kernels_per_client = Integer(2, config=True, help="Kernels one client address may hold.")
+    sockets_per_client = Integer(6, config=True, help="Kernel websockets one client may hold.")
+    connect_timeout = Float(15.0, config=True, help="Seconds a sent page has to connect.")
+    request_timeout = Float(20.0, config=True, help="Seconds to send headers/body; keep-alive.")
+
     @default("config_file_paths")
     def _default_config_file_paths(self):
         # Only the shipped settings: a stray voila.json in the working directory or
         # ~/.jupyter must not change what the public server does.
         return [str(VOILA_JSON.parent)]
 
+    @default("kernel_websocket_connection_class")
+    def _default_connection_class(self):
+        return FilteredConnection
+
     def initialize(self, argv=None):
         """Parse the command line, read ``voila.json``, then switch logs to JSON."""
+        require_compatible(self.log)
         super().initialize(argv)
         logs.configure(self.log, self.log_level)
-        self.tornado_settings = {**self.tornado_settings, "log_function": logs.log_request}
+        settings = get_settings()
+        for trait, field in _SETTINGS.items():
+            if trait not in self.config.get("MdvaxVoila", {}):
+                setattr(self, trait, getattr(settings, field))
+        self.voila_configuration.multi_kernel_manager_class = MdvaxKernelManager
+        SecurityHeaders.trusted = tuple(self.trusted_proxies)
+        self.tornado_settings = {
+            **self.tornado_settings,
+            "log_function": logs.log_request,
+            "websocket_max_message_size": MAX_MESSAGE_BYTES,
+            "xsrf_cookie_kwargs": {"samesite": "Lax", "path": self.base_url},
+            "websocket_ping_interval": 30,
+            "websocket_ping_timeout": 30,
+        }
 
     def init_settings(self):
-        """Voila's settings; a kernel leaving the pool counts as active and in use from then."""
+        """Voila's settings with our kernel manager; a kernel handed out is a visitor's."""
+        self.config.MdvaxKernelManager.max_zmq_sockets = (
+            self.max_kernels * ZMQ_SOCKETS_PER_KERNEL + 64
+        )
+        self.config.MdvaxKernelManager.connect_timeout = self.connect_timeout
         settings = super().init_settings()
         manager = self.kernel_manager
-        take_from_pool = getattr(manager, "get_rendered_notebook", None)
-        if take_from_pool is not None:
-
-            async def get_rendered_notebook(*args, **kwargs):
-                # A pooled kernel may have idled longer than the culling timeout; the culler
-                # skips it only while it is in the pool. Without this, the culler can kill it
-                # between the page being sent and the browser connecting its websocket.
-                result = await take_from_pool(*args, **kwargs)
-                manager.get_kernel(result[2]).last_activity = utcnow()
-                kernel_assigned()  # now counted among the kernels in use
-                return result
-
-            manager.get_rendered_notebook = get_rendered_notebook
+        taken = functools.partial(kernel_taken, manager)
+        wrap_pool_take(manager, taken)  # a pooled kernel handed to a page request
+        manager.on_visitor_kernel = taken  # or, without a pool, one started for it
         return settings
 
     def init_handlers(self):
-        """Voila's handlers with the notebook handler capped and ``/healthz`` in front."""
+        """Voila's handlers with ours swapped in and ``/healthz`` in front."""
+        replace = {
+            TornadoVoilaHandler: CappedVoilaHandler,
+            VoilaKernelWebsocketHandler: KernelSocketHandler,
+            RequestInfoSocketHandler: QuerySocketHandler,
+        }
         handlers = []
         for spec in super().init_handlers():
-            if spec[1] is TornadoVoilaHandler:
-                spec = (spec[0], CappedVoilaHandler, *spec[2:])
+            if spec[1] in replace:
+                spec = (spec[0], replace[spec[1]], *spec[2:])
             elif spec[1] is TemplateStaticFileHandler:
                 # Voila asserts on the shape "<template>/static/<file>" (a 500 for "../x"):
                 # only route well-formed template names to it, the rest is a plain 404.
@@ -85,6 +140,28 @@ class MdvaxVoila(Voila):
         health = (rf"{self.server_url.rstrip('/')}/{self.health_path}", HealthHandler)
         return [health, *handlers]
 
+    def listen(self):
+        """Listen with deliberate limits (body size, timeouts); reclaim kernels periodically."""
+        timeout = self.request_timeout
+        self.app.listen = functools.partial(
+            self.app.listen,
+            max_body_size=MAX_BODY_BYTES,
+            max_header_size=16 * 1024,
+            idle_connection_timeout=timeout,
+            body_timeout=timeout,
+        )
+        self.app.add_transform(SecurityHeaders)
+        PeriodicCallback(self.kernel_manager.reclaim, RECLAIM_INTERVAL_S * 1000).start()
+        super().listen()
+
+
+def raise_file_limit(needed: int) -> None:
+    """Raise this process's open-file limit towards ``needed`` (ZMQ sockets are files)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
 
 def serve(options: ServeOptions) -> int:
     """Run the server in the foreground until interrupted; returns the exit status."""
@@ -93,6 +170,7 @@ def serve(options: ServeOptions) -> int:
     os.environ["JUPYTER_PATH"] = os.pathsep.join(jupyter_path)
     for name, value in KERNEL_ENV.items():
         os.environ.setdefault(name, value)
+    raise_file_limit(2 * options.max_kernels * ZMQ_SOCKETS_PER_KERNEL + 256)
     app = MdvaxVoila.instance()
     app.initialize(options.voila_argv())
     app.start()

@@ -1,106 +1,201 @@
-"""Tornado handlers added to Voila: the kernel cap (busy page) and the health check."""
+"""Tornado handlers added to Voila: the kernel caps (busy page), the health check, headers."""
 
 from __future__ import annotations
 
+import hmac
 import json
+import re
+import secrets
+from collections import Counter
 from contextvars import ContextVar
+from typing import ClassVar
 
 import tornado.web
-from voila.tornado.handler import TornadoVoilaHandler
+import zmq
 
-#: Shown with HTTP 503 when every kernel slot is taken. Static text: nothing from the request.
-BUSY_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="{retry_after}">
-<title>Busy - Maryland vaccinations dashboard</title></head>
-<body style="font-family: sans-serif; max-width: 36em; margin: 4em auto; padding: 0 1em">
-<h1>The dashboard is busy</h1>
-<p id="mdvax-busy">Too many people are looking at it right now. This page retries by itself in
-{retry_after} seconds; you can also <a href="">retry now</a>.</p>
-</body></html>
-"""
+from mdvax.serve.kernels import client_address, is_local
+from mdvax.serve.voila_compat import TornadoVoilaHandler
+from mdvax.templates import render
 
-#: The admission ticket of the page request being handled in this task (see ``waiting``).
-_WAITING: ContextVar[list | None] = ContextVar("mdvax_waiting", default=None)
+#: Sent on every response. ``style-src`` allows inline styles: the dashboard colours its map
+#: with a ``<style>`` element the kernel rewrites at every step, and widgets set ``style``
+#: attributes; CSS cannot run script. Scripts: this server's files and the page's own inline
+#: scripts (a fresh nonce per page); nothing from another origin, no inline handlers.
+#: ``'unsafe-eval'``: jupyter-leaflet's bundle compiles a lodash template with ``Function`` when
+#: it loads (without it no map widget loads); injected markup still cannot run script.
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'{nonce}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+)
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+#: The page request being handled in this task (see ``CappedVoilaHandler.get``).
+_TICKET: ContextVar[dict | None] = ContextVar("mdvax_ticket", default=None)
+_SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
 
 
-def kernel_counts(kernel_manager) -> dict[str, int]:
-    """Live kernels, preheated kernels ready in the pool, and kernels in use (the rest).
+def busy_page(retry_after: int, limit: int = 0) -> str:
+    """The busy page: all slots taken, or (``limit``) this client already holds its share."""
+    return render("serve/busy.html.j2", retry_after=retry_after, too_many=bool(limit), limit=limit)
 
-    Kernels still being preheated count as in use, so the cap errs on the safe side.
+
+class SecurityHeaders(tornado.web.OutputTransform):
+    """Headers for every response, websocket upgrades and errors included; no ``Server``.
+
+    Also marks a request forwarded by a trusted proxy over HTTPS as ``https``, so Jupyter sets
+    its cookie ``Secure``.
     """
-    live = set(kernel_manager.list_kernel_ids())
-    ready = set()
-    # Voila keeps its pool as asyncio tasks per notebook (``_pools``); no public accessor.
-    for pool in getattr(kernel_manager, "_pools", {}).values():
-        for task in pool:
-            if task.done() and not task.cancelled() and task.exception() is None:
-                ready.add(task.result()["kernel_id"])
-    ready &= live
-    return {"live": len(live), "pool_ready": len(ready), "in_use": len(live - ready)}
+
+    trusted: tuple[str, ...] = ()
+
+    def __init__(self, request):
+        self.request = request
+        if (
+            request.remote_ip in self.trusted
+            and request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+        ):
+            request.protocol = "https"
+
+    def transform_first_chunk(self, status_code, headers, chunk, finishing):
+        headers.pop("Server", None)
+        headers.update(HEADERS)
+        nonce = getattr(self.request, "mdvax_nonce", None)
+        headers["Content-Security-Policy"] = CSP.format(nonce=f" 'nonce-{nonce}'" if nonce else "")
+        return status_code, headers, chunk
+
+    def transform_chunk(self, chunk, finishing):
+        return chunk
 
 
 class CappedVoilaHandler(TornadoVoilaHandler):
-    """Voila's notebook handler, refusing new visitors once the kernel cap is reached.
+    """Voila's notebook handler, refusing visitors beyond the kernel caps.
 
     With ``max_kernels`` live kernels at most and ``pool_size`` of them kept preheated,
-    ``max_kernels - pool_size`` visitors can hold a kernel at once; the next one gets
-    :data:`BUSY_PAGE` with HTTP 503 and ``Retry-After`` instead of a page that hangs or a
-    host that runs out of memory.
+    ``max_kernels - pool_size`` visitors can hold a kernel at once, and one client address at
+    most ``kernels_per_client``. Beyond that: the busy page, HTTP 503 (429 for one client's
+    share) with ``Retry-After``, instead of a page that hangs or a host out of memory.
     """
 
-    #: Page requests admitted but not yet holding a kernel. They count against the cap too:
-    #: a burst of simultaneous requests would otherwise all pass the check before any of
-    #: them has a kernel.
+    #: Page requests admitted but not yet holding a kernel, in all and by client. They count
+    #: against the caps too: a burst would otherwise pass the check before any has a kernel.
     waiting = 0
+    waiting_by_client: ClassVar[Counter] = Counter()
 
     async def get(self, path=None):
         app = self.settings["voila"]
         if path:
             await super().get(path)  # Voila redirects any other path to /voila/files (403)
             return
-        counts = kernel_counts(self.kernel_manager)
+        manager = self.kernel_manager
+        client = client_address(self.request, app.trusted_proxies)
+        counts = manager.counts()
         voila_cfg = app.voila_configuration
         pool_size = voila_cfg.default_pool_size if voila_cfg.preheat_kernel else 0
+        held = manager.kernels_of(client) + self.waiting_by_client[client]
+        if held >= app.kernels_per_client:
+            self.log.warning("client kernel cap reached", extra={"client": client, **counts})
+            self._busy(429, app, app.kernels_per_client)
+            return
         if counts["in_use"] + CappedVoilaHandler.waiting >= app.max_kernels - pool_size:
             self.log.warning("kernel cap reached, busy page sent", extra=counts)
-            self.set_status(503)
-            self.set_header("Retry-After", str(app.retry_after))
-            self.set_header("Content-Type", "text/html; charset=utf-8")
-            self.set_header("Cache-Control", "no-store")
-            self.finish(BUSY_PAGE.format(retry_after=app.retry_after))
+            self._busy(503, app)
             return
         # Template and theme cannot be overridden (voila.json); dropping the arguments also
         # keeps such a request on the preheated pool instead of a fresh, slower kernel.
         for name in ("template", "theme"):
             self.request.arguments.pop(name, None)
-        ticket = [True]
+        self.request.mdvax_nonce = secrets.token_urlsafe(18)
+        ticket = {"waiting": True, "client": client, "kernel_id": None}
         CappedVoilaHandler.waiting += 1
-        token = _WAITING.set(ticket)
+        CappedVoilaHandler.waiting_by_client[client] += 1
+        token = _TICKET.set(ticket)
         try:
             await super().get(path)
         finally:
             kernel_assigned(ticket)
-            _WAITING.reset(token)
+            _TICKET.reset(token)
+            if ticket["kernel_id"]:
+                manager.page_sent(ticket["kernel_id"])
+
+    def write(self, chunk):
+        """Page HTML, with this response's nonce on its script tags (see :data:`CSP`).
+
+        Also writes the websocket message limit into ``kernel_watch.js``.
+        """
+        nonce = getattr(self.request, "mdvax_nonce", None)
+        if nonce and isinstance(chunk, str):
+            chunk = _SCRIPT_TAG.sub(f'<script nonce="{nonce}"', chunk)
+            limit = self.settings.get("websocket_max_message_size", 0)
+            chunk = chunk.replace('"MDVAX_MAX_MESSAGE_BYTES"', f'"{limit}"')
+        return super().write(chunk)
+
+    def _busy(self, status: int, app, limit: int = 0) -> None:
+        self.set_status(status)
+        self.set_header("Retry-After", str(app.retry_after))
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(busy_page(app.retry_after, limit))
 
 
-def kernel_assigned(ticket: list | None = None) -> None:
-    """The current page request now holds a kernel: stop counting it as waiting (once)."""
-    ticket = ticket if ticket is not None else _WAITING.get(None)
-    if ticket and ticket[0]:
-        ticket[0] = False
+def kernel_taken(manager, kernel_id: str) -> None:
+    """Voila handed ``kernel_id`` to the current page request: record its visitor."""
+    ticket = _TICKET.get(None)
+    manager.take(kernel_id, ticket["client"] if ticket else "")
+    if ticket is not None:
+        ticket["kernel_id"] = kernel_id
+        kernel_assigned(ticket)
+
+
+def kernel_assigned(ticket: dict) -> None:
+    """The page request of ``ticket`` holds a kernel (or ended): no longer waiting (once)."""
+    if ticket["waiting"]:
+        ticket["waiting"] = False
         CappedVoilaHandler.waiting -= 1
+        CappedVoilaHandler.waiting_by_client[ticket["client"]] -= 1
+        if CappedVoilaHandler.waiting_by_client[ticket["client"]] <= 0:
+            del CappedVoilaHandler.waiting_by_client[ticket["client"]]
+
+
+def kernel_problem(manager) -> str | None:
+    """Why visitors' kernels cannot be reached right now, or ``None``."""
+    try:
+        probe = manager.context.socket(zmq.DEALER)
+        probe.close(linger=0)
+    except zmq.ZMQError as error:
+        return f"cannot open ZMQ sockets: {error}"
+    if manager.start_errors:
+        return f"{manager.start_errors} kernel start(s) failed in a row"
+    return None
 
 
 class HealthHandler(tornado.web.RequestHandler):
-    """``GET /healthz``: 200 with kernel counts, without taking a kernel."""
+    """``GET /healthz``: 200 when kernels can be started and reached, else 503; never a kernel.
+
+    Counts only for callers on this machine (not through the proxy) or with the
+    ``Authorization: Bearer <MDVAX_SERVE_HEALTH_TOKEN>`` header; others get the status alone.
+    """
 
     def get(self):
         app = self.settings["voila"]
-        body = {"status": "ok", **kernel_counts(app.kernel_manager)}
-        body["waiting"] = CappedVoilaHandler.waiting
-        body["max_kernels"] = app.max_kernels
+        manager = app.kernel_manager
+        problem = kernel_problem(manager)
+        body = {"status": "unhealthy" if problem else "ok"}
+        if is_local(self.request) or self._has_token(app.health_token):
+            body.update(manager.counts())
+            body["waiting"] = CappedVoilaHandler.waiting
+            body["max_kernels"] = app.max_kernels
+            if problem:
+                body["problem"] = problem
+        self.set_status(503 if problem else 200)
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(body))
+
+    def _has_token(self, token: str | None) -> bool:
+        given = self.request.headers.get("Authorization", "")
+        return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())

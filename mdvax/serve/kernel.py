@@ -13,12 +13,27 @@ kernel, each visitor's kernel saves (measured on the dashboard, RSS):
   :func:`bytecode_cache` (the first kernel writes it, the next ones read it: otherwise every
   kernel would compile every module again, seconds of CPU each);
 - about 2 MB: no IPython history database (``--HistoryManager.enabled=False`` in the spec).
+
+Each kernel also gets a hard memory ceiling, :func:`limit_memory` (``MDVAX_KERNEL_MEMORY_MB``):
+a visitor who makes their kernel grow ends that kernel only (their page shows the reload
+notice), never the machine.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+import resource
 import sys
+import threading
+import time
 from pathlib import Path
+
+#: The kernel exits once its data segment comes this close to the limit (10 % of the limit at
+#: most), before allocations start failing: a ``MemoryError`` inside a widget callback would
+#: leave it half-working.
+EXIT_MARGIN = 32 * 1024 * 1024
 
 
 def bytecode_cache() -> Path:
@@ -47,8 +62,68 @@ def use_bytecode_cache() -> None:
     sys.dont_write_bytecode = False  # only this private folder is written
 
 
+def query_token(key: bytes, kernel_id: str) -> str:
+    """What a kernel shows ``/voila/query/<kernel id>`` to prove it is that kernel.
+
+    An HMAC of the id under the kernel's message-signing key, which only the server and the
+    kernel know (from its connection file).
+    """
+    return hmac.new(key, kernel_id.encode(), hashlib.sha256).hexdigest()
+
+
+def own_query_token(kernel_id: str) -> str:
+    """:func:`query_token` for the kernel this code runs in ("" outside a kernel)."""
+    try:
+        import json
+
+        from ipykernel.connect import get_connection_info
+
+        key = json.loads(get_connection_info())["key"]
+    except Exception:  # not in a kernel, or no key
+        return ""
+    return query_token(key.encode(), kernel_id)
+
+
+def data_bytes() -> int:
+    """Size of the data segment of the process (``VmData``: heap, private mappings), bytes."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def limit_memory(megabytes: int, interval: float = 0.2) -> None:
+    """Cap this process's data memory at ``megabytes`` (0: no cap).
+
+    ``RLIMIT_DATA`` makes the kernel's allocations beyond the cap fail; a watchdog thread ends
+    the process (exit status 3) when it comes within :data:`EXIT_MARGIN` of it, so the
+    visitor's page sees a dead kernel and says to reload.
+    """
+    if megabytes <= 0:
+        return
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    exit_at = limit - min(EXIT_MARGIN, limit // 10)
+
+    def watch() -> None:
+        while True:
+            if data_bytes() > exit_at:
+                sys.stderr.write(
+                    f"[mdvax kernel] memory limit of {megabytes} MB reached, exiting\n"
+                )
+                sys.stderr.flush()
+                os._exit(3)
+            time.sleep(interval)
+
+    threading.Thread(target=watch, name="mdvax-memory-watch", daemon=True).start()
+
+
 def main() -> None:
     """Start ipykernel (its usual command line: ``-f <connection file>``) without ``debugpy``."""
+    from mdvax.config import get_settings
+
+    limit_memory(get_settings().kernel_memory_mb)
     use_bytecode_cache()
     sys.modules["debugpy"] = None  # an import of it now fails: ipykernel disables its debugger
     from ipykernel.kernelapp import launch_new_instance

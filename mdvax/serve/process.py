@@ -13,7 +13,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from mdvax.serve.settings import ServeError
+from mdvax.errors import ServeError
+
+#: Every visitor of a test or benchmark server shares one address (127.0.0.1): the per-client
+#: limits are lifted unless the caller (or the environment) sets them.
+SHARED_ADDRESS_ENV = {
+    "MDVAX_SERVE_KERNELS_PER_CLIENT": "1000",
+    "MDVAX_SERVE_SOCKETS_PER_CLIENT": "1000",
+}
 
 
 def free_port() -> int:
@@ -31,14 +38,15 @@ class ServeProcess:
     *args : str
         Extra ``mdvax serve`` options (``--notebook``, ``--max-kernels``...).
     env : dict, optional
-        Extra environment variables (``MDVAX_DATA_DIR``...).
+        Extra environment variables (``MDVAX_DATA_DIR``...). Per-client limits are lifted
+        (:data:`SHARED_ADDRESS_ENV`) unless set here or in the environment.
     log_path : Path, optional
         File receiving the server's JSON log lines (stdout and stderr).
     """
 
     def __init__(self, *args: str, env: dict | None = None, log_path: Path | None = None):
         self.options = list(args)
-        self.env = {**os.environ, **(env or {})}
+        self.env = {**SHARED_ADDRESS_ENV, **os.environ, **(env or {})}
         self.log_path = Path(log_path) if log_path else None
         self.process: subprocess.Popen | None = None
         self.port = 0

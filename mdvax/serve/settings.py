@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mdvax.config import get_settings
-from mdvax.errors import MdvaxError
+from mdvax.errors import ServeError
 from mdvax.notebooks import notebook_path
+
+__all__ = ["DEFAULT_NOTEBOOK", "SHARE_DIR", "VOILA_JSON", "ServeError", "ServeOptions"]
 
 #: The settings file shipped with the package; ``mdvax serve`` reads only this one.
 VOILA_JSON = Path(__file__).with_name("voila.json")
@@ -18,10 +20,6 @@ SHARE_DIR = Path(__file__).with_name("share")
 
 #: The notebook ``mdvax serve`` serves at ``/`` unless told otherwise.
 DEFAULT_NOTEBOOK = notebook_path("dashboard.ipynb")
-
-
-class ServeError(MdvaxError):
-    """``mdvax serve`` was asked for something impossible (bad option, missing notebook)."""
 
 
 def shipped_settings() -> dict:

@@ -1,0 +1,151 @@
+"""Who holds which kernel: visitors by client address, kernels reclaimed when nobody connects.
+
+:class:`MdvaxKernelManager` is the ``multi_kernel_manager_class`` Voila builds its preheated
+pool on. It records each kernel handed to a visitor (and the visitor's address), counts kernels
+in use without looking into Voila's pool, raises the ZMQ socket limit to match the kernel cap,
+and shuts down a visitor's kernel that has had no websocket for too long, even a busy one
+(Jupyter's culler leaves busy kernels alone: a page that never connected, or whose kernel waits
+for a request that never came, would otherwise hold a slot forever). Limits: a sent page must
+connect within ``connect_timeout`` (15 s), a page still rendering gets ``render_timeout``
+(120 s), a kernel whose page left gets the culler's ``cull_idle_timeout``, busy or not.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from dataclasses import dataclass, field
+
+import zmq
+from traitlets import Float, Integer
+
+from mdvax.serve.voila_compat import AsyncMappingKernelManager
+
+#: ZMQ sockets one kernel may need on the server: 4 channels for each of its websockets (at
+#: most :data:`mdvax.serve.sockets.SOCKETS_PER_KERNEL`), a kernel-info channel, the restarter's
+#: heartbeat and the page renderer's client, with room to spare.
+ZMQ_SOCKETS_PER_KERNEL = 24
+
+
+def client_address(request, trusted: tuple[str, ...] = ()) -> str:
+    """The address a request comes from, for per-client limits.
+
+    The peer address, unless the peer is a trusted proxy: then the right-most
+    ``X-Forwarded-For`` entry that is not itself a trusted proxy (the left part is whatever
+    the client wrote).
+    """
+    peer = request.remote_ip
+    if peer not in trusted:
+        return peer
+    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+    for address in reversed(forwarded):
+        if address and address not in trusted:
+            return address[:64]
+    return peer
+
+
+def is_local(request) -> bool:
+    """A request straight from this machine (loopback peer, not forwarded by a proxy)."""
+    try:
+        loopback = ipaddress.ip_address(request.remote_ip).is_loopback
+    except ValueError:
+        return False
+    return loopback and "X-Forwarded-For" not in request.headers
+
+
+@dataclass
+class Visit:
+    """A kernel handed to a visitor."""
+
+    client: str
+    since: float = field(default_factory=time.monotonic)  #: taken, page done, or last seen
+    page_done: bool = False
+    connected: bool = False
+
+
+class MdvaxKernelManager(AsyncMappingKernelManager):
+    """Jupyter's kernel manager plus a record of which visitor holds which kernel."""
+
+    max_zmq_sockets = Integer(1023, config=True, help="ZMQ context socket limit.")
+    connect_timeout = Float(15.0, config=True, help="Seconds for a sent page to connect.")
+    render_timeout = Float(120.0, config=True, help="Seconds a page may take to render.")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Must be set before the context's first socket; libzmq's default is 1023.
+        self.context.set(zmq.MAX_SOCKETS, max(self.max_zmq_sockets, 1023))
+        self.visits: dict[str, Visit] = {}
+        self.start_errors = 0  #: kernels that failed to start since the last one that started
+        #: Called with the id of a kernel started for a page request (not for the pool).
+        self.on_visitor_kernel = None
+
+    async def start_kernel(self, *args, **kwargs):
+        """Start a kernel, counting failures for ``/healthz``."""
+        try:
+            kernel_id = await super().start_kernel(*args, **kwargs)
+        except Exception:
+            self.start_errors += 1
+            raise
+        self.start_errors = 0
+        preheated = kwargs.get("env", {}).get("VOILA_PREHEAT") == "True"
+        if not preheated and self.on_visitor_kernel is not None:  # no pool: Voila starts one
+            self.on_visitor_kernel(kernel_id)
+        return kernel_id
+
+    async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+        """Shut a kernel down and forget its visitor."""
+        self.visits.pop(kernel_id, None)
+        return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+
+    def take(self, kernel_id: str, client: str) -> None:
+        """A page request from ``client`` now holds ``kernel_id``."""
+        self.visits[kernel_id] = Visit(client)
+        self.get_kernel(kernel_id).last_activity = _utcnow()  # not culled before it connects
+
+    def page_sent(self, kernel_id: str) -> None:
+        """The page of ``kernel_id`` was sent (or its request ended): it should connect soon."""
+        visit = self.visits.get(kernel_id)
+        if visit is not None and not visit.page_done:
+            visit.page_done, visit.since = True, time.monotonic()
+
+    def kernels_of(self, client: str) -> int:
+        """Kernels held by ``client``."""
+        return sum(v.client == client for v in self.visits.values())
+
+    def counts(self) -> dict[str, int]:
+        """Live kernels, kernels waiting in the pool, and kernels held by visitors."""
+        live = set(self.list_kernel_ids())
+        in_use = len(live & self.visits.keys())
+        return {"live": len(live), "pool_ready": len(live) - in_use, "in_use": in_use}
+
+    async def reclaim(self) -> list[str]:
+        """Shut down visitors' kernels without a websocket for too long; their ids."""
+        now, reclaimed = time.monotonic(), []
+        for kernel_id, visit in list(self.visits.items()):
+            if kernel_id not in self:
+                self.visits.pop(kernel_id, None)
+                continue
+            if self.kernel_model(kernel_id)["connections"]:
+                visit.connected, visit.since = True, now
+                continue
+            if visit.connected:
+                limit = self.cull_idle_timeout or 60  # a page may reconnect meanwhile
+            else:
+                limit = self.connect_timeout if visit.page_done else self.render_timeout
+            if now - visit.since > limit:
+                self.log.warning(
+                    "reclaiming kernel with no page connected",
+                    extra={"kernel_id": kernel_id, "seconds": round(now - visit.since)},
+                )
+                reclaimed.append(kernel_id)
+                try:
+                    await self.shutdown_kernel(kernel_id, now=True)
+                except Exception:  # already gone; the next round forgets it
+                    self.log.exception("reclaiming kernel %s failed", kernel_id)
+        return reclaimed
+
+
+def _utcnow():
+    from jupyter_server._tz import utcnow
+
+    return utcnow()
