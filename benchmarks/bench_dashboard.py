@@ -3,6 +3,11 @@ websocket bytes per step, kernel memory per visitor, and proof that closed tabs'
 culled back to the pool. Loopback only; prints figures.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--visits 8] [--steps 20]
+    .venv/bin/python benchmarks/bench_dashboard.py --vintages [--steps 40]
+
+``--vintages`` measures the "As published on" control instead (issue 11, see ``_vintages.py``):
+archive query, vintage switch (kernel side and in Chromium) and kernel RSS with 61 and 366
+vintages.
 
 Both notebooks are served by ``mdvax serve`` (preheated pool, culling) in the same run; the
 dashboard reads a cache filled by ``mdvax update`` from the local source server.
@@ -95,7 +100,13 @@ def main() -> None:
     parser.add_argument("--cull-idle-timeout", type=int, default=10)
     parser.add_argument("--cull-interval", type=int, default=2)
     parser.add_argument("--slider", default=".noUi-handle", help="CSS selector of the handle")
+    parser.add_argument("--vintages", action="store_true", help="the vintage switch instead")
     args = parser.parse_args()
+    if args.vintages:
+        import _vintages
+
+        _vintages.main(args.steps)
+        return
     notebooks = {"bare": BARE_PAGE, "dashboard": DASHBOARD}
     if not DASHBOARD.exists():
         print(f"note: {DASHBOARD} does not exist yet: measuring the bare page only")

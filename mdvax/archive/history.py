@@ -79,13 +79,27 @@ _PARTS = {
 
 def revision_series(conn: Connection, county: str, measure: str, day: date) -> pd.DataFrame:
     """``measure`` of ``county`` on ``day`` as each vintage published it (see ``Archive``)."""
-    county = canonical_county(county)
+    versions = county_versions(conn, canonical_county(county))
+    return series_from_versions(versions, vintage_rows(conn), measure, day)
+
+
+def vintage_rows(conn: Connection) -> list:
+    """``id, published, last_date`` of every vintage, oldest first."""
+    query = select(vintages.c.id, vintages.c.published, vintages.c.last_date)
+    return conn.execute(query.order_by(vintages.c.id)).all()
+
+
+def series_from_versions(
+    versions: pd.DataFrame, rows: list, measure: str, day: date
+) -> pd.DataFrame:
+    """:func:`revision_series` from stored versions already read.
+
+    ``versions`` holds ``measure, date, value, valid_from, valid_to`` rows of any counties (their
+    values add up: a dashboard session keeps the open county's, and the whole state's summed);
+    ``rows`` is :func:`vintage_rows`.
+    """
     base = measure.removesuffix("_daily")
     stored = [f"{dose}_daily" for dose in _PARTS[base]]
-    rows = conn.execute(
-        select(vintages.c.id, vintages.c.published, vintages.c.last_date).order_by(vintages.c.id)
-    ).all()
-    versions = county_versions(conn, county)
     wanted = versions["measure"].isin(stored).to_numpy()
     on_day = (versions["date"] == pd.Timestamp(day)).to_numpy()
     upto = (versions["date"] <= pd.Timestamp(day)).to_numpy()

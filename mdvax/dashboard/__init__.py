@@ -5,6 +5,8 @@
 - :mod:`~mdvax.dashboard.map`, :mod:`~mdvax.dashboard.panel`, :mod:`~mdvax.dashboard.controls`:
   widgets and HTML;
 - :mod:`~mdvax.dashboard.upload`: the empty state (fetch, or upload a CSV);
+- :mod:`~mdvax.dashboard.vintages`: the vintages to choose from ("As published on"), loaded
+  lazily; :mod:`~mdvax.dashboard.revisions`: "How this figure was revised";
 - :mod:`~mdvax.dashboard.app`: :func:`build_app`, what ``notebooks/dashboard.ipynb`` displays.
 """
 

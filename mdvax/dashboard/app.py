@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import functools
 import gc
 import logging
@@ -21,9 +22,11 @@ import ipywidgets as widgets
 from mdvax import format as fmt
 from mdvax import stats
 from mdvax.dashboard import model, panel
+from mdvax.dashboard import revisions as rev
 from mdvax.dashboard import state as st
 from mdvax.dashboard.controls import Controls
 from mdvax.dashboard.map import Classes, CountyMap
+from mdvax.dashboard.vintages import Vintages
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,8 @@ class Dashboard:
         Plain-text notes to show (ignored link parameters...).
     page_url : str
         The page's address, for the "link to this view" field ("" if unknown).
+    vintages : Vintages, optional
+        The vintages to choose from ("As published on"); default: ``data`` alone.
     """
 
     def __init__(
@@ -69,16 +74,23 @@ class Dashboard:
         initial: st.ViewState,
         notes: list[str] = (),
         page_url: str = "",
+        vintages: Vintages | None = None,
     ) -> None:
-        self.data = data
+        self.vintages = vintages or Vintages.single(data)
+        # One vintage has no revisions to show: nothing is read.
+        self.revisions = rev.Revisions(
+            self.vintages.archive if self.vintages.choosable else lambda: None
+        )
+        self.data = self.vintages.data(initial.as_of)
         self.initial = initial
         self.state = initial
         self.page_url = page_url
         self.view: model.View | None = None
         self.map = CountyMap(data.geometry, self.click, self.describe)
-        self.controls = Controls(data.dates(), self.change, self.reset)
+        published = [v.published for v in self.vintages.choices]
+        self.controls = Controls(self.data.dates(), self.change, self.reset, published)
         self.notes = widgets.HTML(panel.notes_html(list(notes)))
-        self.provenance = widgets.HTML(panel.provenance_html(data.provenance))
+        self.provenance = widgets.HTML(panel.provenance_html(self.data.provenance))
         self.headline = widgets.HTML()
         self.panel = widgets.HTML()
         self.chart = widgets.HTML()
@@ -98,8 +110,23 @@ class Dashboard:
     @guarded
     def change(self, fields: dict) -> None:
         """A control moved: ``fields`` holds the changed state fields."""
+        if "as_of" in fields:
+            self.state = dataclasses.replace(self.state, as_of=fields.pop("as_of"))
+            self._load_vintage()
         self.state = st.update(self.state, **fields)
         self.render()
+
+    def _load_vintage(self) -> None:
+        """Show the vintage ``self.state.as_of`` names: its table, days and provenance.
+
+        The day shown stays if the vintage has it, else moves to the vintage's nearest day.
+        """
+        self.data = self.vintages.data(self.state.as_of)
+        day = self.vintages.find(self.state.as_of).clamp(self.state.date)
+        self.state = dataclasses.replace(self.state, date=day)
+        self.controls.set_dates(self.data.dates())
+        self.controls.show(self.state)
+        _set(self.provenance, panel.provenance_html(self.data.provenance))
 
     @guarded
     def click(self, fips: str | None) -> None:
@@ -112,7 +139,7 @@ class Dashboard:
     def reset(self) -> None:
         """Back to the view the page opened with, panel closed."""
         self.state = st.reset(self.state, self.initial)
-        self.controls.show(self.state)
+        self._load_vintage()
         self.render()
 
     # Rendering ---------------------------------------------------------------------------------
@@ -132,20 +159,26 @@ class Dashboard:
         self.map.set_legend(
             stats.label(s.measure, s.daily, s.per_capita), classes, fmt.compact(s.per_capita)
         )
-        _set(self.headline, panel.headline_html(view, s))
+        published = self.vintages.find(s.as_of).published
+        line, revised = self.revisions.html(s, published)
+        _set(self.headline, panel.headline_html(view, s) + line)
         if s.county:
             series = model.series(self.data, s.county, s.measure, s.daily)
-            _set(self.panel, panel.county_html(view, s))
+            _set(self.panel, panel.county_html(view, s) + revised)
             _set(self.chart, panel.chart_svg(series, st.NAME_BY_FIPS[s.county]))
             _set(self.marker, panel.marker_svg(series, s.date))
         else:
-            _set(self.panel, panel.state_html(view, s))
+            _set(self.panel, panel.state_html(view, s) + revised)
         self.chartbox.layout.display = None if s.county else "none"
         self.back.layout.display = None if s.county else "none"
-        query = st.to_query(s)
-        _set(self.share, panel.link_html(self.page_url, query) + self._download_html(view))
+        # Links name the vintage even when it is the newest, so they keep showing the same
+        # figures after newer vintages arrive (as every other field is explicit too).
+        linked = dataclasses.replace(s, as_of=published) if self.vintages.choosable else s
+        query = st.to_query(linked)
+        download = self._download_html(view, published if self.vintages.choosable else None)
+        _set(self.share, panel.link_html(self.page_url, query) + download)
 
-    def _download_html(self, view: model.View) -> str:
+    def _download_html(self, view: model.View, published) -> str:
         """A link that saves the view's table as a CSV file in one click (nothing stored).
 
         The file travels inside the link (a ``data:`` URL of about 1.8 KB, rewritten on each
@@ -155,7 +188,8 @@ class Dashboard:
         """
         s = self.state
         name = f"mdvax_{s.date.isoformat()}_{stats.column(s.measure, s.daily)}"
-        name += "_pct.csv" if s.per_capita else ".csv"
+        name += "_pct" if s.per_capita else ""
+        name += f"_as-published-{published.isoformat()}.csv" if published else ".csv"
         href = "data:text/csv;charset=utf-8," + quote(model.table_csv(view, s), safe=",:")
         return panel.download_html(name, href)
 
@@ -199,18 +233,27 @@ def build_dashboard(
     page_url: str = "",
 ) -> Dashboard:
     """A :class:`Dashboard` for the notebook parameters overridden by the URL ``query``."""
-    initial, notes = st.resolve(parameters or {}, query, data.first_date, data.last_date)
-    return Dashboard(data, initial, notes, page_url)
+    vintages = data.vintages or Vintages.single(data)
+    newest = vintages.newest
+    choices = vintages.choices if vintages.choosable else ()
+    initial, notes = st.resolve(
+        parameters or {}, query, newest.first_date, newest.last_date, choices
+    )
+    return Dashboard(newest, initial, notes, page_url, vintages)
 
 
 def load_data(settings=None) -> model.DashboardData | None:
     """The cached data, or ``None`` when nothing is cached yet (the empty state handles it)."""
+    from mdvax.config import get_settings
+    from mdvax.dashboard import vintages
     from mdvax.errors import CacheError
 
     try:
-        return model.DashboardData.load(settings)
+        data = model.DashboardData.load(settings)
     except CacheError:
         return None
+    data.vintages = vintages.load(data, settings or get_settings())
+    return data
 
 
 class App:

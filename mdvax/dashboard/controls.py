@@ -1,4 +1,4 @@
-"""The control widgets: measure, cumulative/daily, count/% of population, date slider, reset.
+"""The control widgets: measure, cumulative/daily, count/% of population, vintage, date, reset.
 
 :class:`Controls` only reads and writes widgets; what a change means is decided by the app
 through :mod:`mdvax.dashboard.state`.
@@ -33,6 +33,8 @@ class Controls:
         Called with a dict of changed state fields when a visitor moves a control.
     on_reset : callable
         Called when the reset button is pressed.
+    vintages : list of datetime.date
+        Publication days to choose from, oldest first (fewer than two: the control is hidden).
     """
 
     def __init__(
@@ -40,6 +42,7 @@ class Controls:
         dates: list[date],
         on_change: Callable[[dict], None],
         on_reset: Callable[[], None],
+        vintages: list[date] = (),
     ) -> None:
         self._on_change = on_change
         self._quiet = False
@@ -87,7 +90,24 @@ class Controls:
             layout=widgets.Layout(width="auto"),
         )
         self.reset.on_click(lambda _: on_reset())
-        for name in ("measure", "daily", "per_capita"):
+        # "As published on": newest first; its value is the publication day (the newest: None).
+        newest = vintages[-1] if vintages else None
+        self.as_of = widgets.Dropdown(
+            options=[
+                (
+                    f"{_date_label(d)}{' (newest)' if d == newest else ''}",
+                    None if d == newest else d,
+                )
+                for d in reversed(vintages)
+            ]
+            or [("newest", None)],
+            value=None,
+            description="As published on",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto", display=None if len(vintages) > 1 else "none"),
+        )
+        self.as_of.add_class("mdvax-asof-control")
+        for name in ("measure", "daily", "per_capita", "as_of"):
             getattr(self, name).observe(self._changed(name), names="value")
         self.slider.observe(self._changed("date"), names="value")
 
@@ -105,7 +125,20 @@ class Controls:
             self.measure.value = state.measure
             self.daily.value = state.daily
             self.per_capita.value = state.per_capita
+            self.as_of.value = state.as_of
             self.slider.value = state.date  # and the Play widget with it (``play_link``)
+        finally:
+            self._quiet = False
+
+    def set_dates(self, dates: list[date]) -> None:
+        """New slider stops (another vintage's days), without reporting the change back."""
+        if dates == self.dates:
+            return
+        self._quiet = True
+        try:
+            self.dates = dates
+            self.slider.options = [(_date_label(d), d) for d in dates]
+            self.play.max = len(dates) - 1
         finally:
             self._quiet = False
 
@@ -123,7 +156,7 @@ class Controls:
             layout=widgets.Layout(flex="1 1 360px", align_items="center", min_width="0"),
         )
         box = widgets.Box(
-            [self.measure, self.daily, self.per_capita, time, self.reset], layout=wrap
+            [self.measure, self.daily, self.per_capita, self.as_of, time, self.reset], layout=wrap
         )
         box.add_class("mdvax-controls")
         return box

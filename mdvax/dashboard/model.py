@@ -27,6 +27,8 @@ class DashboardData:
     population: pd.Series
     geometry: dict
     provenance: Provenance
+    #: The vintages to choose from (:class:`mdvax.dashboard.vintages.Vintages`), if known.
+    vintages: object = field(default=None, repr=False)
     _matrices: dict = field(default_factory=dict, repr=False)
 
     @classmethod

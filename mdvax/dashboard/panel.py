@@ -141,7 +141,7 @@ def provenance_html(prov: Provenance, today: date | None = None) -> str:
         "dashboard/provenance.html.j2",
         prov=prov,
         dataset_page=MARYLAND_DATASET_PAGE if prov.source.startswith("maryland") else "",
-        stale=(today - prov.last_date).days > 2,
+        stale=prov.as_of is None and (today - prov.last_date).days > 2,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode
@@ -22,7 +22,7 @@ from mdvax.errors import UnknownMeasureError
 from mdvax.normalize.counties import JURISDICTIONS
 
 #: Names understood in the notebook's parameters cell and in the URL query.
-PARAMETERS = ("date", "measure", "per_capita", "county", "daily")
+PARAMETERS = ("date", "measure", "per_capita", "county", "daily", "as_of")
 DEFAULT_MEASURE = measures.DEFAULT
 #: Longest query string read, and longest value quoted back in a note.
 MAX_QUERY_CHARS = 2000
@@ -52,6 +52,8 @@ class ViewState:
         instead of counts.
     county : str or None
         FIPS code of the county whose panel is open; ``None`` is the state view.
+    as_of : datetime.date or None
+        Publication day of the vintage shown (one of the archive's); ``None`` is the newest.
     """
 
     date: date
@@ -59,6 +61,29 @@ class ViewState:
     daily: bool = False
     per_capita: bool = True
     county: str | None = None
+    as_of: date | None = None
+
+
+@dataclass(frozen=True)
+class Vintage:
+    """One version of the table a visitor can choose: its publication day and date range."""
+
+    published: date
+    first: date
+    last: date
+
+    def clamp(self, day: date) -> date:
+        """``day`` if this vintage has it, else its nearest day."""
+        return min(max(day, self.first), self.last)
+
+
+def vintage_on(vintages: Sequence[Vintage], day: date) -> Vintage | None:
+    """The latest of ``vintages`` (oldest first) published on or before ``day``, if any."""
+    found = None
+    for vintage in vintages:
+        if vintage.published <= day:
+            found = vintage
+    return found
 
 
 def _quote(value: object) -> str:
@@ -66,14 +91,17 @@ def _quote(value: object) -> str:
     return repr(text if len(text) <= MAX_QUOTED_CHARS else text[:MAX_QUOTED_CHARS] + "…")
 
 
-def _parse_date(value: object, first: date, last: date) -> date:
+def _iso_date(name: str, value: object) -> date:
     if isinstance(value, date):
-        day = value
-    else:
-        try:
-            day = date.fromisoformat(str(value).strip()[:MAX_QUOTED_CHARS])
-        except ValueError:
-            raise ValueError(f"date {_quote(value)} is not a YYYY-MM-DD date") from None
+        return value
+    try:
+        return date.fromisoformat(str(value).strip()[:MAX_QUOTED_CHARS])
+    except ValueError:
+        raise ValueError(f"{name} {_quote(value)} is not a YYYY-MM-DD date") from None
+
+
+def _parse_date(value: object, first: date, last: date) -> date:
+    day = _iso_date("date", value)
     if not first <= day <= last:
         raise ValueError(f"date {day.isoformat()} is outside the data ({first} to {last})")
     return day
@@ -111,8 +139,28 @@ def parse_county(value: object) -> str:
     return fips
 
 
+def _parse_as_of(value: object, vintages: Sequence[Vintage]) -> Vintage:
+    """The vintage ``as_of`` names: the latest published on or before that day."""
+    day = _iso_date("as_of", value)
+    if not vintages:
+        raise ValueError(f"as_of {day.isoformat()}: no archived vintages to choose from")
+    if day > date.today():
+        raise ValueError(f"as_of {day.isoformat()} is in the future")
+    found = vintage_on(vintages, day)
+    if found is None:
+        raise ValueError(
+            f"as_of {day.isoformat()} is before the first archived vintage "
+            f"({vintages[0].published.isoformat()})"
+        )
+    return found
+
+
 def resolve(
-    parameters: Mapping[str, object], query: str, first: date, last: date
+    parameters: Mapping[str, object],
+    query: str,
+    first: date,
+    last: date,
+    vintages: Sequence[Vintage] = (),
 ) -> tuple[ViewState, list[str]]:
     """The view asked for by the notebook parameters, overridden by the URL query.
 
@@ -123,7 +171,10 @@ def resolve(
     query : str
         URL query string, without ``?`` (untrusted).
     first, last : datetime.date
-        Date range of the data.
+        Date range of the newest data.
+    vintages : sequence of Vintage
+        The vintages to choose from, oldest first, the newest last (empty: no choice).
+        ``as_of`` picks one; ``date`` is then checked against that vintage's range.
 
     Returns
     -------
@@ -133,6 +184,17 @@ def resolve(
     notes: list[str] = []
     values = {k: v for k, v in parameters.items() if k in PARAMETERS and v is not None}
     values.update(parse_query(query, notes))
+    fields: dict[str, object] = {"date": last}
+    if "as_of" in values:
+        try:
+            chosen = _parse_as_of(values.pop("as_of"), vintages)
+        except ValueError as error:
+            notes.append(f"Ignored {error}; showing the newest vintage instead.")
+        else:
+            first, last = chosen.first, chosen.last
+            fields["date"] = last
+            if chosen != vintages[-1]:
+                fields["as_of"] = chosen.published
     parsers = {
         "date": lambda v: _parse_date(v, first, last),
         "measure": _parse_measure,
@@ -140,7 +202,6 @@ def resolve(
         "per_capita": _parse_bool("per_capita"),
         "county": lambda v: None if str(v).strip() == "" else parse_county(v),
     }
-    fields: dict[str, object] = {"date": last}
     for name, raw in values.items():
         try:
             fields[name] = parsers[name](raw)
@@ -179,6 +240,8 @@ def to_query(state: ViewState) -> str:
         params["daily"] = 1
     if state.county:
         params["county"] = state.county
+    if state.as_of:
+        params["as_of"] = state.as_of.isoformat()
     return urlencode(params)
 
 
