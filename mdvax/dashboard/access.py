@@ -53,6 +53,7 @@ class CountyTable:
 
     def __init__(self, current: Callable[[], tuple[View, ViewState]]) -> None:
         self._current = current
+        # One name, pressed or not (a11y.js sets aria-pressed).
         self.toggle = widgets.ToggleButton(
             value=False,
             description="Show as table",
@@ -69,7 +70,6 @@ class CountyTable:
     def update(self) -> None:
         """Bring the table in line with the current view (nothing sent while it is hidden)."""
         shown = self.toggle.value
-        self.toggle.description = "Hide the table" if shown else "Show as table"
         self.table.layout.display = None if shown else "none"
         value = table_html(*self._current()) if shown else ""
         if self.table.value != value:

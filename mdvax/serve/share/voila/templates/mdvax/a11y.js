@@ -28,9 +28,9 @@
       var label = box.querySelector(".widget-label");
       set(box, "role", "group");
       if (label && label.textContent.trim()) { set(box, "aria-labelledby", labelId(label)); }
-      box.querySelectorAll("button").forEach(function (b) {
-        set(b, "aria-pressed", b.classList.contains("mod-active") ? "true" : "false");
-      });
+    });
+    root.querySelectorAll("button.widget-toggle-button").forEach(function (b) {
+      set(b, "aria-pressed", b.classList.contains("mod-active") ? "true" : "false");
     });
     root.querySelectorAll(".mdvax-date").forEach(function (slider) {
       var label = slider.querySelector(".widget-label");
