@@ -174,6 +174,7 @@ class Dashboard:
             _set(self.panel, panel.state_html(view, s) + revised)
         self.chartbox.layout.display = None if s.county else "none"
         self.back.layout.display = None if s.county else "none"
+        self.controls.show(s)  # the county selector follows map clicks, Back and Escape
         self.table.update()
         # Links name the vintage even when it is the newest, so they keep showing the same
         # figures after newer vintages arrive (as every other field is explicit too).

@@ -121,8 +121,9 @@ class Controls:
         self.as_of.add_class("mdvax-asof-control")
         # The keyboard's way to a county (Leaflet's shapes cannot take focus: see a11y.js).
         self.county = widgets.Dropdown(
-            options=[(NO_COUNTY, None), *sorted((n, f) for f, n in NAME_BY_FIPS.items())],
-            value=None,
+            # "" for no county: a Dropdown whose value is None selects nothing in the browser.
+            options=[(NO_COUNTY, ""), *sorted((n, f) for f, n in NAME_BY_FIPS.items())],
+            value="",
             description="County",
             style=_LABEL,
             layout=widgets.Layout(width="auto"),
@@ -142,7 +143,8 @@ class Controls:
     def _changed(self, name: str) -> Callable[[dict], None]:
         def handler(change: dict) -> None:
             if not self._quiet:
-                self._on_change({name: change["new"]})
+                new = change["new"]
+                self._on_change({name: (new or None) if name == "county" else new})
 
         return handler
 
@@ -157,7 +159,7 @@ class Controls:
             self.daily.value = state.daily
             self.per_capita.value = state.per_capita
             self.as_of.value = state.as_of
-            self.county.value = state.county
+            self.county.value = state.county or ""
             self.slider.value = state.date  # and the Play widget with it (``play_link``)
         finally:
             self._quiet = False
