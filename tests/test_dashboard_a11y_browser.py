@@ -17,9 +17,9 @@ from playwright.sync_api import expect
 
 from mdvax.dashboard.controls import NO_COUNTY
 from mdvax.serve.probe import COUNTY_PATHS, wait_for_map
+from tests import test_dashboard_browser as browser_tests
 from tests.support.axe import describe, require_axe, run_axe
 from tests.support.raw_views import raw_view
-from tests.support.voila_server import dashboard_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,29 +57,17 @@ window.addEventListener('click', e => { if (e.detail > 0) window.__mouse.push('c
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with dashboard_server(tmp_path_factory.mktemp("a11y") / "data") as running:
-        yield running
+#: The module's ``mdvax serve``, and pages in fresh contexts (a test fails if its page sent a
+#: request off the machine).
+server = browser_tests.server
+open_page = browser_tests.open_page
 
 
-@pytest.fixture
-def new_page(browser):
-    contexts = []
-
-    def opener(url: str, width: int = 1280, height: int = 900, **options):
-        context = browser.new_context(
-            viewport={"width": width, "height": height}, bypass_csp=True, **options
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(url)
-        wait_for_map(page)
-        return page
-
-    yield opener
-    for context in contexts:
-        context.close()
+def new_page(open_page, url: str, width: int):
+    """The dashboard at ``url`` with its map drawn, CSP bypassed for axe-core."""
+    page = open_page(url, width=width, height=900, bypass_csp=True)
+    wait_for_map(page)
+    return page
 
 
 def table_rows(page) -> dict[str, list[str]]:
@@ -106,10 +94,10 @@ def check_table(page, day: date, measure: str, daily: bool, per_capita: bool) ->
         ], name
 
 
-def test_views_meet_wcag_aa_and_the_table_follows_the_map(server, new_page):
+def test_views_meet_wcag_aa_and_the_table_follows_the_map(server, open_page):
     require_axe()
     for name, query, width in VIEWS:
-        page = new_page(server.url + query, width=width)
+        page = new_page(open_page, server.url + query, width)
         expect(page.locator(".mdvax-legend-title")).to_be_visible(timeout=TIMEOUT)
         if "county" in query:
             page.wait_for_selector(f"{PANEL}[data-fips='24031']", timeout=TIMEOUT)
@@ -217,8 +205,12 @@ def test_keyboard_alone_chooses_a_view_opens_and_closes_montgomery(server, brows
     keys.press("Escape")
     page.wait_for_selector(f"{PANEL}[data-view='state']", timeout=TIMEOUT)
     assert page.evaluate(FOCUSED_JS)["name"].startswith("County")  # focus kept, not lost
-    chosen = page.eval_on_selector(".mdvax-county select", "s => s.options[s.selectedIndex].text")
-    assert chosen.replace("\xa0", " ") == NO_COUNTY  # ipywidgets writes no-break spaces
+    page.wait_for_function(  # the selector's update may arrive after the panel's
+        "name => { const s = document.querySelector('.mdvax-county select');"
+        " return s.options[s.selectedIndex].text.replaceAll('\\xa0', ' ') === name; }",
+        arg=NO_COUNTY,
+        timeout=TIMEOUT,
+    )
 
     # Play and Pause from the keyboard (reduced motion: the hidden box is ticked).
     assert page.locator(".mdvax-reduced-motion input").is_checked()
