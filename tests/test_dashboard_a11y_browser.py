@@ -116,6 +116,7 @@ def test_views_meet_wcag_aa_and_the_table_follows_the_map(server, open_page):
                 page.set_viewport_size({"width": narrow, "height": 700})
                 page.wait_for_timeout(300)
                 assert page.evaluate("document.documentElement.scrollWidth") <= narrow, narrow
+                assert browser_tests.truncated(page) == []  # the date's readout included
                 assert run_axe(page) == [], narrow
     # Names and live region on the last page (the phone view).
     assert page.get_attribute(".mdvax-live", "aria-live") == "polite"

@@ -58,7 +58,7 @@ class CountyTable:
             value=False,
             description="Show as table",
             tooltip="The map's figures as a table",
-            layout=widgets.Layout(width="auto"),
+            layout=widgets.Layout(width="auto", align_self="flex-start"),
         )
         self.toggle.add_class("mdvax-table-toggle")
         self.table = widgets.HTML(layout=widgets.Layout(display="none", width="100%"))

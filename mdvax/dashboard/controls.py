@@ -189,6 +189,7 @@ class Controls:
             [self.play, self.slider],
             layout=widgets.Layout(flex="1 1 360px", align_items="center", min_width="0"),
         )
+        time.add_class("mdvax-time")
         box = widgets.Box(
             [
                 self.measure,
