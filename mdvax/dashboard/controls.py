@@ -185,6 +185,8 @@ class Controls:
             width="100%",
             grid_gap="6px 12px",
         )
+        # One vintage: no choice to offer, and nothing of the control on the page.
+        vintage = [self.as_of] if self.as_of.layout.display != "none" else []
         time = widgets.HBox(
             [self.play, self.slider],
             layout=widgets.Layout(flex="1 1 360px", align_items="center", min_width="0"),
@@ -195,7 +197,7 @@ class Controls:
                 self.measure,
                 self.daily,
                 self.per_capita,
-                self.as_of,
+                *vintage,
                 self.county,
                 time,
                 self.reset,
