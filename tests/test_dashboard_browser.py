@@ -39,6 +39,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 #: JS: every control or sharing element whose text is cut short ("Cumulati…").
 TRUNCATED_JS = """() => [...document.querySelectorAll(
     '.mdvax-controls *, .mdvax-share *, .mdvax-legend *, .mdvax-hover')]
+  .filter(e => !e.closest('.mdvax-sr'))  // text for screen readers only: clipped on purpose
   .filter(e => e.clientWidth > 0 && e.textContent.trim() && e.scrollWidth > e.clientWidth + 1)
   .map(e => `${e.tagName}.${e.className}: "${e.textContent.trim()}" ${e.scrollWidth}>${e.clientWidth}`)
 """

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from mdvax.dashboard.controls import NO_COUNTY
 from mdvax.dashboard.map import Classes
 from mdvax.normalize.counties import JURISDICTIONS
 from mdvax.serve.probe import wait_for_map
@@ -120,9 +121,10 @@ def test_link_opens_on_its_day_and_view(
 
     # The slider and the controls.
     expect(page.locator(".mdvax-date .widget-readout")).to_have_text(day_text(day))
-    select = page.locator(".mdvax-controls select")
-    label = select.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")
-    assert label == LABELS[measure]
+    chosen = "s => s.options[s.selectedIndex].text.replaceAll('\xa0', ' ')"
+    assert page.get_by_label("Measure", exact=True).evaluate(chosen) == LABELS[measure]
+    # The county selector (the keyboard's way to a county) shows the link's county too.
+    assert page.get_by_label("County", exact=True).evaluate(chosen) == (county or NO_COUNTY)
     active = page.locator(".mdvax-controls .widget-toggle-button.mod-active").all_inner_texts()
     assert sorted(active) == sorted(
         ["Daily" if daily else "Cumulative", "% of population" if per_capita else "Count"]

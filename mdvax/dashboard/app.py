@@ -21,7 +21,7 @@ import ipywidgets as widgets
 
 from mdvax import format as fmt
 from mdvax import stats
-from mdvax.dashboard import model, panel
+from mdvax.dashboard import access, model, panel
 from mdvax.dashboard import revisions as rev
 from mdvax.dashboard import state as st
 from mdvax.dashboard.controls import Controls
@@ -92,16 +92,19 @@ class Dashboard:
         self.notes = widgets.HTML(panel.notes_html(list(notes)))
         self.provenance = widgets.HTML(panel.provenance_html(self.data.provenance))
         self.headline = widgets.HTML()
+        self.headline.add_class("mdvax-live")  # a polite live region (a11y.js)
         self.panel = widgets.HTML()
         self.chart = widgets.HTML()
         self.marker = widgets.HTML()
         self.marker.add_class("mdvax-marker")
         self.chartbox = widgets.Box([self.chart, self.marker])
         self.chartbox.add_class("mdvax-chartbox")
-        self.back = widgets.Button(description="Back to Maryland")
+        self.back = widgets.Button(description="Back to Maryland", tooltip="Close (Escape)")
+        self.back.add_class("mdvax-back")
         self.back.on_click(lambda _: self.click(self.state.county))
         #: The "link to this view" field and the "Download CSV" link: one widget, one message.
         self.share = widgets.HTML()
+        self.table = access.CountyTable(lambda: (self.view, self.state))
         self.controls.show(initial)
         self.render()
 
@@ -171,6 +174,8 @@ class Dashboard:
             _set(self.panel, panel.state_html(view, s) + revised)
         self.chartbox.layout.display = None if s.county else "none"
         self.back.layout.display = None if s.county else "none"
+        self.controls.show(s)  # the county selector follows map clicks, Back and Escape
+        self.table.update()
         # Links name the vintage even when it is the newest, so they keep showing the same
         # figures after newer vintages arrive (as every other field is explicit too).
         linked = dataclasses.replace(s, as_of=published) if self.vintages.choosable else s
@@ -213,7 +218,9 @@ class Dashboard:
                 self.headline,
                 self.controls.box(),
                 body,
+                self.table.widget,
                 share,
+                widgets.HTML(access.footer_html()),
             ]
         )
         root.add_class("mdvax-app")

@@ -1,4 +1,4 @@
-"""The control widgets: measure, cumulative/daily, count/% of population, vintage, date, reset.
+"""The control widgets: measure, daily, % of population, vintage, county, date, reset.
 
 :class:`Controls` only reads and writes widgets; what a change means is decided by the app
 through :mod:`mdvax.dashboard.state`.
@@ -11,11 +11,17 @@ from datetime import date
 
 import ipywidgets as widgets
 
-from mdvax.dashboard.state import ViewState
+from mdvax.dashboard.state import NAME_BY_FIPS, ViewState
 from mdvax.stats import MEASURES
 
 #: Milliseconds between frames of the date animation.
 PLAY_INTERVAL_MS = 350
+#: ... when the visitor's system asks for reduced motion (``prefers-reduced-motion``).
+REDUCED_INTERVAL_MS = 1500
+#: Label of the county selector's "no county" choice.
+NO_COUNTY = "Maryland (all counties)"
+#: A label beside its control (ToggleButtons have no room to spare at 390 px).
+_LABEL = {"description_width": "initial"}
 
 
 def _date_label(day: date) -> str:
@@ -53,19 +59,25 @@ class Controls:
             layout=widgets.Layout(width="250px"),
         )
         # "auto": each button as wide as its label (a fixed width cut "Cumulative" short).
+        # ToggleButtons: a visible description; a11y.js names the group by it and marks the
+        # active button aria-pressed (ipywidgets sets neither: jupyter-widgets/ipywidgets#2650).
         self.daily = widgets.ToggleButtons(
             options=[("Cumulative", False), ("Daily", True)],
-            style={"button_width": "auto"},
+            description="Doses",
+            style={"button_width": "auto", **_LABEL},
             tooltips=["Total so far", "Doses given that day"],
         )
         self.per_capita = widgets.ToggleButtons(
             options=[("% of population", True), ("Count", False)],
-            style={"button_width": "auto"},
+            description="Show",
+            style={"button_width": "auto", **_LABEL},
             tooltips=["Share of the 2019 population", "Number of people"],
         )
         self.slider = widgets.SelectionSlider(
             options=[(_date_label(d), d) for d in dates],
             value=dates[-1],
+            description="Date",
+            style=_LABEL,
             continuous_update=False,
             layout=widgets.Layout(flex="1 1 auto", width="auto", min_width="180px"),
         )
@@ -107,16 +119,37 @@ class Controls:
             layout=widgets.Layout(width="auto", display=None if len(vintages) > 1 else "none"),
         )
         self.as_of.add_class("mdvax-asof-control")
-        for name in ("measure", "daily", "per_capita", "as_of"):
+        # The keyboard's way to a county (Leaflet's shapes cannot take focus: see a11y.js).
+        self.county = widgets.Dropdown(
+            # "" for no county: a Dropdown whose value is None selects nothing in the browser.
+            options=[(NO_COUNTY, ""), *sorted((n, f) for f, n in NAME_BY_FIPS.items())],
+            value="",
+            description="County",
+            style=_LABEL,
+            layout=widgets.Layout(width="auto"),
+        )
+        self.county.add_class("mdvax-county")
+        # Hidden; a11y.js ticks it when the browser prefers reduced motion: Play then steps
+        # slower (the page cannot set the Play widget's interval itself).
+        self.reduced_motion = widgets.Checkbox(
+            value=False, description="Reduce motion", layout=widgets.Layout(display="none")
+        )
+        self.reduced_motion.add_class("mdvax-reduced-motion")
+        self.reduced_motion.observe(self._motion, names="value")
+        for name in ("measure", "daily", "per_capita", "as_of", "county"):
             getattr(self, name).observe(self._changed(name), names="value")
         self.slider.observe(self._changed("date"), names="value")
 
     def _changed(self, name: str) -> Callable[[dict], None]:
         def handler(change: dict) -> None:
             if not self._quiet:
-                self._on_change({name: change["new"]})
+                new = change["new"]
+                self._on_change({name: (new or None) if name == "county" else new})
 
         return handler
+
+    def _motion(self, change: dict) -> None:
+        self.play.interval = REDUCED_INTERVAL_MS if change["new"] else PLAY_INTERVAL_MS
 
     def show(self, state: ViewState) -> None:
         """Set every widget to ``state`` without reporting the changes back."""
@@ -126,6 +159,7 @@ class Controls:
             self.daily.value = state.daily
             self.per_capita.value = state.per_capita
             self.as_of.value = state.as_of
+            self.county.value = state.county or ""
             self.slider.value = state.date  # and the Play widget with it (``play_link``)
         finally:
             self._quiet = False
@@ -157,8 +191,19 @@ class Controls:
             [self.play, self.slider],
             layout=widgets.Layout(flex="1 1 360px", align_items="center", min_width="0"),
         )
+        time.add_class("mdvax-time")
         box = widgets.Box(
-            [self.measure, self.daily, self.per_capita, *vintage, time, self.reset], layout=wrap
+            [
+                self.measure,
+                self.daily,
+                self.per_capita,
+                *vintage,
+                self.county,
+                time,
+                self.reset,
+                self.reduced_motion,
+            ],
+            layout=wrap,
         )
         box.add_class("mdvax-controls")
         return box

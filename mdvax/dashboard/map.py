@@ -16,6 +16,7 @@ background and fits Maryland to whatever width the browser gives it.
 from __future__ import annotations
 
 import html
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +32,10 @@ PALETTES = {n: getattr(linear, f"YlGnBu_{n:02d}").colors for n in range(3, 10)}
 #: Maryland's extent, [[south, west], [north, east]].
 BOUNDS = ((37.89, -79.49), (39.73, -75.04))
 NO_DATA = "#dddddd"
-BASE_STYLE = {"color": "#ffffff", "weight": 1, "opacity": 1, "fillOpacity": 0.9}
+#: Dark grey county outlines: the lightest classes are close to white, and a shape must stand out
+#: 3:1 from the background and its neighbours' fill (WCAG 1.4.11); the reports use the same grey.
+OUTLINE = "#4d4d4d"
+BASE_STYLE = {"color": OUTLINE, "weight": 1, "opacity": 1, "fillOpacity": 0.9}
 SELECTED_STYLE = {"color": "#c2185b", "weight": 3.5}
 HOVER_STYLE = {"color": "#333333", "weight": 2.5}
 #: What the hover box says when the pointer is on no county.
@@ -75,10 +79,22 @@ class Classes:
         return [fmt(i * self.step) for i in range(len(self.colours))]
 
 
+def class_names(labels: list[str]) -> list[str]:
+    """Each class as text from the lower bounds: ``"5% to under 10%"``, ``"45% or more"``."""
+    pairs = itertools.pairwise(labels)
+    return [f"{low} to under {high}" for low, high in pairs] + [f"{labels[-1]} or more"]
+
+
 def legend_html(title: str, classes: Classes, fmt: Callable[[float], str]) -> str:
-    """The legend: title and one swatch per class with its lower bound (all text escaped)."""
-    swatches = list(zip(classes.colours, classes.labels(fmt), strict=True))
-    return render("dashboard/legend.html.j2", title=title, swatches=swatches)
+    """The legend: title and one swatch per class with its lower bound (all text escaped).
+
+    Screen readers get the classes as text instead (:func:`class_names`).
+    """
+    labels = classes.labels(fmt)
+    swatches = list(zip(classes.colours, labels, strict=True))
+    return render(
+        "dashboard/legend.html.j2", title=title, swatches=swatches, names=class_names(labels)
+    )
 
 
 def fit_zoom(width: float, height: float, bounds=BOUNDS, padding: float = 12) -> float:
