@@ -164,7 +164,8 @@ def test_bad_as_of_shows_the_newest_with_a_note(data, as_of, note):
     assert note in html.unescape(d.notes.value)
     assert "&lt;b&gt;" in d.notes.value or "<b>" not in as_of  # escaped
     assert "showing the newest vintage instead" in d.notes.value
-    assert d.controls.as_of.value is None
+    assert d.controls.as_of.value == ""  # the newest: "", so the browser shows it selected
+    assert d.controls.as_of.index == 0
     assert "Data as of 6 Mar 2022" in d.provenance.value
 
 

@@ -102,18 +102,19 @@ class Controls:
             layout=widgets.Layout(width="auto"),
         )
         self.reset.on_click(lambda _: on_reset())
-        # "As published on": newest first; its value is the publication day (the newest: None).
+        # "As published on": newest first; its value is the publication day. The newest is ""
+        # (None would select nothing in the browser, as for the county below).
         newest = vintages[-1] if vintages else None
         self.as_of = widgets.Dropdown(
             options=[
                 (
                     f"{_date_label(d)}{' (newest)' if d == newest else ''}",
-                    None if d == newest else d,
+                    "" if d == newest else d,
                 )
                 for d in reversed(vintages)
             ]
-            or [("newest", None)],
-            value=None,
+            or [("newest", "")],
+            value="",
             description="As published on",
             style={"description_width": "initial"},
             layout=widgets.Layout(width="auto", display=None if len(vintages) > 1 else "none"),
@@ -144,7 +145,8 @@ class Controls:
         def handler(change: dict) -> None:
             if not self._quiet:
                 new = change["new"]
-                self._on_change({name: (new or None) if name == "county" else new})
+                blank_is_none = name in ("county", "as_of")
+                self._on_change({name: (new or None) if blank_is_none else new})
 
         return handler
 
@@ -158,7 +160,7 @@ class Controls:
             self.measure.value = state.measure
             self.daily.value = state.daily
             self.per_capita.value = state.per_capita
-            self.as_of.value = state.as_of
+            self.as_of.value = state.as_of or ""
             self.county.value = state.county or ""
             self.slider.value = state.date  # and the Play widget with it (``play_link``)
         finally:
