@@ -19,15 +19,16 @@ async def _scenario(tmp_path) -> str:
         visitor = await manager.start_kernel(kernel_name="python3")
         pooled = await manager.start_kernel(kernel_name="python3")
         manager.take(visitor, "203.0.113.1")
-        manager.page_sent(visitor)
         client = manager.get_kernel(visitor).client()
         client.start_channels()
-        client.execute("import time; time.sleep(120)")  # busy, and no page connected
-        for _ in range(100):
+        client.execute("import time; time.sleep(300)")  # busy, and no page connected
+        # A kernel starting on a loaded machine may take many seconds to report busy.
+        for _ in range(1200):
             if manager.get_kernel(visitor).execution_state == "busy":
                 break
             await asyncio.sleep(0.1)
         assert manager.get_kernel(visitor).execution_state == "busy"
+        manager.page_sent(visitor)  # the connect timeout runs from here
         assert manager.counts() == {"live": 2, "pool_ready": 1, "in_use": 1}
         assert await manager.reclaim() == []  # within its connect timeout
         await asyncio.sleep(3.2)
