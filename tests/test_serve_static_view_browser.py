@@ -35,7 +35,9 @@ def rgb(colour: str) -> str:
 
 def still_map_shown(page) -> None:
     box = page.locator("#mdvax-static-map").bounding_box()
-    assert box and box["height"] > 150 and box["width"] > 300, box
+    assert box is not None
+    assert box["height"] > 150, box
+    assert box["width"] > 300, box
     assert page.locator("#mdvax-static-map path[data-fips]").count() == 24
     assert page.locator("#mdvax-static-table tbody tr").count() == 24
 
@@ -48,7 +50,9 @@ def server(tmp_path_factory):
 
 
 def test_still_picture_shows_without_scripts(server, browser):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
     try:
         page = context.new_page()
         page.goto(server.url + VIEWS[1])
@@ -76,7 +80,8 @@ def test_ten_arrivals_for_three_kernels_all_see_a_map(server, browser):
             else:
                 assert response.status == 200
                 live.append((VIEWS[n % 3], page))
-        assert 1 <= len(live) <= 3 and len(live) + len(busy) == 10, (len(live), len(busy))
+        assert 1 <= len(live) <= 3, (len(live), len(busy))
+        assert len(live) + len(busy) == 10
         agreed = set()
         for query, page in live:
             wait_for_map(page, timeout_ms=TIMEOUT)
