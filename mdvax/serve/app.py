@@ -9,12 +9,14 @@ import threading
 from pathlib import Path
 
 from tornado.ioloop import PeriodicCallback
+from tornado.web import GZipContentEncoding
 from traitlets import Float, Integer, List, Unicode, default
 
 from mdvax.config import MAX_UPLOAD_BYTES, get_settings
 from mdvax.serve import logs
 from mdvax.serve.handlers import CappedVoilaHandler, HealthHandler, SecurityHeaders, kernel_taken
 from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
+from mdvax.serve.payload import CacheHeaders
 from mdvax.serve.settings import DEFAULT_NOTEBOOK, SHARE_DIR, VOILA_JSON, ServeOptions
 from mdvax.serve.sockets import FilteredConnection, KernelSocketHandler, QuerySocketHandler
 from mdvax.serve.static_view import StaticViews
@@ -159,6 +161,10 @@ class MdvaxVoila(Voila):
             idle_connection_timeout=timeout,
             body_timeout=timeout,
         )
+        # gzip for text (HTML, JS, CSS, JSON): a first visit fetched 6.2 MB, mostly JavaScript.
+        # (Voila sets ``compress_response`` too late for Tornado to add the transform itself.)
+        self.app.add_transform(GZipContentEncoding)
+        self.app.add_transform(CacheHeaders)
         self.app.add_transform(SecurityHeaders)
         PeriodicCallback(self.kernel_manager.reclaim, RECLAIM_INTERVAL_S * 1000).start()
         if self.static_views is not None:  # load the data while the pool's kernels start
