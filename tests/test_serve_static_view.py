@@ -6,7 +6,9 @@ checked against the raw CSV read with the csv module (:mod:`tests.support.raw_vi
 
 from __future__ import annotations
 
+import gzip
 import http.client
+import json
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -14,6 +16,7 @@ from html.parser import HTMLParser
 import pytest
 
 from mdvax.render import Classes
+from mdvax.serve import payload
 from tests.support.raw_views import raw_view
 from tests.support.voila_server import dashboard_server
 
@@ -122,3 +125,33 @@ def test_hostile_query_values_are_escaped(server):
     assert len(still(body).paths) == 24  # the default view instead
     assert "<script>alert(1)" not in body
     assert "onload=alert" not in body
+
+
+def test_pages_are_gzipped_and_every_log_line_is_json(server):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    connection.request("GET", "/healthz", headers={"Accept-Encoding": "gzip"})
+    response = connection.getresponse()
+    response.read()
+    connection.request("GET", QUERY, headers={"Accept-Encoding": "gzip"})
+    response = connection.getresponse()
+    raw = response.read()
+    connection.close()
+    assert response.getheader("Content-Encoding") == "gzip"
+    assert 'id="mdvax-static"' in gzip.decompress(raw).decode("utf-8")
+    log = server.log_path.read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in log]  # kernels' stderr included
+    assert any(r["logger"] == "IPKernelApp" for r in records)
+
+
+@pytest.mark.parametrize(
+    ("path", "versioned", "expected"),
+    [
+        ("/voila/labextensions/jupyter-leaflet/static/10.a870c234.js", True, payload.IMMUTABLE),
+        ("/voila/labextensions/jupyter-leaflet/static/10.a870c234.js", False, None),
+        ("/voila/static/7155.voila.js", False, payload.DAY),
+        ("/", False, None),
+        ("/healthz", True, None),
+    ],
+)
+def test_cache_headers_only_for_static_files(path, versioned, expected):
+    assert payload.cache_control(path, versioned) == expected
