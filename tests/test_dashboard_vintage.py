@@ -13,6 +13,7 @@ import html
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -142,6 +143,10 @@ def test_panel_shows_how_the_figure_was_revised(data, repo):
         capture_output=True, text=True, check=True, env=os.environ,
     ).stdout  # fmt: skip
     assert [int(line.split(",")[2]) for line in out.splitlines()[1:]] == expected
+    # Maryland's line is the series `mdvax revisions --county Maryland` prints.
+    from mdvax.revisions import series
+
+    assert list(series("Maryland", "first_dose", DAY, as_of=OTHER).values["value"]) == state
 
 
 @pytest.mark.parametrize(
@@ -221,8 +226,8 @@ def test_switching_the_vintage_in_the_browser_changes_map_and_figures(server, br
     page.wait_for_function(f"before => JSON.stringify(({FILLS_JS})()) !== before",
                            arg=json.dumps(before), timeout=30_000)  # fmt: skip
     assert county_fills(page) != before
-    link = page.locator(".mdvax-link input").input_value()
-    assert "as_of=2022-03-07" in link
+    link = page.locator(".mdvax-link input")
+    expect(link).to_have_value(re.compile(r"[?&]as_of=2022-03-07(&|$)"), timeout=30_000)
     expect(page.locator(".mdvax-asof")).to_contain_text("Data as of 6 Mar 2022")
     page.close()
 

@@ -151,12 +151,14 @@ class Controls:
             width="100%",
             grid_gap="6px 12px",
         )
+        # One vintage: no choice to offer, and nothing of the control on the page.
+        vintage = [self.as_of] if self.as_of.layout.display != "none" else []
         time = widgets.HBox(
             [self.play, self.slider],
             layout=widgets.Layout(flex="1 1 360px", align_items="center", min_width="0"),
         )
         box = widgets.Box(
-            [self.measure, self.daily, self.per_capita, self.as_of, time, self.reset], layout=wrap
+            [self.measure, self.daily, self.per_capita, *vintage, time, self.reset], layout=wrap
         )
         box.add_class("mdvax-controls")
         return box
