@@ -18,7 +18,9 @@ STILL_SHOWN = (
 LIVE_SHOWN = f"document.querySelectorAll({COUNTY_PATHS!r}).length >= 24"
 
 
-async def measured_visit(context, url: str, timeout_ms: float = 90_000) -> dict:
+async def measured_visit(
+    context, url: str, timeout_ms: float = 90_000, settle: bool = True
+) -> dict:
     """Open ``url`` in a new page of ``context``; figures in ms and bytes.
 
     Returns ``first_map_ms`` (the still picture or the live map, whichever first), ``live_ms``
@@ -31,7 +33,6 @@ async def measured_visit(context, url: str, timeout_ms: float = 90_000) -> dict:
     cdp.on("Network.loadingFinished", lambda event: sizes.append(event["encodedDataLength"]))
     begin = time.monotonic()
     response = await page.goto(url, wait_until="commit", timeout=timeout_ms)
-    first = None
     await page.wait_for_function(f"({STILL_SHOWN}) || ({LIVE_SHOWN})", timeout=timeout_ms)
     first = (time.monotonic() - begin) * 1000
     live = None
@@ -39,11 +40,13 @@ async def measured_visit(context, url: str, timeout_ms: float = 90_000) -> dict:
         try:
             await page.wait_for_function(LIVE_SHOWN, timeout=timeout_ms)
             live = (time.monotonic() - begin) * 1000
-        except Exception:  # noqa: BLE001 - counted as "no live map"
+        except Exception:
             live = None
-    await page.wait_for_load_state("networkidle")
+    if settle:  # every byte of the visit counted
+        await page.wait_for_load_state("networkidle")
     return {
         "page": page,
+        "begin": begin,
         "status": response.status,
         "first_map_ms": first,
         "live_ms": live,
