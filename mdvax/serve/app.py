@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import resource
-import threading
 from pathlib import Path
 
 from tornado.ioloop import PeriodicCallback
@@ -168,7 +167,7 @@ class MdvaxVoila(Voila):
         self.app.add_transform(SecurityHeaders)
         PeriodicCallback(self.kernel_manager.reclaim, RECLAIM_INTERVAL_S * 1000).start()
         if self.static_views is not None:  # load the data while the pool's kernels start
-            threading.Thread(target=self.static_views.warm, daemon=True).start()
+            self.static_views.start()
         super().listen()
 
 

@@ -52,13 +52,13 @@ def busy_page(retry_after: int, limit: int = 0, view: str = "", nonce: str = "")
     )  # fmt: skip
 
 
-def static_view(app, request) -> str:
+async def static_view(app, request) -> str:
     """The still picture for ``request``'s query ("" when the server has none)."""
     views = getattr(app, "static_views", None)
     if views is None:
         return ""
     try:
-        return views.html(request.query)
+        return await views.html_async(request.query)
     except Exception:  # the live page or the notice must still go out
         app.log.exception("still picture failed")
         return ""
@@ -111,6 +111,9 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         if path:
             await super().get(path)  # Voila redirects any other path to /voila/files (403)
             return
+        # First (it may wait for the data after a start): the cap checks below and the
+        # counting of this request must not be split by an await.
+        view = await static_view(app, self.request)
         manager = self.kernel_manager
         client = client_address(self.request, app.trusted_proxies)
         counts = manager.counts()
@@ -119,18 +122,18 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         held = manager.kernels_of(client) + self.waiting_by_client[client]
         if held >= app.kernels_per_client:
             self.log.warning("client kernel cap reached", extra={"client": client, **counts})
-            self._busy(429, app, app.kernels_per_client)
+            self._busy(429, app, view, app.kernels_per_client)
             return
         if counts["in_use"] + CappedVoilaHandler.waiting >= app.max_kernels - pool_size:
             self.log.warning("kernel cap reached, busy page sent", extra=counts)
-            self._busy(503, app)
+            self._busy(503, app, view)
             return
         # Template and theme cannot be overridden (voila.json); dropping the arguments also
         # keeps such a request on the preheated pool instead of a fresh, slower kernel.
         for name in ("template", "theme"):
             self.request.arguments.pop(name, None)
         self.request.mdvax_nonce = secrets.token_urlsafe(18)
-        self.request.mdvax_static = static_view(app, self.request)
+        self.request.mdvax_static = view
         ticket = {"waiting": True, "client": client, "kernel_id": None}
         CappedVoilaHandler.waiting += 1
         CappedVoilaHandler.waiting_by_client[client] += 1
@@ -157,7 +160,7 @@ class CappedVoilaHandler(TornadoVoilaHandler):
                 chunk = chunk.replace(PLACEHOLDER, getattr(self.request, "mdvax_static", ""), 1)
         return super().write(chunk)
 
-    def _busy(self, status: int, app, limit: int = 0) -> None:
+    def _busy(self, status: int, app, view: str, limit: int = 0) -> None:
         """The busy page: the still picture of the view asked for, retried with backoff.
 
         HTTP 503 (429 beyond one client's share) with ``Retry-After``: browsers show the body
@@ -169,7 +172,6 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         self.set_header("Retry-After", str(app.retry_after))
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
-        view = static_view(app, self.request)
         self.finish(busy_page(app.retry_after, limit, view, nonce))
 
 

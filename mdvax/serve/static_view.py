@@ -14,9 +14,11 @@ costs about 20 ms to compute the first time and a dictionary look-up after.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 
 from mdvax import format as fmt
 from mdvax import measures, stats
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 CACHE_SIZE = 200
 #: Where the Voila template leaves room for the still picture (see ``index.html.j2``).
 PLACEHOLDER = "<!--mdvax-static-view-->"
+#: Seconds a page request waits for the data still loading (server just started).
+LOAD_WAIT_S = 15.0
 #: What a visitor without a kernel reads above the still picture.
 BUSY_NOTICE = "The interactive map is busy; this is the same view as a still picture."
 MAP_ID = "mdvax-static-map"
@@ -52,6 +56,32 @@ class StaticViews:
         self._cache: OrderedDict[tuple, Markup] = OrderedDict()
         #: Pages sent with a still picture (live and busy), for ``/healthz``.
         self.served = 0
+        self._loading: Future | None = None
+
+    def start(self) -> Future:
+        """Load the data in a thread (once); the future is done when it is loaded."""
+        if self._loading is None:
+            loading = self._loading = Future()
+
+            def load() -> None:
+                self.warm()  # never raises
+                loading.set_result(None)
+
+            threading.Thread(target=load, name="mdvax-static", daemon=True).start()
+        return self._loading
+
+    async def html_async(self, query: str) -> Markup:
+        """:meth:`html`, first waiting (without blocking the server) for the data to load.
+
+        Gives up after :data:`LOAD_WAIT_S` (the page goes out without a still picture).
+        """
+        loading = self.start()
+        if not loading.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(loading)), LOAD_WAIT_S)
+            except TimeoutError:
+                return Markup("")
+        return self.html(query)
 
     def warm(self) -> None:
         """Load the data now (safe to call from a thread, and more than once)."""
