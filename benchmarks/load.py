@@ -200,6 +200,23 @@ def cold_server(notebook: Path, env: dict, options: tuple, log: Path):
     return server, started
 
 
+def kernel_costs(server: ServeProcess) -> str:
+    """CPU-seconds each pooled (ready, unused) kernel took to start, and its USS/RSS."""
+    figures = []
+    for pid in server.kernel_pids():
+        try:
+            kernel = psutil.Process(pid)
+            cpu = kernel.cpu_times()
+            memory = kernel.memory_full_info()
+        except psutil.Error:
+            continue
+        figures.append(
+            f"{cpu.user + cpu.system:.2f} CPU-s, USS {memory.uss / 2**20:.0f} MB, "
+            f"RSS {memory.rss / 2**20:.0f} MB"
+        )
+    return "; ".join(figures) or "no kernel"
+
+
 def ms(values: list[float]) -> str:
     if not values:
         return "none"
@@ -250,6 +267,7 @@ def main() -> None:
                 )
                 server.wait_for(lambda h: h["in_use"] == 0, timeout=120)
             server.wait_for(lambda h: h["pool_ready"] >= args.pool_size, timeout=120)
+            print(f"pooled kernels, start to ready: {kernel_costs(server)}")
             sampler = MemorySampler(server.process.pid)
             sampler.start()
             results = asyncio.run(
