@@ -140,7 +140,7 @@ def _legend(legend: Sequence[tuple[str, str]], title: str, height: float) -> lis
     if not legend:
         return []
     x, y = MARGIN + 4, height - MARGIN - ROW * (len(legend) + (1 if title else 0))
-    out = ['<g class="mdvax-legend" font-family="sans-serif" font-size="12">']
+    out = ['<g class="mdvax-svg-legend" font-family="sans-serif" font-size="12">']
     if title:
         out.append(f'<text x="{x:.0f}" y="{y + ROW * 0.7:.1f}">{escape(title)}</text>')
         y += ROW
