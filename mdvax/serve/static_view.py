@@ -21,7 +21,7 @@ from collections import OrderedDict
 from concurrent.futures import Future
 
 from mdvax import format as fmt
-from mdvax import measures, stats
+from mdvax import stats
 from mdvax.render import Classes, choropleth_svg
 from mdvax.templates import Markup, render
 
@@ -177,7 +177,6 @@ def render_view(data, state) -> Markup:
         render(
             "serve/static_view.html.j2",
             title=title,
-            measure=measures.label(state.measure, state.daily),
             headline=Markup(_own_classes(panel.headline_html(view, state))),
             svg=Markup(svg),
             rows=sorted(rows),
