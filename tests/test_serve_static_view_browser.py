@@ -11,6 +11,7 @@ import pytest
 
 from mdvax.serve.probe import COUNTY_PATHS, slider_step, wait_for_map
 from mdvax.serve.static_view import BUSY_NOTICE
+from tests.support.axe import require_axe, run_axe
 from tests.support.voila_server import dashboard_server
 
 TIMEOUT = 60_000
@@ -82,6 +83,14 @@ def test_ten_arrivals_for_three_kernels_all_see_a_map(server, browser):
                 live.append((VIEWS[n % 3], page))
         assert 1 <= len(live) <= 3, (len(live), len(busy))
         assert len(live) + len(busy) == 10
+        # WCAG 2.1 AA by axe-core: the busy page is all some visitors get (the CSP bypassed
+        # for axe's own script only in this context).
+        require_axe()
+        context = browser.new_context(bypass_csp=True)
+        contexts.append(context)
+        page = context.new_page()
+        assert page.goto(server.url + VIEWS[1]).status == 503
+        assert run_axe(page) == []
         agreed = set()
         for query, page in live:
             wait_for_map(page, timeout_ms=TIMEOUT)
