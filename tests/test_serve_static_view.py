@@ -6,6 +6,7 @@ checked against the raw CSV read with the csv module (:mod:`tests.support.raw_vi
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import http.client
 import json
@@ -155,3 +156,19 @@ def test_pages_are_gzipped_and_every_log_line_is_json(server):
 )
 def test_cache_headers_only_for_static_files(path, versioned, expected):
     assert payload.cache_control(path, versioned) == expected
+
+
+def test_still_pictures_follow_an_update_of_the_cache(data_env, source_server):
+    from mdvax.pipeline import update
+    from mdvax.serve.static_view import StaticViews
+
+    source_server.set_snapshot("2021-03-23")
+    update(source="maryland-csv")
+    views = StaticViews()
+    before = asyncio.run(views.html_async(""))  # the newest day
+    assert "23 Mar 2021" in before
+    source_server.set_snapshot("2021-03-30")
+    update(source="maryland-csv")
+    after = asyncio.run(views.html_async(""))
+    assert "30 Mar 2021" in after
+    assert "23 Mar 2021" not in after

@@ -57,6 +57,8 @@ class StaticViews:
         #: Pages sent with a still picture (live and busy), for ``/healthz``.
         self.served = 0
         self._loading: Future | None = None
+        #: (mtime, size) of the cached table the data was read from; checked every request.
+        self._source: tuple | None = None
 
     def start(self) -> Future:
         """Load the data in a thread (once); the future is done when it is loaded."""
@@ -75,6 +77,8 @@ class StaticViews:
 
         Gives up after :data:`LOAD_WAIT_S` (the page goes out without a still picture).
         """
+        if self._loaded and _table_stamp() != self._source:
+            self.reload()  # ``mdvax update`` rewrote the cache: the kernels read the new table
         loading = self.start()
         if not loading.done():
             try:
@@ -83,11 +87,20 @@ class StaticViews:
                 return Markup("")
         return self.html(query)
 
+    def reload(self) -> None:
+        """Read the data again (in a thread, pages wait for it); drop the views made so far."""
+        with self._lock:
+            self._loaded = False
+            self._loading = None
+            self._cache.clear()
+        self.start()
+
     def warm(self) -> None:
         """Load the data now (safe to call from a thread, and more than once)."""
         with self._lock:
             if self._loaded:
                 return
+            self._source = _table_stamp()
             try:
                 if self._loader is None:
                     from mdvax.dashboard.app import load_data
@@ -126,6 +139,17 @@ class StaticViews:
         self._cache.move_to_end(key)
         self.served += 1
         return found
+
+
+def _table_stamp() -> tuple | None:
+    """(mtime, size) of the cached table (``current.arrow``), or None without one."""
+    from mdvax.config import get_settings
+
+    try:
+        found = get_settings().current_table_path.stat()
+    except OSError:
+        return None
+    return (found.st_mtime_ns, found.st_size)
 
 
 def _own_classes(html: str) -> str:
