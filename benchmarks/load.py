@@ -169,14 +169,18 @@ async def burst(url: str, port: int, visitors: int, browsers: int, over: float, 
 
 
 async def lone(url: str, server: ServeProcess | None = None, pool: int = 0) -> dict:
-    """One visitor alone: ``cold`` (the server just started, if ``server`` is given), then
+    """One visitor alone at ``url`` (the query alone when ``server`` is given): ``cold`` (the
+    server started now, if given), then
     ``first`` (a new browser profile, pool ready) and ``second`` (the same profile again)."""
     visits = {}
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
-        if server is not None:
+        if server is not None:  # started now, the browser being ready
+            visits["started"] = time.monotonic()
+            await asyncio.to_thread(server.start)
+            url = server.url + url
             context = await chromium.new_context(viewport={"width": 1280, "height": 900})
             visits["cold"] = await measured_visit(context, url)
             await context.close()
@@ -191,13 +195,11 @@ async def lone(url: str, server: ServeProcess | None = None, pool: int = 0) -> d
     return visits
 
 
-def cold_server(notebook: Path, env: dict, options: tuple, log: Path):
-    """Start ``mdvax serve``; returns it and when it was started (not waiting for the pool)."""
+def cold_server(notebook: Path, env: dict, options: tuple, log: Path) -> ServeProcess:
+    """``mdvax serve``, not started; its ``start()`` returns once ``/healthz`` answers."""
     server = ServeProcess("--notebook", str(notebook), *options, env=env, log_path=log)
-    server.pool_size = lambda: 0  # start() returns as soon as /healthz answers
-    started = time.monotonic()
-    server.start()
-    return server, started
+    server.pool_size = lambda: 0  # not waiting for the pool
+    return server
 
 
 def kernel_costs(server: ServeProcess) -> str:
@@ -245,10 +247,13 @@ def main() -> None:
         if not args.no_lone:
             with ServeProcess("--notebook", str(BARE_PAGE), *options, env=env) as bare:
                 bare_visit = asyncio.run(lone(bare.url))["first"]
-        server, started = cold_server(DASHBOARD, env, options, folder / "serve.log")
-        with server:
-            if not args.no_lone:
-                visits = asyncio.run(lone(server.url + QUERY, server, args.pool_size))
+        server = cold_server(DASHBOARD, env, options, folder / "serve.log")
+        try:
+            if args.no_lone:
+                server.start()
+            else:
+                visits = asyncio.run(lone(QUERY, server, args.pool_size))
+                started = visits["started"]
                 print("\n== one visitor alone (Chromium, loopback, 2 cores) ==")
                 cold, first, second = visits["cold"], visits["first"], visits["second"]
                 to_map = cold["begin"] - started + cold["first_map_ms"] / 1000
@@ -284,6 +289,8 @@ def main() -> None:
             back_after = time.monotonic() - left
             sampler.stopped.set()
             report(args, results, sampler, health, back_after)
+        finally:
+            server.stop()
 
 
 def report(args, results, sampler, health, back_after) -> None:
