@@ -169,9 +169,11 @@ async def burst(url: str, port: int, visitors: int, browsers: int, over: float, 
 
 
 async def lone(url: str, server: ServeProcess | None = None, pool: int = 0) -> dict:
-    """One visitor alone at ``url`` (the query alone when ``server`` is given): ``cold`` (the
-    server started now, if given), then
-    ``first`` (a new browser profile, pool ready) and ``second`` (the same profile again)."""
+    """One visitor alone at ``url`` (the query alone when ``server`` is given).
+
+    ``cold``: ``server`` started now, the browser already running (only if given); ``first``:
+    a new browser profile, pool ready; ``second``: the same profile again.
+    """
     visits = {}
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(
