@@ -1,32 +1,46 @@
-"""Load on loopback: N concurrent visitors in Chromium contexts, bounded in count and time.
+"""Load on loopback: a burst of visitors, most plain HTTP clients, some real Chromium pages.
 
-    .venv/bin/python benchmarks/load.py [--visitors 20] [--hold 5] [--max-kernels 12]
+    .venv/bin/python benchmarks/load.py [--visitors 100] [--browsers 10] [--over 10]
 
-Each visitor opens the dashboard and must see either the 24 counties or the busy page (HTTP 503);
-none may see an error. While they are connected, ``mdvax update`` rewrites the cache from a newer
-snapshot: visitors arriving during it must still see a complete dashboard. Reports peak memory
-(server + kernels), p50/p95 time to first map, and how long after the visitors left the kernels
-were back to the pool size.
+First one visitor alone (cold server: start to first map; then first paint, live map and bytes
+of a first and a second visit, against Voila's bare page in the same run). Then the burst:
+``--visitors`` arrivals spread evenly over ``--over`` seconds. A plain HTTP visitor fetches the
+page as a browser would, checks that the view's still picture is in it, and on a live page opens
+the kernel websocket and waits for the kernel to answer (as the page's script does), stays
+``--hold`` seconds and leaves. Every ``visitors/browsers``-th visitor is a Chromium page
+instead, timed to the first map shown (still or live) and to the live map. An error is any
+answer other than 200/503/429, a page without the 24-county map, or a failure.
+
+Prints p50/p95 time to the still map and to a live map, how many got a live kernel, errors,
+peak memory (server + kernels) and how long the server took to return to its pool.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import statistics
 import tempfile
 import threading
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
-from _serving import BARE_PAGE, DASHBOARD, filled_data_env, percentile, run_update
+import websocket
+from _serving import BARE_PAGE, DASHBOARD, filled_data_env, percentile
+from _visit import measured_visit
 from playwright.async_api import async_playwright
 
-from mdvax.serve.probe import CHROMIUM_ARGS, COUNTY_PATHS
+from mdvax.serve.probe import CHROMIUM_ARGS
 from mdvax.serve.process import ServeProcess
 
-ERROR_TEXT = ("Traceback", "Error", "error occurred", "Exception")
+KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
+STILL_PATH = re.compile(r'<path data-fips="24\d{3}"')
+#: A middle day and a measure that is not the default.
+QUERY = "?date=2021-03-24&measure=fully_vaccinated&per_capita=1"
 
 
 class MemorySampler(threading.Thread):
@@ -50,126 +64,265 @@ class MemorySampler(threading.Thread):
             self.peak_kernels = max(self.peak_kernels, len(procs) - 1)
 
 
-async def visitor(browser, url: str, hold: float, start_gate: asyncio.Event) -> dict:
-    """One visitor: open, wait for the map or the busy page, stay ``hold`` s, leave."""
-    await start_gate.wait()
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await context.new_page()
+def http_visitor(port: int, at: float, hold: float) -> dict:
+    """A plain client: the page at time ``at``, its websocket if live; figures in ms."""
+    import http.client
+
+    time.sleep(max(0.0, at - time.monotonic()))
     begin = time.monotonic()
-    result = {"outcome": "error", "ms": None, "detail": ""}
+    result = {"kind": "http", "status": None, "still_ms": None, "live_ms": None, "error": ""}
     try:
-        response = await page.goto(url, timeout=120_000)
-        if response.status == 503:
-            result.update(outcome="busy", detail=response.headers.get("retry-after", ""))
-        else:
-            await page.wait_for_function(
-                f"document.querySelectorAll({COUNTY_PATHS!r}).length >= 24", timeout=120_000
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        connection.request("GET", "/" + QUERY, headers={"Accept-Encoding": "identity"})
+        response = connection.getresponse()
+        result["status"] = response.status
+        body = ""
+        while chunk := response.read1(65536):  # a browser paints what has arrived
+            body += chunk.decode("utf-8", "replace")
+            if result["still_ms"] is None and "</svg>" in body.split('id="mdvax-static"')[-1]:
+                result["still_ms"] = (time.monotonic() - begin) * 1000
+        connection.close()
+        if response.status not in (200, 429, 503):
+            result["error"] = f"HTTP {response.status}"
+            return result
+        if len(STILL_PATH.findall(body)) != 24 or result["still_ms"] is None:
+            result["error"] = "no still picture of 24 counties"
+            return result
+        found = KERNEL_ID.search(body) if response.status == 200 else None
+        if found:
+            ws = websocket.create_connection(
+                f"ws://127.0.0.1:{port}/api/kernels/{found.group(1)}/channels"
+                f"?session_id={uuid.uuid4().hex}",
+                origin=f"http://127.0.0.1:{port}",
+                timeout=120,
             )
-            result["ms"] = (time.monotonic() - begin) * 1000
-            text = await page.inner_text("body")
-            bad = [word for word in ERROR_TEXT if word in text]
-            result.update(outcome="map" if not bad else "error", detail=",".join(bad))
-            await page.wait_for_timeout(hold * 1000)
+            ws.send(kernel_info_request())
+            while True:  # iopub status messages come first; binary frames are widgets'
+                frame = ws.recv()
+                if isinstance(frame, str) and '"kernel_info_reply"' in frame:
+                    break
+            result["live_ms"] = (time.monotonic() - begin) * 1000
+            time.sleep(hold)
+            ws.close()
+        else:
+            time.sleep(hold)
     except Exception as error:
-        body = await page.inner_text("body") if not page.is_closed() else ""
-        shown = " ".join(body.split())[:80]
-        result["detail"] = f"{type(error).__name__}: {str(error)[:80]} (page shows: {shown!r})"
+        result["error"] = f"{type(error).__name__}: {str(error)[:80]}"
+    return result
+
+
+def kernel_info_request() -> str:
+    """A ``kernel_info_request`` as the page's script sends it first."""
+    import json
+
+    header = {
+        "msg_id": uuid.uuid4().hex,
+        "msg_type": "kernel_info_request",
+        "username": "",
+        "session": uuid.uuid4().hex,
+        "version": "5.3",
+        "date": "",
+    }
+    message = {"header": header, "parent_header": {}, "metadata": {}, "content": {}}
+    return json.dumps({**message, "channel": "shell", "buffers": []})
+
+
+async def browser_visitor(browser, url: str, at: float, hold: float) -> dict:
+    """A Chromium page at time ``at``: time to the first map (still or live), to the live map."""
+    await asyncio.sleep(max(0.0, at - time.monotonic()))
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    result = {"kind": "chromium", "status": None, "still_ms": None, "live_ms": None, "error": ""}
+    try:
+        visit = await measured_visit(context, url, timeout_ms=120_000, settle=False)
+        result.update(status=visit["status"], still_ms=visit["first_map_ms"])
+        result["live_ms"] = visit["live_ms"]
+        if visit["status"] == 200 and visit["live_ms"] is None:
+            result["error"] = "live page without a live map"
+        await asyncio.sleep(hold)
+    except Exception as error:
+        result["error"] = f"{type(error).__name__}: {str(error)[:80]}"
     finally:
-        await page.goto("about:blank")
         await context.close()
     return result
 
 
-async def run_visitors(url: str, count: int, hold: float) -> list[dict]:
+async def burst(url: str, port: int, visitors: int, browsers: int, over: float, hold: float):
+    every = max(1, visitors // max(browsers, 1)) if browsers else visitors + 1
+    start = time.monotonic() + 1.0
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
+        chromium = await playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
-        gate = asyncio.Event()
-        tasks = [asyncio.create_task(visitor(browser, url, hold, gate)) for _ in range(count)]
-        gate.set()
-        results = await asyncio.wait_for(asyncio.gather(*tasks), timeout=600)
-        await browser.close()
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(max_workers=visitors) as pool:
+            tasks = []
+            for n in range(visitors):
+                at = start + over * n / visitors
+                if n % every == 0 and sum(1 for t in tasks if t[0]) < browsers:
+                    tasks.append((True, browser_visitor(chromium, url, at, hold)))
+                else:
+                    call = loop.run_in_executor(pool, http_visitor, port, at, hold)
+                    tasks.append((False, call))
+            results = await asyncio.wait_for(asyncio.gather(*(t for _, t in tasks)), 900)
+        await chromium.close()
     return results
+
+
+async def lone(url: str, server: ServeProcess | None = None, pool: int = 0) -> dict:
+    """One visitor alone at ``url`` (the query alone when ``server`` is given).
+
+    ``cold``: ``server`` started now, the browser already running (only if given); ``first``:
+    a new browser profile, pool ready; ``second``: the same profile again.
+    """
+    visits = {}
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        if server is not None:  # started now, the browser being ready
+            visits["started"] = time.monotonic()
+            await asyncio.to_thread(server.start)
+            url = server.url + url
+            context = await chromium.new_context(viewport={"width": 1280, "height": 900})
+            visits["cold"] = await measured_visit(context, url)
+            await context.close()
+            await asyncio.to_thread(
+                server.wait_for, lambda h: h["in_use"] == 0 and h["pool_ready"] >= pool, 120
+            )
+        context = await chromium.new_context(viewport={"width": 1280, "height": 900})
+        visits["first"] = await measured_visit(context, url)
+        await visits["first"]["page"].close()
+        visits["second"] = await measured_visit(context, url)
+        await chromium.close()
+    return visits
+
+
+def cold_server(notebook: Path, env: dict, options: tuple, log: Path) -> ServeProcess:
+    """``mdvax serve``, not started; its ``start()`` returns once ``/healthz`` answers."""
+    server = ServeProcess("--notebook", str(notebook), *options, env=env, log_path=log)
+    server.pool_size = lambda: 0  # not waiting for the pool
+    return server
+
+
+def kernel_costs(server: ServeProcess) -> str:
+    """CPU-seconds each pooled (ready, unused) kernel took to start, and its USS/RSS."""
+    figures = []
+    for pid in server.kernel_pids():
+        try:
+            kernel = psutil.Process(pid)
+            cpu = kernel.cpu_times()
+            memory = kernel.memory_full_info()
+        except psutil.Error:
+            continue
+        figures.append(
+            f"{cpu.user + cpu.system:.2f} CPU-s, USS {memory.uss / 2**20:.0f} MB, "
+            f"RSS {memory.rss / 2**20:.0f} MB"
+        )
+    return "; ".join(figures) or "no kernel"
+
+
+def ms(values: list[float]) -> str:
+    if not values:
+        return "none"
+    return f"p50 {statistics.median(values):.0f} ms, p95 {percentile(values, 95):.0f} ms"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--visitors", type=int, default=20)
+    parser.add_argument("--visitors", type=int, default=100)
+    parser.add_argument("--browsers", type=int, default=10, help="of them, Chromium pages")
+    parser.add_argument("--over", type=float, default=10.0, help="seconds the arrivals span")
     parser.add_argument("--hold", type=float, default=5.0, help="seconds each visitor stays")
     parser.add_argument("--max-kernels", type=int, default=12)
     parser.add_argument("--pool-size", type=int, default=2)
-    parser.add_argument("--cull-idle-timeout", type=int, default=60)
+    parser.add_argument("--cull-idle-timeout", type=int, default=10)
     parser.add_argument("--cull-interval", type=int, default=2)
-    parser.add_argument("--bare", action="store_true", help="load the bare page instead")
+    parser.add_argument("--no-lone", action="store_true", help="skip the lone visitor")
     args = parser.parse_args()
-    notebook = BARE_PAGE if args.bare or not DASHBOARD.exists() else DASHBOARD
     options = (
-        "--notebook",
-        str(notebook),
-        "--max-kernels",
-        str(args.max_kernels),
-        "--pool-size",
-        str(args.pool_size),
-        "--cull-idle-timeout",
-        str(args.cull_idle_timeout),
-        "--cull-interval",
-        str(args.cull_interval),
+        *("--max-kernels", str(args.max_kernels), "--pool-size", str(args.pool_size)),
+        *("--cull-idle-timeout", str(args.cull_idle_timeout)),
+        *("--cull-interval", str(args.cull_interval)),
     )
-    log = Path(tempfile.mkdtemp(prefix="mdvax-load-")) / "serve.log"
-    with (
-        filled_data_env("2021-03-23") as (env, source),
-        ServeProcess(*options, env=env, log_path=log) as server,
-    ):
-        sampler = MemorySampler(server.process.pid)
-        sampler.start()
-        # Halfway through the arrivals, the cache is rewritten from a newer snapshot.
-        source.set_snapshot("2021-03-30")
-        updater = threading.Timer(2.0, run_update, args=(env,))
-        updater.start()
-        results = asyncio.run(run_visitors(server.url, args.visitors, args.hold))
-        updater.join()
-        left = time.monotonic()
-        health = server.wait_for(
-            lambda h: h["live"] <= args.pool_size,
-            timeout=args.cull_idle_timeout + 3 * args.cull_interval + 60,
-        )
-        back_after = time.monotonic() - left
-        sampler.stopped.set()
+    folder = Path(tempfile.mkdtemp(prefix="mdvax-load-"))
+    with filled_data_env("2021-03-30") as (env, _source):
+        if not args.no_lone:
+            with ServeProcess("--notebook", str(BARE_PAGE), *options, env=env) as bare:
+                bare_visit = asyncio.run(lone(bare.url))["first"]
+        server = cold_server(DASHBOARD, env, options, folder / "serve.log")
+        try:
+            if args.no_lone:
+                server.start()
+            else:
+                visits = asyncio.run(lone(QUERY, server, args.pool_size))
+                started = visits["started"]
+                print("\n== one visitor alone (Chromium, loopback, 2 cores) ==")
+                cold, first, second = visits["cold"], visits["first"], visits["second"]
+                to_map = cold["begin"] - started + cold["first_map_ms"] / 1000
+                to_live = cold["begin"] - started + (cold["live_ms"] or 0) / 1000
+                print(f"cold start -> first visitor's map: {to_map:.1f} s (still), "
+                      f"{to_live:.1f} s (live)")  # fmt: skip
+                print(
+                    f"first paint (still map): {first['first_map_ms']:.0f} ms; live map: "
+                    f"{first['live_ms']:.0f} ms; bare Voila page's map: "
+                    f"{bare_visit['live_ms']:.0f} ms"
+                )
+                print(
+                    f"bytes: first visit {first['bytes'] / 1e6:.2f} MB, second visit "
+                    f"{second['bytes'] / 1e3:.0f} KB (bare page first visit "
+                    f"{bare_visit['bytes'] / 1e6:.2f} MB)"
+                )
+                server.wait_for(lambda h: h["in_use"] == 0, timeout=120)
+            server.wait_for(lambda h: h["pool_ready"] >= args.pool_size, timeout=120)
+            print(f"pooled kernels, start to ready: {kernel_costs(server)}")
+            sampler = MemorySampler(server.process.pid)
+            sampler.start()
+            results = asyncio.run(
+                burst(
+                    server.url + QUERY, server.port, args.visitors, args.browsers, args.over,
+                    args.hold,
+                )
+            )  # fmt: skip
+            left = time.monotonic()
+            health = server.wait_for(
+                lambda h: h["live"] <= args.pool_size and h["pool_ready"] >= args.pool_size,
+                timeout=args.cull_idle_timeout + 3 * args.cull_interval + 120,
+            )
+            back_after = time.monotonic() - left
+            sampler.stopped.set()
+            report(args, results, sampler, health, back_after)
+        finally:
+            server.stop()
 
-    outcomes = {
-        kind: sum(r["outcome"] == kind for r in results) for kind in ("map", "busy", "error")
-    }
-    times = [r["ms"] for r in results if r["ms"] is not None]
+
+def report(args, results, sampler, health, back_after) -> None:
+    errors = [r for r in results if r["error"]]
+    still = [r["still_ms"] for r in results if r["still_ms"] is not None]
+    live = [r for r in results if r["live_ms"] is not None]
+    browsers = [r for r in results if r["kind"] == "chromium"]
     print(
-        f"\n== {args.visitors} concurrent visitors on {notebook.name} (max {args.max_kernels} "
-        f"kernels, pool {args.pool_size}, 2-core loopback) =="
+        f"\n== burst: {args.visitors} visitors over {args.over:.0f} s ({len(browsers)} in "
+        f"Chromium), max {args.max_kernels} kernels, pool {args.pool_size} =="
     )
-    print(
-        f"saw the 24 counties: {outcomes['map']}   busy page (503): {outcomes['busy']}   "
-        f"errors: {outcomes['error']}"
-    )
-    for result in results:
-        if result["outcome"] == "error":
-            print("  error:", result["detail"])
-    if times:
-        print(
-            f"time to first map: p50 {statistics.median(times):.0f} ms   p95 "
-            f"{percentile(times, 95):.0f} ms   max {max(times):.0f} ms"
-        )
+    print(f"time to a map (still or live), all visitors: {ms(still)}")
+    shown = [r["still_ms"] for r in browsers if r["still_ms"]]
+    print(f"  Chromium visitors, first map shown: {ms(shown)}")
+    print(f"got a live kernel: {len(live)} (time to it answering / to the live map: "
+          f"{ms([r['live_ms'] for r in live])})")  # fmt: skip
+    print(f"  Chromium live maps: {ms([r['live_ms'] for r in browsers if r['live_ms']])}")
+    statuses = {s: sum(r["status"] == s for r in results) for s in (200, 503, 429)}
+    print(f"statuses: {statuses}; errors: {len(errors)}")
+    for r in errors[:10]:
+        print("  error:", r["kind"], r["status"], r["error"])
     print(
         f"peak memory, server + kernels: {sampler.peak / 2**20:.0f} MB "
         f"({sampler.peak_kernels} kernel processes at most)"
     )
-    print("mdvax update ran during the visits (2021-03-23 -> 2021-03-30 snapshot)")
     print(
-        f"after the visitors left: {health['live']} kernels running (pool {args.pool_size}) "
-        f"{back_after:.1f} s later (culling: idle {args.cull_idle_timeout} s, every "
-        f"{args.cull_interval} s)"
+        f"back to the pool ({health['live']} kernels) {back_after:.1f} s after the last "
+        f"visitor left (culling idle {args.cull_idle_timeout} s, every {args.cull_interval} s)"
     )
-    culled = log.read_text(encoding="utf-8").count("Culling ")
-    print(f"kernels culled: {culled}; server log: {log}")
-    if outcomes["error"]:
+    if errors:
         raise SystemExit(1)
 
 

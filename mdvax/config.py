@@ -95,7 +95,8 @@ class Settings:
         ``MDVAX_SERVE_PORT``, default 8866) and its URL prefix behind a proxy
         (``MDVAX_SERVE_BASE_URL``, default ``/``).
     serve_max_kernels : int
-        Ceiling on live dashboard kernels (``MDVAX_SERVE_MAX_KERNELS``, default 12).
+        Ceiling on live dashboard kernels (``MDVAX_SERVE_MAX_KERNELS``; ``None``: from the
+        machine's cores and memory, :mod:`mdvax.serve.capacity`).
     serve_pool_size, serve_cull_idle_timeout, serve_cull_interval : int or None
         ``MDVAX_SERVE_POOL_SIZE``, ``MDVAX_SERVE_CULL_IDLE_TIMEOUT``, ``MDVAX_SERVE_CULL_INTERVAL``;
         ``None``: the value in the shipped ``voila.json``.
@@ -142,7 +143,7 @@ class Settings:
     serve_host: str = "127.0.0.1"
     serve_port: int = 8866
     serve_base_url: str = "/"
-    serve_max_kernels: int = 12
+    serve_max_kernels: int | None = None
     serve_pool_size: int | None = None
     serve_cull_idle_timeout: int | None = None
     serve_cull_interval: int | None = None
@@ -219,7 +220,7 @@ def get_settings(environ: Mapping[str, str] | None = None, **changes: object) ->
         serve_host=env.text("MDVAX_SERVE_HOST") or "127.0.0.1",
         serve_port=env.number("MDVAX_SERVE_PORT", int, default=8866),
         serve_base_url=env.text("MDVAX_SERVE_BASE_URL") or "/",
-        serve_max_kernels=env.number("MDVAX_SERVE_MAX_KERNELS", int, default=12),
+        serve_max_kernels=env.number("MDVAX_SERVE_MAX_KERNELS", int),
         serve_pool_size=env.number("MDVAX_SERVE_POOL_SIZE", int),
         serve_cull_idle_timeout=env.number("MDVAX_SERVE_CULL_IDLE_TIMEOUT", int),
         serve_cull_interval=env.number("MDVAX_SERVE_CULL_INTERVAL", int),

@@ -10,6 +10,7 @@ import pytest
 
 from mdvax.config import PACKAGE_DIR, checkout_root, default_data_dir, get_settings
 from mdvax.errors import ConfigError
+from mdvax.serve.capacity import default_pool_size
 from mdvax.serve.kernel import bytecode_cache
 from mdvax.serve.settings import ServeOptions, shipped_settings
 
@@ -86,7 +87,7 @@ def test_defaults_without_any_variable(tmp_path, monkeypatch):
     s = get_settings(environ={})
     assert s.archive_url == f"sqlite:///{REPO / 'data' / 'archive.sqlite'}"
     assert (s.timeout, s.retries, s.max_download_bytes) == (30.0, 2, 200 * 1024 * 1024)
-    assert (s.serve_host, s.serve_port, s.serve_max_kernels) == ("127.0.0.1", 8866, 12)
+    assert (s.serve_host, s.serve_port, s.serve_max_kernels) == ("127.0.0.1", 8866, None)
     assert s.serve_pool_size is None
     assert s.bytecode_cache == tmp_path / "xdg-cache" / "mdvax" / "bytecode"
     assert s.ci is False
@@ -113,7 +114,7 @@ def test_serve_options_and_the_kernel_take_their_defaults_from_settings(tmp_path
     options = ServeOptions()
     assert (options.port, options.max_kernels, options.cull_interval) == (9321, 5, 17)
     shipped = shipped_settings()  # unset: the values of voila.json
-    assert options.pool_size == shipped["VoilaConfiguration"]["default_pool_size"]
+    assert options.pool_size == default_pool_size()  # unset: from the machine's cores
     assert options.cull_idle_timeout == shipped["MappingKernelManager"]["cull_idle_timeout"]
     assert ServeOptions(port=8000).port == 8000  # the command line wins
     assert bytecode_cache() == tmp_path / "pyc"

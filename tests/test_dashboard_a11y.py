@@ -73,7 +73,7 @@ def test_outline_reaches_3_to_1_against_background_and_every_class():
 
 def test_legend_gives_the_classes_as_text():
     classes = dmap.Classes.for_range(47.0)  # 10 % steps: 5 classes
-    assert dmap.class_names(classes.labels(lambda v: f"{v:g}%")) == [
+    assert classes.names(lambda v: f"{v:g}%") == [
         "0% to under 10%", "10% to under 20%", "20% to under 30%", "30% to under 40%",
         "40% or more",
     ]  # fmt: skip

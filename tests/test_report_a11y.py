@@ -118,7 +118,7 @@ def check_map_alternative(page, figure: dict) -> None:
     ranked = {r[1]: r[2] for r in table_rows(page, "#mdvax-ranking")}
     assert all(ranked[r[0]] == r[1] for r in rows)  # the same figures as "Counties ranked"
     map_svg = base64.b64decode(figure["src"].split(",", 1)[1]).decode()
-    assert f"stroke: {figures.OUTLINE}" in map_svg
+    assert f'stroke="{figures.OUTLINE}"' in map_svg
 
 
 def check_chart_alternative(page) -> None:

@@ -17,7 +17,8 @@ def register(subparsers) -> None:
         description=(
             "Serve notebooks/dashboard.ipynb at / with Voila: preheated kernel pool, idle "
             "kernels culled, no tracebacks or sources sent, a cap on live kernels (visitors "
-            "beyond it get HTTP 503 with Retry-After), GET /healthz, JSON logs on stderr."
+            "beyond it get the same view as a still picture, HTTP 503 with Retry-After; cap and "
+            "pool default to what the machine's cores and memory allow), GET /healthz, JSON logs."
         ),
     )
     parser.add_argument("--host", help="interface to listen on (default 127.0.0.1)")

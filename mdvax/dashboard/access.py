@@ -1,6 +1,6 @@
 """Accessibility parts of the dashboard: the map's table alternative and the footer.
 
-The legend's classes as text are :func:`mdvax.dashboard.map.class_names`, the county selector
+The legend's classes as text are :meth:`mdvax.render.classes.Classes.names`, the county selector
 and the reduced-motion switch are in :mod:`mdvax.dashboard.controls`. The browser side (ARIA
 names ipywidgets cannot set, Escape to close the county panel, the live region, focus outlines) is the Voila template's ``a11y.js`` and ``a11y.css``
 (``mdvax/serve/share/voila/templates/mdvax/``); ``docs/accessibility.md`` describes both.

@@ -16,25 +16,31 @@ background and fits Maryland to whatever width the browser gives it.
 from __future__ import annotations
 
 import html
-import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import ipyleaflet
 import ipywidgets as widgets
-from branca.colormap import linear
 
+from mdvax.render.classes import NO_DATA, OUTLINE, PALETTES, Classes, county_class
 from mdvax.templates import render
 
-#: ColorBrewer YlGnBu: sequential, colour-blind safe, light = low (3 to 9 classes).
-PALETTES = {n: getattr(linear, f"YlGnBu_{n:02d}").colors for n in range(3, 10)}
+__all__ = [
+    "NO_DATA",
+    "OUTLINE",
+    "PALETTES",
+    "Classes",
+    "CountyMap",
+    "colour_css",
+    "county_class",
+    "legend_html",
+]
+
 #: Maryland's extent, [[south, west], [north, east]].
 BOUNDS = ((37.89, -79.49), (39.73, -75.04))
-NO_DATA = "#dddddd"
-#: Dark grey county outlines: the lightest classes are close to white, and a shape must stand out
-#: 3:1 from the background and its neighbours' fill (WCAG 1.4.11); the reports use the same grey.
-OUTLINE = "#4d4d4d"
+#: Dark grey county outlines (:data:`mdvax.render.classes.OUTLINE`): the lightest classes are
+#: close to white, and a shape must stand out 3:1 from the background and its neighbours' fill
+#: (WCAG 1.4.11); the reports and the still picture use the same grey.
 BASE_STYLE = {"color": OUTLINE, "weight": 1, "opacity": 1, "fillOpacity": 0.9}
 SELECTED_STYLE = {"color": "#c2185b", "weight": 3.5}
 HOVER_STYLE = {"color": "#333333", "weight": 2.5}
@@ -42,58 +48,14 @@ HOVER_STYLE = {"color": "#333333", "weight": 2.5}
 HOVER_PROMPT = '<div class="mdvax-hover">Hover over or tap a county</div>'
 
 
-def _hex(rgba: tuple[float, ...]) -> str:
-    return "#" + "".join(f"{round(255 * c):02x}" for c in rgba[:3])
-
-
-@dataclass(frozen=True)
-class Classes:
-    """Equal-interval colour classes from 0: class ``i`` holds ``[i * step, (i + 1) * step)``.
-
-    Classed colours keep the map legible and mean a day's step restyles only the counties that
-    cross a class boundary (each restyle is one websocket message).
-    """
-
-    step: float
-    colours: tuple[str, ...]
-
-    @classmethod
-    def for_range(cls, vmax: float, most: int = 9) -> Classes:
-        """The fewest classes (3 to ``most``) of a round width that cover ``[0, vmax]``."""
-        vmax = vmax if vmax > 0 else 1.0
-        raw = vmax / most
-        power = 10 ** math.floor(math.log10(raw))
-        step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-        n = min(max(math.ceil(vmax / step), 3), most)
-        return cls(step, tuple(_hex(c) for c in PALETTES[n]))
-
-    def colour(self, value: float) -> str:
-        """Colour of ``value`` (the top class is open-ended; NaN is grey)."""
-        if value != value:  # NaN
-            return NO_DATA
-        index = min(max(int(value // self.step), 0), len(self.colours) - 1)
-        return self.colours[index]
-
-    def labels(self, fmt: Callable[[float], str]) -> list[str]:
-        """Lower bound of each class, formatted: ``["0", "50k", "100k", ...]``."""
-        return [fmt(i * self.step) for i in range(len(self.colours))]
-
-
-def class_names(labels: list[str]) -> list[str]:
-    """Each class as text from the lower bounds: ``"5% to under 10%"``, ``"45% or more"``."""
-    pairs = itertools.pairwise(labels)
-    return [f"{low} to under {high}" for low, high in pairs] + [f"{labels[-1]} or more"]
-
-
 def legend_html(title: str, classes: Classes, fmt: Callable[[float], str]) -> str:
     """The legend: title and one swatch per class with its lower bound (all text escaped).
 
-    Screen readers get the classes as text instead (:func:`class_names`).
+    Screen readers get the classes as text instead (:meth:`Classes.names`).
     """
-    labels = classes.labels(fmt)
-    swatches = list(zip(classes.colours, labels, strict=True))
+    swatches = list(zip(classes.colours, classes.labels(fmt), strict=True))
     return render(
-        "dashboard/legend.html.j2", title=title, swatches=swatches, names=class_names(labels)
+        "dashboard/legend.html.j2", title=title, swatches=swatches, names=classes.names(fmt)
     )
 
 
@@ -109,11 +71,6 @@ def fit_zoom(width: float, height: float, bounds=BOUNDS, padding: float = 12) ->
     zoom_x = math.log2(max(width - 2 * padding, 50) / 256 / span_x)
     zoom_y = math.log2(max(height - 2 * padding, 50) / 256 / span_y)
     return math.floor(4 * min(zoom_x, zoom_y)) / 4
-
-
-def county_class(fips: str) -> str:
-    """CSS class of a county's path."""
-    return f"mdvax-c{fips}"
 
 
 def colour_css(fills: dict[str, str], selected: str | None) -> str:

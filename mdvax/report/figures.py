@@ -20,13 +20,15 @@ from html import escape
 import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
+
+from mdvax.render import NO_DATA, OUTLINE
+from mdvax.render import choropleth_svg as choropleth_svg_
+
+__all__ = ["NO_DATA", "OUTLINE", "accessible", "choropleth_svg", "timeseries_svg", "to_svg"]
 
 #: Fixed salt for the ids matplotlib writes into SVG (the default is random per process).
 SVG_SALT = "mdvax-report"
-#: Fill of a county with no figure.
-NO_DATA = "#dddddd"
 
 MAP_ID = "mdvax-map"
 TIMESERIES_ID = "mdvax-timeseries"
@@ -40,8 +42,6 @@ LINES = (
     ("#7b3294", "-."),
     ("#8c510a", (0, (6, 2, 1, 2, 1, 2))),
 )
-#: Outline of the county shapes: 8.5:1 against white, 7.5:1 or more against the lightest class.
-OUTLINE = "#4d4d4d"
 
 
 def to_svg(fig: Figure) -> str:
@@ -82,10 +82,13 @@ def choropleth_svg(
 ) -> str:
     """A map of Maryland's counties in colour classes, outlined, with the classes as text.
 
+    Drawn by :func:`mdvax.render.choropleth_svg`, the renderer of the server's still picture of
+    the dashboard: one map renderer for both.
+
     Parameters
     ----------
     geometry : dict
-        GeoJSON FeatureCollection of the counties, ``properties.name`` = county name.
+        GeoJSON FeatureCollection of the counties (feature ``id`` = FIPS, ``properties.name``).
     colours : pandas.Series
         Fill colour (hex) per county name (counties missing from it are drawn grey).
     legend : list of (str, str)
@@ -100,21 +103,12 @@ def choropleth_svg(
     str
         SVG text.
     """
-    import geopandas as gpd
-
-    frame = gpd.GeoDataFrame.from_features(geometry["features"], crs="EPSG:4326")
-    fills = frame["name"].map(colours).fillna(NO_DATA).tolist()
-    # Maryland State Plane (metres): shapes as on official maps, not stretched lat/lon.
-    frame = frame.to_crs("EPSG:26985")
-    fig = Figure(figsize=(9, 5.2), layout="constrained")
-    fig.set_gid(MAP_ID)
-    ax = fig.add_subplot()
-    frame.plot(ax=ax, color=fills, edgecolor=OUTLINE, linewidth=0.6)
-    handles = [Patch(facecolor=c, edgecolor=OUTLINE, label=text) for c, text in legend]
-    ax.legend(handles=handles, title=label, loc="lower left", fontsize="small", frameon=False)
-    ax.set_axis_off()
-    ax.set_title(title)
-    return to_svg(fig)
+    fills = {
+        str(f["id"]): colours.get(f["properties"]["name"], NO_DATA) for f in geometry["features"]
+    }
+    return choropleth_svg_(
+        geometry, fills, legend=legend, legend_title=label, heading=title, element_id=MAP_ID
+    )
 
 
 def timeseries_svg(series: pd.DataFrame, label: str, title: str) -> str:

@@ -7,15 +7,13 @@ markup. Numbers read as on the dashboard (:mod:`mdvax.format`).
 
 from __future__ import annotations
 
-import itertools
-
 import pandas as pd
 from IPython.display import SVG
 
 from mdvax import format as fmt
-from mdvax.dashboard.map import Classes
 from mdvax.measures import LABELS, label
 from mdvax.normalize.counties import STATE, UNASSIGNED
+from mdvax.render import Classes
 from mdvax.report import figures, recent
 from mdvax.report.inputs import STALE_AFTER_DAYS, ReportInputs
 from mdvax.stats import county_view, state_totals, state_view
@@ -124,9 +122,7 @@ def _figure(svg: str, element_id: str, alt: str, caption: str, table: dict | Non
 def map_classes(values: pd.Series, per_capita: bool) -> tuple[Classes, list[str]]:
     """The dashboard's colour classes for ``values`` and each class as text, lowest first."""
     classes = Classes.for_range(float(values.max()))
-    bounds = classes.labels(fmt.compact(per_capita))
-    names = [f"{low} to under {high}" for low, high in itertools.pairwise(bounds)]
-    return classes, [*names, f"{bounds[-1]} or more"]
+    return classes, classes.names(fmt.compact(per_capita))
 
 
 def choropleth(data: ReportInputs) -> SVG:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import functools
 import os
 import resource
+from pathlib import Path
 
 from tornado.ioloop import PeriodicCallback
+from tornado.web import GZipContentEncoding
 from traitlets import Float, Integer, List, Unicode, default
 
 from mdvax.config import MAX_UPLOAD_BYTES, get_settings
 from mdvax.serve import logs
 from mdvax.serve.handlers import CappedVoilaHandler, HealthHandler, SecurityHeaders, kernel_taken
 from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
-from mdvax.serve.settings import SHARE_DIR, VOILA_JSON, ServeOptions
+from mdvax.serve.payload import CacheHeaders
+from mdvax.serve.settings import DEFAULT_NOTEBOOK, SHARE_DIR, VOILA_JSON, ServeOptions
 from mdvax.serve.sockets import FilteredConnection, KernelSocketHandler, QuerySocketHandler
+from mdvax.serve.static_view import StaticViews
 from mdvax.serve.voila_compat import (
     RequestInfoSocketHandler,
     TemplateStaticFileHandler,
@@ -67,6 +71,9 @@ class MdvaxVoila(Voila):
     retry_after = Integer(10, config=True, help="Seconds in the busy page's Retry-After.")
     health_path = Unicode("healthz", config=True, help="Path of the health endpoint.")
 
+    #: Still pictures of the dashboard's views (:mod:`mdvax.serve.static_view`), or None.
+    static_views = None
+
     config_file_paths = List(Unicode(), config=True, help="Where voila.json is looked up.")
 
     # Defaults from the environment (mdvax.config.Settings, see _SETTINGS) unless configured.
@@ -98,6 +105,9 @@ class MdvaxVoila(Voila):
                 setattr(self, trait, getattr(settings, field))
         self.voila_configuration.multi_kernel_manager_class = MdvaxKernelManager
         SecurityHeaders.trusted = tuple(self.trusted_proxies)
+        # Still pictures of the views: for the dashboard only (a bare page has no views).
+        if self.notebook_path and Path(self.notebook_path).name == DEFAULT_NOTEBOOK.name:
+            self.static_views = StaticViews()
         self.tornado_settings = {
             **self.tornado_settings,
             "log_function": logs.log_request,
@@ -150,8 +160,14 @@ class MdvaxVoila(Voila):
             idle_connection_timeout=timeout,
             body_timeout=timeout,
         )
+        # gzip for text (HTML, JS, CSS, JSON): a first visit fetched 6.2 MB, mostly JavaScript.
+        # (Voila sets ``compress_response`` too late for Tornado to add the transform itself.)
+        self.app.add_transform(GZipContentEncoding)
+        self.app.add_transform(CacheHeaders)
         self.app.add_transform(SecurityHeaders)
         PeriodicCallback(self.kernel_manager.reclaim, RECLAIM_INTERVAL_S * 1000).start()
+        if self.static_views is not None:  # load the data while the pool's kernels start
+            self.static_views.start()
         super().listen()
 
 

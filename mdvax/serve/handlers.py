@@ -14,8 +14,9 @@ import tornado.web
 import zmq
 
 from mdvax.serve.kernels import client_address, is_local
+from mdvax.serve.static_view import BUSY_NOTICE, PLACEHOLDER
 from mdvax.serve.voila_compat import TornadoVoilaHandler
-from mdvax.templates import render
+from mdvax.templates import Markup, render
 
 #: Sent on every response. ``style-src`` allows inline styles: the dashboard colours its map
 #: with a ``<style>`` element the kernel rewrites at every step, and widgets set ``style``
@@ -39,9 +40,28 @@ _TICKET: ContextVar[dict | None] = ContextVar("mdvax_ticket", default=None)
 _SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
 
 
-def busy_page(retry_after: int, limit: int = 0) -> str:
-    """The busy page: all slots taken, or (``limit``) this client already holds its share."""
-    return render("serve/busy.html.j2", retry_after=retry_after, too_many=bool(limit), limit=limit)
+def busy_page(retry_after: int, limit: int = 0, view: str = "", nonce: str = "") -> str:
+    """The busy page: all slots taken, or (``limit``) this client already holds its share.
+
+    ``view`` is the still picture of the view asked for (:mod:`mdvax.serve.static_view`);
+    ``nonce`` lets its retry script run under the CSP (without it: a fixed refresh).
+    """
+    return render(
+        "serve/busy.html.j2", retry_after=retry_after, too_many=bool(limit), limit=limit,
+        view=Markup(view), notice=BUSY_NOTICE, nonce=nonce,
+    )  # fmt: skip
+
+
+async def static_view(app, request) -> str:
+    """The still picture for ``request``'s query ("" when the server has none)."""
+    views = getattr(app, "static_views", None)
+    if views is None:
+        return ""
+    try:
+        return await views.html_async(request.query)
+    except Exception:  # the live page or the notice must still go out
+        app.log.exception("still picture failed")
+        return ""
 
 
 class SecurityHeaders(tornado.web.OutputTransform):
@@ -91,6 +111,9 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         if path:
             await super().get(path)  # Voila redirects any other path to /voila/files (403)
             return
+        # First (it may wait for the data after a start): the cap checks below and the
+        # counting of this request must not be split by an await.
+        view = await static_view(app, self.request)
         manager = self.kernel_manager
         client = client_address(self.request, app.trusted_proxies)
         counts = manager.counts()
@@ -99,17 +122,18 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         held = manager.kernels_of(client) + self.waiting_by_client[client]
         if held >= app.kernels_per_client:
             self.log.warning("client kernel cap reached", extra={"client": client, **counts})
-            self._busy(429, app, app.kernels_per_client)
+            self._busy(429, app, view, app.kernels_per_client)
             return
         if counts["in_use"] + CappedVoilaHandler.waiting >= app.max_kernels - pool_size:
             self.log.warning("kernel cap reached, busy page sent", extra=counts)
-            self._busy(503, app)
+            self._busy(503, app, view)
             return
         # Template and theme cannot be overridden (voila.json); dropping the arguments also
         # keeps such a request on the preheated pool instead of a fresh, slower kernel.
         for name in ("template", "theme"):
             self.request.arguments.pop(name, None)
         self.request.mdvax_nonce = secrets.token_urlsafe(18)
+        self.request.mdvax_static = view
         ticket = {"waiting": True, "client": client, "kernel_id": None}
         CappedVoilaHandler.waiting += 1
         CappedVoilaHandler.waiting_by_client[client] += 1
@@ -132,14 +156,23 @@ class CappedVoilaHandler(TornadoVoilaHandler):
             chunk = _SCRIPT_TAG.sub(f'<script nonce="{nonce}"', chunk)
             limit = self.settings.get("websocket_max_message_size", 0)
             chunk = chunk.replace('"MDVAX_MAX_MESSAGE_BYTES"', f'"{limit}"')
+            if PLACEHOLDER in chunk:
+                chunk = chunk.replace(PLACEHOLDER, getattr(self.request, "mdvax_static", ""), 1)
         return super().write(chunk)
 
-    def _busy(self, status: int, app, limit: int = 0) -> None:
+    def _busy(self, status: int, app, view: str, limit: int = 0) -> None:
+        """The busy page: the still picture of the view asked for, retried with backoff.
+
+        HTTP 503 (429 beyond one client's share) with ``Retry-After``: browsers show the body
+        as they would a 200, while proxies, monitors and crawlers learn that the live page was
+        refused (docs/serving.md, "The busy page").
+        """
+        nonce = self.request.mdvax_nonce = secrets.token_urlsafe(18)
         self.set_status(status)
         self.set_header("Retry-After", str(app.retry_after))
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
-        self.finish(busy_page(app.retry_after, limit))
+        self.finish(busy_page(app.retry_after, limit, view, nonce))
 
 
 def kernel_taken(manager, kernel_id: str) -> None:
@@ -189,6 +222,8 @@ class HealthHandler(tornado.web.RequestHandler):
             body.update(manager.counts())
             body["waiting"] = CappedVoilaHandler.waiting
             body["max_kernels"] = app.max_kernels
+            views = getattr(app, "static_views", None)
+            body["static_views"] = views.served if views is not None else 0
             if problem:
                 body["problem"] = problem
         self.set_status(503 if problem else 200)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import resource
 import sys
@@ -109,9 +110,9 @@ def limit_memory(megabytes: int, interval: float = 0.2) -> None:
     def watch() -> None:
         while True:
             if data_bytes() > exit_at:
-                sys.stderr.write(
-                    f"[mdvax kernel] memory limit of {megabytes} MB reached, exiting\n"
-                )
+                message = f"memory limit of {megabytes} MB reached, exiting"
+                record = {"level": "ERROR", "logger": "mdvax.kernel", "message": message}
+                sys.stderr.write(json.dumps(record) + "\n")
                 sys.stderr.flush()
                 os._exit(3)
             time.sleep(interval)
@@ -126,9 +127,14 @@ def main() -> None:
     limit_memory(get_settings().kernel_memory_mb)
     use_bytecode_cache()
     sys.modules["debugpy"] = None  # an import of it now fails: ipykernel disables its debugger
-    from ipykernel.kernelapp import launch_new_instance
+    from ipykernel.kernelapp import IPKernelApp
+    from traitlets.config import Config
 
-    launch_new_instance()
+    from mdvax.serve.logs import KERNEL_LOGGING
+
+    config = Config()
+    config.IPKernelApp.logging_config = KERNEL_LOGGING  # JSON lines on stderr, as the server's
+    IPKernelApp.launch_instance(config=config)
 
 
 if __name__ == "__main__":

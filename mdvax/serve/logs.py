@@ -19,16 +19,27 @@ LOGGERS = ("tornado.access", "tornado.application", "tornado.general", "mdvax")
 ACCESS_LOG = logging.getLogger("tornado.access")
 
 
+def formatter() -> logging.Formatter:
+    """One JSON object per record: ``time``, ``level``, ``logger``, ``message`` and extras."""
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+    )
+
+
+#: ``IPKernelApp.logging_config`` of the visitors' kernels (:mod:`mdvax.serve.kernel`): their
+#: stderr, which the server passes through, carries JSON lines like the server's own.
+KERNEL_LOGGING = {
+    "formatters": {"mdvax_json": {"()": "mdvax.serve.logs.formatter"}},
+    "handlers": {"console": {"formatter": "mdvax_json"}},
+}
+
+
 def json_handler(stream: TextIO | None = None) -> logging.Handler:
     """A stream handler writing one JSON object per record."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(
-        JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            datefmt="%Y-%m-%dT%H:%M:%S%z",
-        )
-    )
+    handler.setFormatter(formatter())
     return handler
 
 

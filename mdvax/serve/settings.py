@@ -9,6 +9,7 @@ from pathlib import Path
 from mdvax.config import get_settings
 from mdvax.errors import ServeError
 from mdvax.notebooks import notebook_path
+from mdvax.serve.capacity import default_max_kernels, default_pool_size
 
 __all__ = ["DEFAULT_NOTEBOOK", "SHARE_DIR", "VOILA_JSON", "ServeError", "ServeOptions"]
 
@@ -49,9 +50,11 @@ class ServeOptions:
     port : int
         TCP port (``MDVAX_SERVE_PORT``, default 8866).
     max_kernels : int
-        Ceiling on live kernels, pool included (``MDVAX_SERVE_MAX_KERNELS``, default 12).
+        Ceiling on live kernels, pool included (``MDVAX_SERVE_MAX_KERNELS``, default from the
+        machine's cores and memory: :mod:`mdvax.serve.capacity`).
     pool_size : int
-        Preheated kernels kept ready (``MDVAX_SERVE_POOL_SIZE``, default from ``voila.json``).
+        Preheated kernels kept ready (``MDVAX_SERVE_POOL_SIZE``, default from the machine's
+        cores: :mod:`mdvax.serve.capacity`).
     cull_idle_timeout, cull_interval : int
         Seconds a kernel without a browser connected may idle, and how often to check.
     retry_after : int
@@ -63,10 +66,12 @@ class ServeOptions:
     notebook: Path = DEFAULT_NOTEBOOK
     host: str = field(default_factory=lambda: get_settings().serve_host)
     port: int = field(default_factory=lambda: get_settings().serve_port)
-    max_kernels: int = field(default_factory=lambda: get_settings().serve_max_kernels)
+    max_kernels: int | None = field(default_factory=lambda: get_settings().serve_max_kernels)
     pool_size: int = field(
-        default_factory=lambda: _or_shipped(
-            get_settings().serve_pool_size, "VoilaConfiguration", "default_pool_size"
+        default_factory=lambda: (
+            default_pool_size()
+            if get_settings().serve_pool_size is None
+            else get_settings().serve_pool_size
         )
     )
     cull_idle_timeout: int = field(
@@ -84,6 +89,8 @@ class ServeOptions:
 
     def validate(self) -> None:
         """Raise :class:`ServeError` naming the first impossible option."""
+        if self.max_kernels is None:
+            self.max_kernels = default_max_kernels(pool_size=self.pool_size)
         self.notebook = Path(self.notebook).expanduser().resolve()
         if not self.notebook.is_file():
             raise ServeError(f"notebook not found: {self.notebook}")

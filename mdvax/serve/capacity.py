@@ -1,0 +1,50 @@
+"""Default kernel cap and pool size of ``mdvax serve``, from the machine's cores and memory.
+
+    pool_size   = min(2, cores)
+    max_kernels = max(pool_size + 1,
+                      min(KERNELS_PER_CORE * cores + pool_size,
+                          (MEMORY_SHARE * available_MB - SERVER_MB) // KERNEL_MB))
+
+A dashboard kernel holds ~142 MB RSS (:data:`KERNEL_MB` rounds it up) and needs a few
+CPU-seconds to start; once started it idles between a visitor's clicks, so a core carries a few
+of them (:data:`KERNELS_PER_CORE`). Visitors beyond the cap get the still picture of their
+view. ``--max-kernels``/``--pool-size`` (or ``MDVAX_SERVE_MAX_KERNELS``/``_POOL_SIZE``)
+override either. On the 2-core, 24 GiB development machine: pool 2, cap 10.
+"""
+
+from __future__ import annotations
+
+import os
+
+import psutil
+
+KERNEL_MB = 160
+SERVER_MB = 400
+KERNELS_PER_CORE = 4
+#: Share of the memory available at start the kernels may take.
+MEMORY_SHARE = 0.8
+
+
+def cores() -> int:
+    """CPUs this process may run on (its affinity, else the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_pool_size(n_cores: int | None = None) -> int:
+    """Preheated kernels: one per core, two at most."""
+    return min(2, n_cores or cores())
+
+
+def default_max_kernels(
+    n_cores: int | None = None, available_mb: float | None = None, pool_size: int | None = None
+) -> int:
+    """The cap on live kernels (pool included) the formula above gives."""
+    n_cores = n_cores or cores()
+    if available_mb is None:
+        available_mb = psutil.virtual_memory().available / 2**20
+    pool = default_pool_size(n_cores) if pool_size is None else pool_size
+    by_memory = int((MEMORY_SHARE * available_mb - SERVER_MB) // KERNEL_MB)
+    return max(pool + 1, min(KERNELS_PER_CORE * n_cores + pool, by_memory))

@@ -1,0 +1,208 @@
+"""The still picture of a dashboard view, rendered by the server for every page it sends.
+
+Every dashboard response (the live page and the busy page alike) holds the view its URL asks
+for as plain HTML: the map as inline SVG (:func:`mdvax.render.choropleth_svg`, the live map's
+colour classes and CSS classes), its legend, the headline totals and a table of the 24 counties.
+The figures come from :func:`mdvax.dashboard.model.compute`, the code behind the widgets. It
+shows before any script runs; the live page hides it once Leaflet has drawn the counties (a CSS
+``:has()`` rule, no script).
+
+The server loads the data once (in a thread at start-up) and keeps the last
+:data:`CACHE_SIZE` views' HTML, keyed by (vintage, date, measure, daily, per_capita): a view
+costs about 20 ms to compute the first time and a dictionary look-up after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future
+
+from mdvax import format as fmt
+from mdvax import stats
+from mdvax.render import Classes, choropleth_svg
+from mdvax.templates import Markup, render
+
+log = logging.getLogger(__name__)
+
+#: Views whose HTML the server keeps (about 60 KB each).
+CACHE_SIZE = 200
+#: Where the Voila template leaves room for the still picture (see ``index.html.j2``).
+PLACEHOLDER = "<!--mdvax-static-view-->"
+#: Seconds a page request waits for the data still loading (server just started).
+LOAD_WAIT_S = 15.0
+#: What a visitor without a kernel reads above the still picture.
+BUSY_NOTICE = "The interactive map is busy; this is the same view as a still picture."
+MAP_ID = "mdvax-static-map"
+
+
+class StaticViews:
+    """The data, loaded once, and the HTML of recent views.
+
+    Parameters
+    ----------
+    loader : callable
+        Returns the dashboard data (:func:`mdvax.dashboard.load_data`), or ``None`` when
+        nothing is cached (no still picture then).
+    """
+
+    def __init__(self, loader=None) -> None:
+        self._loader = loader
+        self._data = None
+        self._loaded = False
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple, Markup] = OrderedDict()
+        #: Pages sent with a still picture (live and busy), for ``/healthz``.
+        self.served = 0
+        self._loading: Future | None = None
+        #: (mtime, size) of the cached table the data was read from; checked every request.
+        self._source: tuple | None = None
+
+    def start(self) -> Future:
+        """Load the data in a thread (once); the future is done when it is loaded."""
+        if self._loading is None:
+            loading = self._loading = Future()
+
+            def load() -> None:
+                self.warm()  # never raises
+                loading.set_result(None)
+
+            threading.Thread(target=load, name="mdvax-static", daemon=True).start()
+        return self._loading
+
+    async def html_async(self, query: str) -> Markup:
+        """:meth:`html`, first waiting (without blocking the server) for the data to load.
+
+        Gives up after :data:`LOAD_WAIT_S` (the page goes out without a still picture).
+        """
+        if self._loaded and _table_stamp() != self._source:
+            self.reload()  # ``mdvax update`` rewrote the cache: the kernels read the new table
+        loading = self.start()
+        if not loading.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(loading)), LOAD_WAIT_S)
+            except TimeoutError:
+                return Markup("")
+        return self.html(query)
+
+    def reload(self) -> None:
+        """Read the data again (in a thread, pages wait for it); drop the views made so far."""
+        with self._lock:
+            self._loaded = False
+            self._loading = None
+            self._cache.clear()
+        self.start()
+
+    def warm(self) -> None:
+        """Load the data now (safe to call from a thread, and more than once)."""
+        with self._lock:
+            if self._loaded:
+                return
+            self._source = _table_stamp()
+            try:
+                if self._loader is None:
+                    from mdvax.dashboard.app import load_data
+
+                    self._loader = load_data
+                self._data = self._loader()
+            except Exception:  # no still picture is better than no page
+                log.exception("cannot load the data for the still pictures")
+            self._loaded = True
+
+    def html(self, query: str) -> Markup:
+        """The still picture of the view ``query`` asks for (empty without data)."""
+        self.warm()
+        data = self._data
+        if data is None:
+            return Markup("")
+        from mdvax.dashboard import state as st
+
+        vintages = data.vintages
+        choices = vintages.choices if vintages is not None else ()
+        view_state, _notes = st.resolve({}, query, data.first_date, data.last_date, choices)
+        key = (
+            view_state.as_of,
+            view_state.date,
+            view_state.measure,
+            view_state.daily,
+            view_state.per_capita,
+        )
+        found = self._cache.get(key)
+        if found is None:
+            with self._lock:
+                shown = vintages.data(view_state.as_of) if vintages is not None else data
+                found = self._cache[key] = render_view(shown, view_state)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(key)
+        self.served += 1
+        return found
+
+
+def _table_stamp() -> tuple | None:
+    """(mtime, size) of the cached table (``current.arrow``), or None without one."""
+    from mdvax.config import get_settings
+
+    try:
+        found = get_settings().current_table_path.stat()
+    except OSError:
+        return None
+    return (found.st_mtime_ns, found.st_size)
+
+
+def _own_classes(html: str) -> str:
+    """The live headline's markup, with classes of the still picture's own.
+
+    Scripts and tests that look for the live page's ``.mdvax-headline`` must not find this
+    copy first.
+    """
+    return html.replace('class="mdvax-headline"', 'class="mdvax-static-headline"').replace(
+        'class="mdvax-big"', 'class="mdvax-static-big"'
+    )
+
+
+def render_view(data, state) -> Markup:
+    """The still picture of ``state`` (a :class:`~mdvax.dashboard.state.ViewState`)."""
+    from mdvax.dashboard import model, panel
+    from mdvax.dashboard.state import NAME_BY_FIPS
+
+    view = model.compute(data, state)
+    classes = Classes.for_range(view.vmax)
+    names = classes.names(fmt.compact(state.per_capita))
+    what = stats.label(state.measure, state.daily, state.per_capita)
+    rows, fills, titles = [], {}, {}
+    for name, row in view.counties.iterrows():
+        fips = row["fips"]
+        shown = view.shown.get(fips, float("nan"))
+        fills[fips] = classes.colour(shown)
+        pct = fmt.share(row["pct"], state.daily)
+        titles[fips] = f"{NAME_BY_FIPS[fips]}: {fmt.count(row['value'])} ({pct} of population)"
+        index = classes.index(shown)
+        rows.append(
+            (name, fips, fmt.count(row["value"]), pct, "no data" if index is None else names[index])
+        )
+    title = f"{what} on {fmt.day(state.date)}"
+    svg = choropleth_svg(
+        data.geometry,
+        fills,
+        titles,
+        legend=list(zip(classes.colours, names, strict=True)),
+        legend_title=what,
+        element_id=MAP_ID,
+        label=(
+            f"Map of Maryland's counties: {title}",
+            f"Colour classes, lightest to darkest: {'; '.join(names)}. "
+            "Every county's figures are in the table below the map.",
+        ),
+    )
+    return Markup(
+        render(
+            "serve/static_view.html.j2",
+            title=title,
+            headline=Markup(_own_classes(panel.headline_html(view, state))),
+            svg=Markup(svg),
+            rows=sorted(rows),
+        )
+    )
