@@ -63,7 +63,7 @@ def test_outline_reaches_3_to_1_against_background_and_every_class():
     palette (which alone would not reach 3:1 against the background) and no-data grey."""
     assert dmap.BASE_STYLE["color"] == dmap.OUTLINE
     for colours in dmap.PALETTES.values():
-        lightest = dmap._hex(colours[0])
+        lightest = "#" + "".join(f"{round(255 * c):02x}" for c in colours[0][:3])
         assert contrast(lightest, MAP_BACKGROUND) < 3  # why the outline is needed
         assert contrast(dmap.OUTLINE, lightest) >= 3
     for other in (MAP_BACKGROUND, "#ffffff", dmap.NO_DATA):
