@@ -63,6 +63,13 @@ class StaticViews:
     def start(self) -> Future:
         """Load the data in a thread (once); the future is done when it is loaded."""
         if self._loading is None:
+            if self._loader is None:
+                # Imported here, in the caller's (the server's) thread, never in the loading
+                # thread: two threads importing IPython at once can leave a module half
+                # initialised for both (seen as an ImportError and a pool that never filled).
+                from mdvax.dashboard.app import load_data
+
+                self._loader = load_data
             loading = self._loading = Future()
 
             def load() -> None:
@@ -102,7 +109,7 @@ class StaticViews:
                 return
             self._source = _table_stamp()
             try:
-                if self._loader is None:
+                if self._loader is None:  # called directly, not through start()
                     from mdvax.dashboard.app import load_data
 
                     self._loader = load_data
