@@ -60,6 +60,7 @@ def choropleth_svg(
     heading: str = "",
     element_id: str = "",
     label: tuple[str, str] | None = None,
+    standalone: bool = False,
 ) -> str:
     """Maryland's counties as SVG text, coloured by ``fills``.
 
@@ -82,6 +83,9 @@ def choropleth_svg(
     label : (str, str), optional
         Title and description of the whole picture: the root gets ``role="img"`` and
         ``aria-labelledby`` naming them.
+    standalone : bool
+        A picture of its own (an ``<img>`` in the reports): its size in pixels is written out,
+        so it has a natural size. Otherwise (inline in a page) it fills its container's width.
 
     Returns
     -------
@@ -105,7 +109,8 @@ def choropleth_svg(
     titles = titles or {}
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} {height:.0f}"'
-        f' width="100%" class="mdvax-choropleth"'
+        + (f' width="{WIDTH:.0f}" height="{height:.0f}"' if standalone else ' width="100%"')
+        + ' class="mdvax-choropleth"'
         + (f' id="{escape(element_id)}"' if element_id else "")
     ]
     if label:

@@ -107,7 +107,13 @@ def choropleth_svg(
         str(f["id"]): colours.get(f["properties"]["name"], NO_DATA) for f in geometry["features"]
     }
     return choropleth_svg_(
-        geometry, fills, legend=legend, legend_title=label, heading=title, element_id=MAP_ID
+        geometry,
+        fills,
+        legend=legend,
+        legend_title=label,
+        heading=title,
+        element_id=MAP_ID,
+        standalone=True,
     )
 
 
