@@ -21,6 +21,14 @@ async def _scenario(tmp_path) -> str:
         manager.take(visitor, "203.0.113.1")
         client = manager.get_kernel(visitor).client()
         client.start_channels()
+        # Wait until the manager follows the kernel's status (its iopub watcher may connect
+        # after a slow first start): the busy state of the request below must not be missed.
+        await client.wait_for_ready(timeout=120)
+        for _ in range(240):
+            if manager.get_kernel(visitor).execution_state != "starting":
+                break
+            client.kernel_info()  # answered with a busy/idle status pair on iopub
+            await asyncio.sleep(0.5)
         client.execute("import time; time.sleep(300)")  # busy, and no page connected
         # A kernel starting on a loaded machine may take many seconds to report busy.
         for _ in range(1200):
