@@ -21,21 +21,15 @@ async def _scenario(tmp_path) -> str:
         manager.take(visitor, "203.0.113.1")
         client = manager.get_kernel(visitor).client()
         client.start_channels()
-        # Wait until the manager follows the kernel's status (its iopub watcher may connect
-        # after a slow first start): the busy state of the request below must not be missed.
         await client.wait_for_ready(timeout=120)
-        for _ in range(240):
-            if manager.get_kernel(visitor).execution_state != "starting":
+        msg_id = client.execute("import time; time.sleep(300)")  # busy, and no page connected
+        # The kernel's own word that it is busy with that request (read on this client's iopub:
+        # the manager's status watcher may join too late to see it after a slow first start).
+        while True:
+            msg = await client.get_iopub_msg(timeout=60)
+            content, parent = msg["content"], msg["parent_header"]
+            if parent.get("msg_id") == msg_id and content.get("execution_state") == "busy":
                 break
-            client.kernel_info()  # answered with a busy/idle status pair on iopub
-            await asyncio.sleep(0.5)
-        client.execute("import time; time.sleep(300)")  # busy, and no page connected
-        # A kernel starting on a loaded machine may take many seconds to report busy.
-        for _ in range(1200):
-            if manager.get_kernel(visitor).execution_state == "busy":
-                break
-            await asyncio.sleep(0.1)
-        assert manager.get_kernel(visitor).execution_state == "busy"
         manager.page_sent(visitor)  # the connect timeout runs from here
         assert manager.counts() == {"live": 2, "pool_ready": 1, "in_use": 1}
         assert await manager.reclaim() == []  # within its connect timeout
