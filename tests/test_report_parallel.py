@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import nbformat
@@ -22,6 +23,7 @@ import pytest
 
 from mdvax.cli import main
 from mdvax.report import notebook, report, site
+from mdvax.report.parallel import MAX_BLOCK, _Blocks, _Job
 from tests.support.state_repo import imported_history
 
 pytestmark = pytest.mark.slow
@@ -177,3 +179,19 @@ def test_ctrl_c_leaves_no_kernel_running(history, tmp_path):
     assert not list(sockets.glob("mdvax-kernel-*"))  # the kernels' socket folders
     assert not list(out.glob(f"{site.TMP_PREFIX}*"))  # no half-built report
     assert len(site.report_dates(out)) < 61
+
+
+def test_kernels_take_runs_of_consecutive_days_that_shrink_towards_the_end():
+    jobs = [_Job(date(2021, 4, 1) + timedelta(days=i), None) for i in range(61)]
+    blocks = _Blocks(jobs, workers=2)
+    runs = []
+    while run := blocks.next():
+        runs.append(run)
+    assert [job for run in runs for job in run] == jobs  # every day once, in order
+    sizes = [len(run) for run in runs]
+    assert sizes[0] == MAX_BLOCK
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[-1] == 1
+    stopped = _Blocks(jobs, workers=2)
+    stopped.stop()
+    assert stopped.next() == []

@@ -39,8 +39,12 @@ MAX_BLOCK = 8
 
 
 def default_jobs() -> int:
-    """Kernels a backfill runs at once: one per CPU, at most :data:`MAX_DEFAULT_JOBS`."""
-    return max(1, min(MAX_DEFAULT_JOBS, os.cpu_count() or 1))
+    """Kernels a backfill runs at once: one per CPU it may use, at most :data:`MAX_DEFAULT_JOBS`."""
+    try:
+        cpus = len(os.sched_getaffinity(0))  # the CPUs this process may run on (Linux)
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_JOBS, cpus))
 
 
 @dataclass
