@@ -67,3 +67,25 @@ def test_kept_kernel_runs_like_a_fresh_one_and_restarts_after_a_failure(tmp_path
     assert not manager.has_kernel
     assert not sockets.exists()  # the kernels' sockets are gone, none left beside the notebooks
     assert not [p.name for p in tmp_path.iterdir() if not p.name.endswith(".ipynb")]
+
+
+def test_kernels_are_not_interrupted_when_they_are_shut_down(tmp_path):
+    """Shutting a report kernel down sends it no SIGINT (ipykernel logged a KeyboardInterrupt).
+
+    The notebook records any SIGINT in a file: while idle, and while ipykernel handles a request
+    (it then installs ``default_int_handler``, looked up in its module).
+    """
+    record = tmp_path / "signals.txt"
+    recording = make_notebook(
+        tmp_path / "recording.ipynb",
+        "import signal\nimport ipykernel.kernelbase\n"
+        "def record(signum, frame):\n"
+        "    with open(x, 'a') as file:\n"
+        "        file.write('SIGINT\\n')\n"
+        "ipykernel.kernelbase.default_int_handler = record\n"
+        "get_ipython().kernel.saved_sigint_handler = record  # the handler when idle\n"
+        "signal.signal(signal.SIGINT, record)",
+    )
+    for run in range(2):
+        notebook.execute(recording, tmp_path / f"fresh{run}.ipynb", {"x": str(record)})
+        assert not record.exists(), record.read_text()

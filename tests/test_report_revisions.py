@@ -24,7 +24,7 @@ import pytest
 from mdvax.cli import main
 from mdvax.report import site
 from tests.support.axe import describe, require_axe, run_axe
-from tests.support.state_repo import build_state_repo, file_at, git
+from tests.support.state_repo import file_at, git, imported_history
 
 pytestmark = pytest.mark.slow
 
@@ -127,12 +127,7 @@ def history(tmp_path_factory):
     """The replayed repository, its vintages' commits, and a data folder whose archive holds
     its 61 vintages (imported once for the module; the tests only read it)."""
     root = tmp_path_factory.mktemp("revisions")
-    repo = build_state_repo(root / "VaccineCSVs")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MDVAX_DATA_DIR", str(root / "data"))
-        mp.delenv("MDVAX_DATABASE_URL", raising=False)
-        mp.setenv("MDVAX_EMBEDDED_SNAPSHOT", "off")
-        assert main(["history", "import", "--repo", repo.as_uri(), "--quiet"]) == 0
+    with imported_history(root) as repo:
         commits = vintage_commits(repo)
         assert len(commits) == 61
         yield repo, commits, root

@@ -22,11 +22,11 @@ from mdvax.notebooks import notebook_path
 from mdvax.serve.probe import county_fills, slider_step, wait_for_map
 from mdvax.serve.process import ServeProcess
 from tests.support.source_server import SourceServer
+from tests.support.voila_server import bare_page_fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parent.parent
-BARE_PAGE = REPO / "benchmarks" / "bare_page.ipynb"
 DASHBOARD = notebook_path("dashboard.ipynb")
 ARTIFACTS = REPO / "test-artifacts"
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
@@ -39,11 +39,7 @@ HOSTILE_QUERY = (
 )
 
 
-@pytest.fixture(scope="module")
-def bare_server(tmp_path_factory):
-    log = tmp_path_factory.mktemp("bare") / "serve.log"
-    with ServeProcess("--notebook", str(BARE_PAGE), "--pool-size", "2", log_path=log) as server:
-        yield server
+bare_server = bare_page_fixture("bare_server")
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,15 @@ import pytest
 
 from mdvax.serve.app import MAX_MESSAGE_BYTES
 from mdvax.serve.probe import slider_step, wait_for_map
-from mdvax.serve.process import ServeProcess
 from tests.hostile_client import KERNEL_ID, KernelClient, assert_honest_visitor_served
-from tests.support.voila_server import dashboard_server
+from tests.support.voila_server import (
+    bare_page_fixture,
+    bare_page_server,
+    dashboard_server,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parent.parent
-BARE_PAGE = REPO / "benchmarks" / "bare_page.ipynb"
 #: Data memory a kernel may add to what the bare page needs before it is ended.
 HEADROOM_MB = 96
 
@@ -31,11 +32,7 @@ def vm_data(pid: int) -> int:
     raise AssertionError("no VmData")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    log = tmp_path_factory.mktemp("csp") / "serve.log"
-    with ServeProcess("--notebook", str(BARE_PAGE), "--pool-size", "2", log_path=log) as running:
-        yield running
+server = bare_page_fixture("server")
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +42,7 @@ def limited_server(server, tmp_path_factory):
     limit = math.ceil(baseline / 2**20) + HEADROOM_MB
     log = tmp_path_factory.mktemp("memory") / "serve.log"
     env = {"MDVAX_KERNEL_MEMORY_MB": str(limit)}
-    with ServeProcess(
-        "--notebook", str(BARE_PAGE), "--pool-size", "2", env=env, log_path=log
-    ) as running:
+    with bare_page_server(log, env) as running:
         running.limit, running.log = limit, log
         yield running
 

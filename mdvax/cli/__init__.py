@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from mdvax.errors import MdvaxError
@@ -44,13 +45,36 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return status
+    except BrokenPipeError:
+        return _reader_left()
     except MdvaxError as error:
         print(f"mdvax {args.command}: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print(f"mdvax {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+#: Exit status when the reader of standard output went away (``mdvax export | head``): what a
+#: shell reports for a program ended by SIGPIPE, 128 + 13.
+BROKEN_PIPE_STATUS = 141
+
+
+def _reader_left() -> int:
+    """Stop quietly: the reader closed standard output, so the rest of it is not wanted.
+
+    Standard output is pointed at ``/dev/null`` so that Python's own flush at exit does not
+    raise (and print) the same error again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+    return BROKEN_PIPE_STATUS
 
 
 if __name__ == "__main__":

@@ -54,6 +54,11 @@ def register(subparsers) -> None:
         "had not reached D yet, of its newest day (with a staleness warning)",
     )  # fmt: skip
     parser.add_argument(
+        "--jobs", type=int, default=None, metavar="N",
+        help="with --backfill: days built at once, one kernel each (default: one per CPU, "
+        "at most 4)",
+    )  # fmt: skip
+    parser.add_argument(
         "--measure", default=measures.DEFAULT, metavar="NAME",
         help=f"measure mapped and ranked: {', '.join(measures.NAMES)} "
         f"(default: {measures.DEFAULT})",
@@ -74,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         if args.date or args.as_of or args.update:
             raise ReportError("--backfill cannot be combined with --date, --as-of or --update")
         results = backfill(*args.backfill, out=args.out, measure=args.measure,
-                           per_capita=args.per_capita)  # fmt: skip
+                           per_capita=args.per_capita, jobs=args.jobs)  # fmt: skip
         for result in results:
             state = "ok" if result.ok else "FAILED"
             print(f"{result.date} {state}: {result.message}")
@@ -84,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
                   f"(recorded in {args.out}/index.html)", file=sys.stderr)  # fmt: skip
             return ReportError.exit_code
         return 0
+    if args.jobs is not None:
+        raise ReportError("--jobs goes with --backfill (a single report runs in one kernel)")
     result = report(args.out, day=args.date, as_of=args.as_of, update=args.update,
                     measure=args.measure, per_capita=args.per_capita)  # fmt: skip
     print(f"{result.date}: {result.message}")

@@ -1,12 +1,14 @@
 """The Voila dashboard: an ipyleaflet choropleth of Maryland's counties, built from small parts.
 
 - :mod:`~mdvax.dashboard.state`: the view as a value, URL query parsing, "link to this view";
+  :mod:`~mdvax.dashboard.request`: the query string and address of the page, in a Voila kernel;
 - :mod:`~mdvax.dashboard.model`: the figures of a view (from :mod:`mdvax.stats`);
 - :mod:`~mdvax.dashboard.map`, :mod:`~mdvax.dashboard.panel`, :mod:`~mdvax.dashboard.controls`:
   widgets and HTML;
 - :mod:`~mdvax.dashboard.upload`: the empty state (fetch, or upload a CSV);
 - :mod:`~mdvax.dashboard.vintages`: the vintages to choose from ("As published on"), loaded
   lazily; :mod:`~mdvax.dashboard.revisions`: "How this figure was revised";
+- :mod:`~mdvax.dashboard.session`: the :class:`Dashboard` of one visitor's session;
 - :mod:`~mdvax.dashboard.app`: :func:`build_app`, what ``notebooks/dashboard.ipynb`` displays.
 """
 

@@ -1,236 +1,33 @@
 """``build_app``: the whole dashboard (map, controls, side panel, link, download) as one widget.
 
-:class:`Dashboard` holds the current :class:`~mdvax.dashboard.state.ViewState`; every control,
-map click and reset goes through one of its methods, which compute the new view with
-:mod:`mdvax.dashboard.model` and update only the widgets whose content changed.
+:func:`build_dashboard` makes the :class:`~mdvax.dashboard.session.Dashboard` of one visitor's
+session for the notebook parameters and the URL query; :class:`App` shows it, or the empty state
+until data arrives.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import dataclasses
-import functools
 import gc
-import logging
-from collections.abc import Callable, Mapping
-from importlib import resources
-from urllib.parse import quote
+from collections.abc import Mapping
 
 import ipywidgets as widgets
 
-from mdvax import format as fmt
-from mdvax import stats
-from mdvax.dashboard import access, model, panel
-from mdvax.dashboard import revisions as rev
+from mdvax.dashboard import model
 from mdvax.dashboard import state as st
-from mdvax.dashboard.controls import Controls
-from mdvax.dashboard.map import Classes, CountyMap
+from mdvax.dashboard.session import Dashboard, stylesheet
 from mdvax.dashboard.vintages import Vintages
 
-log = logging.getLogger(__name__)
-
-
-def stylesheet() -> widgets.HTML:
-    """The dashboard's CSS (layout at 1280 px and 390 px, map background, panel)."""
-    css = resources.files("mdvax.dashboard").joinpath("dashboard.css").read_text("utf-8")
-    return widgets.HTML(f"<style>{css}</style>", layout=widgets.Layout(display="none"))
-
-
-def guarded(method: Callable) -> Callable:
-    """Run a widget callback; show a short escaped note instead of a traceback if it fails."""
-
-    @functools.wraps(method)
-    def wrapper(self: Dashboard, *args: object, **kwargs: object) -> None:
-        try:
-            method(self, *args, **kwargs)
-        except Exception as error:  # a visitor must never see a traceback
-            log.exception("dashboard callback %s failed", method.__name__)
-            self.notes.value = panel.notes_html([f"Could not update the view ({error})."[:300]])
-
-    return wrapper
-
-
-class Dashboard:
-    """The dashboard of one visitor's session.
-
-    Parameters
-    ----------
-    data : DashboardData
-        What to show.
-    initial : ViewState
-        The view the page opens with (also where Reset returns).
-    notes : list of str
-        Plain-text notes to show (ignored link parameters...).
-    page_url : str
-        The page's address, for the "link to this view" field ("" if unknown).
-    vintages : Vintages, optional
-        The vintages to choose from ("As published on"); default: ``data`` alone.
-    """
-
-    def __init__(
-        self,
-        data: model.DashboardData,
-        initial: st.ViewState,
-        notes: list[str] = (),
-        page_url: str = "",
-        vintages: Vintages | None = None,
-    ) -> None:
-        self.vintages = vintages or Vintages.single(data)
-        # One vintage has no revisions to show: nothing is read.
-        self.revisions = rev.Revisions(
-            self.vintages.archive if self.vintages.choosable else lambda: None
-        )
-        self.data = self.vintages.data(initial.as_of)
-        self.initial = initial
-        self.state = initial
-        self.page_url = page_url
-        self.view: model.View | None = None
-        self.map = CountyMap(data.geometry, self.click, self.describe)
-        published = [v.published for v in self.vintages.choices]
-        self.controls = Controls(self.data.dates(), self.change, self.reset, published)
-        self.notes = widgets.HTML(panel.notes_html(list(notes)))
-        self.provenance = widgets.HTML(panel.provenance_html(self.data.provenance))
-        self.headline = widgets.HTML()
-        self.headline.add_class("mdvax-live")  # a polite live region (a11y.js)
-        self.panel = widgets.HTML()
-        self.chart = widgets.HTML()
-        self.marker = widgets.HTML()
-        self.marker.add_class("mdvax-marker")
-        self.chartbox = widgets.Box([self.chart, self.marker])
-        self.chartbox.add_class("mdvax-chartbox")
-        self.back = widgets.Button(description="Back to Maryland", tooltip="Close (Escape)")
-        self.back.add_class("mdvax-back")
-        self.back.on_click(lambda _: self.click(self.state.county))
-        #: The "link to this view" field and the "Download CSV" link: one widget, one message.
-        self.share = widgets.HTML()
-        self.table = access.CountyTable(lambda: (self.view, self.state))
-        self.controls.show(initial)
-        self.render()
-
-    # Transitions (each one re-renders) -------------------------------------------------------
-
-    @guarded
-    def change(self, fields: dict) -> None:
-        """A control moved: ``fields`` holds the changed state fields."""
-        if "as_of" in fields:
-            self.state = dataclasses.replace(self.state, as_of=fields.pop("as_of"))
-            self._load_vintage()
-        self.state = st.update(self.state, **fields)
-        self.render()
-
-    def _load_vintage(self) -> None:
-        """Show the vintage ``self.state.as_of`` names: its table, days and provenance.
-
-        The day shown stays if the vintage has it, else moves to the vintage's nearest day.
-        """
-        self.data = self.vintages.data(self.state.as_of)
-        day = self.vintages.find(self.state.as_of).clamp(self.state.date)
-        self.state = dataclasses.replace(self.state, date=day)
-        self.controls.set_dates(self.data.dates())
-        self.controls.show(self.state)
-        _set(self.provenance, panel.provenance_html(self.data.provenance))
-
-    @guarded
-    def click(self, fips: str | None) -> None:
-        """A county was clicked (again: back to the state view)."""
-        if fips:
-            self.state = st.click_county(self.state, fips)
-            self.render()
-
-    @guarded
-    def reset(self) -> None:
-        """Back to the view the page opened with, panel closed."""
-        self.state = st.reset(self.state, self.initial)
-        self._load_vintage()
-        self.render()
-
-    # Rendering ---------------------------------------------------------------------------------
-
-    def describe(self, fips: str) -> str:
-        """Hover text: county, value, % of population."""
-        row = self.view.counties.loc[st.NAME_BY_FIPS[fips]]
-        pct = fmt.share(row["pct"], self.state.daily)
-        return f"{st.NAME_BY_FIPS[fips]}: {fmt.count(row['value'])} ({pct} of population)"
-
-    def render(self) -> None:
-        """Bring every widget in line with ``self.state``."""
-        s = self.state
-        self.view = view = model.compute(self.data, s)
-        classes = Classes.for_range(view.vmax)
-        self.map.restyle({f: classes.colour(v) for f, v in view.shown.items()}, s.county)
-        self.map.set_legend(
-            stats.label(s.measure, s.daily, s.per_capita), classes, fmt.compact(s.per_capita)
-        )
-        published = self.vintages.find(s.as_of).published
-        line, revised = self.revisions.html(s, published)
-        _set(self.headline, panel.headline_html(view, s) + line)
-        if s.county:
-            series = model.series(self.data, s.county, s.measure, s.daily)
-            _set(self.panel, panel.county_html(view, s) + revised)
-            _set(self.chart, panel.chart_svg(series, st.NAME_BY_FIPS[s.county]))
-            _set(self.marker, panel.marker_svg(series, s.date))
-        else:
-            _set(self.panel, panel.state_html(view, s) + revised)
-        self.chartbox.layout.display = None if s.county else "none"
-        self.back.layout.display = None if s.county else "none"
-        self.controls.show(s)  # the county selector follows map clicks, Back and Escape
-        self.table.update()
-        # Links name the vintage even when it is the newest, so they keep showing the same
-        # figures after newer vintages arrive (as every other field is explicit too).
-        linked = dataclasses.replace(s, as_of=published) if self.vintages.choosable else s
-        query = st.to_query(linked)
-        download = self._download_html(view, published if self.vintages.choosable else None)
-        _set(self.share, panel.link_html(self.page_url, query) + download)
-
-    def _download_html(self, view: model.View, published) -> str:
-        """A link that saves the view's table as a CSV file in one click (nothing stored).
-
-        The file travels inside the link (a ``data:`` URL of about 1.8 KB, rewritten on each
-        render with the link field, in the same message), so a click needs no round trip to the
-        kernel. Commas and colons are left unquoted: legal in a ``data:`` URL, and 27 rows of
-        7 commas would otherwise cost 3 bytes each.
-        """
-        s = self.state
-        name = f"mdvax_{s.date.isoformat()}_{stats.column(s.measure, s.daily)}"
-        name += "_pct" if s.per_capita else ""
-        name += f"_as-published-{published.isoformat()}.csv" if published else ".csv"
-        href = "data:text/csv;charset=utf-8," + quote(model.table_csv(view, s), safe=",:")
-        return panel.download_html(name, href)
-
-    # Layout --------------------------------------------------------------------------------------
-
-    def widget(self) -> widgets.Box:
-        """The dashboard laid out: header, notes, controls, map + side panel, sharing."""
-        side = widgets.VBox([self.panel, self.chartbox, self.back])
-        side.add_class("mdvax-side")
-        self.map.map.layout.flex = "2 1 520px"
-        body = widgets.Box([self.map.map, side])
-        body.add_class("mdvax-body")
-        share = widgets.Box([self.share])
-        share.add_class("mdvax-share")
-        root = widgets.VBox(
-            [
-                stylesheet(),
-                self.map.colours,
-                self.provenance,
-                self.notes,
-                self.headline,
-                self.controls.box(),
-                body,
-                self.table.widget,
-                share,
-                widgets.HTML(access.footer_html()),
-            ]
-        )
-        root.add_class("mdvax-app")
-        return root
-
-
-def _set(widget: widgets.HTML, value: str) -> None:
-    """Assign only if different: every assignment is a websocket message."""
-    if widget.value != value:
-        widget.value = value
+__all__ = [
+    "App",
+    "Dashboard",
+    "build_app",
+    "build_dashboard",
+    "load_data",
+    "release_memory",
+    "stylesheet",
+]
 
 
 def build_dashboard(

@@ -116,9 +116,9 @@ def report(
                 print(run_update(source=source).summary())
             check_dates(get_settings(), figures, as_of)
         except MdvaxError as error:
-            _record_failure(out, folder, error)
+            record_failure(out, folder, error)
             raise
-        result = _build(out, folder, measure, per_capita, figures, as_of)
+        result = build_one(out, folder, measure, per_capita, figures, as_of)
         site.update_latest(out)
         return result
 
@@ -129,40 +129,33 @@ def backfill(
     out: str | Path = "reports",
     measure: str = measures.DEFAULT,
     per_capita: bool = True,
+    jobs: int | None = None,
 ) -> list[ReportResult]:
     """One report per day D from ``start`` to ``end`` (inclusive), from the archive.
 
     The report of D reads the data as published on D (the newest vintage published on or
     before D) and shows its newest day: D itself when the source had reached D, else the
     source's newest day, with the staleness warning. Failures are recorded and the other days
-    still built. The reports run one after the other in one kept kernel
-    (:class:`mdvax.report.notebook.KeptKernel`): each report compares with the one before it.
+    still built. ``jobs`` kept kernels (:class:`mdvax.report.notebook.KeptKernel`) run the days
+    at once (default: :func:`mdvax.report.parallel.default_jobs`); the reports are the same
+    bytes as built one by one, each comparing with the one before it
+    (:func:`mdvax.report.parallel.build_days`).
     """
+    from mdvax.report import parallel
+
     measures.check(measure)
     first, last = as_date(start, "backfill start"), as_date(end, "backfill end")
     if last < first:
         raise ReportError(f"backfill end {last} is before its start {first}")
+    jobs = parallel.default_jobs() if jobs is None else jobs
+    if jobs < 1:
+        raise ReportError(f"jobs must be at least 1 (not {jobs})")
     out = Path(out)
-    results = []
+    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
     with _locked(out):
         site.clean_temp(out)
         oldest = _oldest_vintage()
-        with notebook.KeptKernel() as kernel:
-            for offset in range((last - first).days + 1):
-                day = first + timedelta(days=offset)
-                if day.isoformat() < oldest:
-                    error = ArchiveError(
-                        f"no vintage was published on or before {day}: the oldest archived "
-                        f"vintage was published on {oldest}"
-                    )
-                    _record_failure(out, day.isoformat(), error)
-                    results.append(ReportResult(day.isoformat(), False, str(error)))
-                    continue
-                try:  # _build records its own failures
-                    built = _build(out, day.isoformat(), measure, per_capita, None, day, kernel)
-                    results.append(built)
-                except MdvaxError as error:
-                    results.append(ReportResult(day.isoformat(), False, str(error)))
+        results = parallel.build_days(out, days, oldest, measure, per_capita, jobs)
         site.update_latest(out)
     return results
 
@@ -176,7 +169,7 @@ def _oldest_vintage() -> str:
     return f"{vintages['published'].min():%Y-%m-%d}"
 
 
-def _build(
+def build_one(
     out: Path,
     folder: str,
     measure: str,
@@ -191,46 +184,81 @@ def _build(
     data is read as published on (None: the newest data); ``kernel``: run in that kept kernel.
     """
     started = time.perf_counter()
-    previous = site.previous_record(out, folder)
-    parameters = {
+    values = parameters(measure, per_capita, figures, as_of, previous_day(out, folder))
+    built = site.temp_dir(out, folder)
+    try:
+        summary = run_notebook(built, values, kernel)
+        record = export(built, folder, summary, as_of)
+    except BaseException as error:
+        discard(out, folder, built, error)
+        raise
+    return publish(out, built, record, time.perf_counter() - started)
+
+
+def parameters(
+    measure: str, per_capita: bool, figures: date | None, as_of: date | None, previous: str | None
+) -> dict:
+    """The report notebook's parameters (``previous``: :func:`previous_day`)."""
+    return {
         "report_date": figures.isoformat() if figures else None,
         "data_dir": str(get_settings().data_dir),
         "measure": measure,
         "per_capita": per_capita,
         "as_of": as_of.isoformat() if as_of else None,
-        "previous_as_of": _previous_day(previous),
+        "previous_as_of": previous,
     }
-    built = site.temp_dir(out, folder)
+
+
+def run_notebook(built: Path, values: dict, kernel: notebook.KeptKernel | None) -> dict:
+    """Execute the report notebook into ``built``; its summary (raises when there is none)."""
+    executed = built / site.REPORT_IPYNB
+    notebook.execute(notebook.REPORT_NOTEBOOK, executed, values, kernel=kernel)
+    summary = notebook.read_summary(executed)
+    if not summary:
+        raise ReportError("the report notebook produced no summary cell output")
+    return summary
+
+
+def export(built: Path, folder: str, summary: dict, as_of: date | None) -> site.ReportRecord:
+    """Export the executed notebook in ``built`` as HTML and write its ``report.json``."""
+    title = f"Maryland COVID-19 vaccinations: report of {folder}"
+    size = notebook.export_html(built / site.REPORT_IPYNB, built / site.REPORT_HTML, title)
+    if size > MAX_REPORT_BYTES:
+        raise ReportError(f"the report is {size:,} bytes, over the {MAX_REPORT_BYTES:,} limit")
+    record = _record(folder, summary, size, as_of)
+    site.write_atomic(built / site.REPORT_JSON, site.record_json(record))
+    return record
+
+
+def publish(out: Path, built: Path, record: site.ReportRecord, seconds: float) -> ReportResult:
+    """Put the finished folder ``built`` in place of the report of ``record.date``."""
     try:
-        executed = built / site.REPORT_IPYNB
-        notebook.execute(notebook.REPORT_NOTEBOOK, executed, parameters, kernel=kernel)
-        summary = notebook.read_summary(executed)
-        if not summary:
-            raise ReportError("the report notebook produced no summary cell output")
-        title = f"Maryland COVID-19 vaccinations: report of {folder}"
-        size = notebook.export_html(executed, built / site.REPORT_HTML, title)
-        if size > MAX_REPORT_BYTES:
-            raise ReportError(f"the report is {size:,} bytes, over the {MAX_REPORT_BYTES:,} limit")
-        record = _record(folder, summary, size, as_of)
-        site.write_atomic(built / site.REPORT_JSON, site.record_json(record))
-        site.replace_dir(built, out / folder)
-    except MdvaxError as error:
-        shutil.rmtree(built, ignore_errors=True)
-        _record_failure(out, folder, error)
-        raise
+        site.replace_dir(built, out / record.date)
     except BaseException:
         shutil.rmtree(built, ignore_errors=True)
         raise
-    site.set_status(out, folder, "ok", "")
-    path = out / folder / site.REPORT_HTML
-    return ReportResult(folder, True, record.message, path, size, time.perf_counter() - started)
+    site.set_status(out, record.date, "ok", "")
+    path = out / record.date / site.REPORT_HTML
+    return ReportResult(record.date, True, record.message, path, record.size, seconds)
 
 
-def _previous_day(previous: site.ReportRecord | None) -> str | None:
-    """The day the previous report read its data as published on (or its data's publication day).
+def discard(out: Path, folder: str, built: Path, error: BaseException) -> None:
+    """Remove an unfinished report folder; record the failure when it is the project's error."""
+    shutil.rmtree(built, ignore_errors=True)
+    if isinstance(error, MdvaxError):
+        record_failure(out, folder, error)
+
+
+def previous_day(out: Path, folder: str) -> str | None:
+    """The day the previous report (the newest before ``folder``) read its data as published on.
 
     This report lists the revisions since the vintage in force on that day.
     """
+    return _previous_day(site.previous_record(out, folder))
+
+
+def _previous_day(previous: site.ReportRecord | None) -> str | None:
+    """The day ``previous`` read its data as published on (or its data's publication day)."""
     if previous is None:
         return None
     return previous.as_of or previous.published
@@ -261,6 +289,7 @@ def _record(folder: str, summary: dict, size: int, as_of: date | None) -> site.R
     )
 
 
-def _record_failure(out: Path, folder: str, error: Exception) -> None:
+def record_failure(out: Path, folder: str, error: Exception) -> None:
+    """Record in ``status.json`` and the index that the report of ``folder`` failed."""
     log.info("report %s failed: %s", folder, error)
     site.set_status(out, folder, "failed", f"{type(error).__name__}: {error}")

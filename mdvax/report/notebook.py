@@ -12,25 +12,33 @@ timestamps, kernel start times) is removed, so running a report twice gives the 
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
+import threading
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import AsyncKernelManager
 
 from mdvax.errors import ReportError
 from mdvax.notebooks import notebook_path
 from mdvax.report.access import tidy_focus
+from mdvax.report.kernel import KERNEL_NAME, KeptKernel, kernel_options
+
+__all__ = [
+    "KERNEL_NAME",
+    "REPORT_NOTEBOOK",
+    "KeptKernel",
+    "check_offline",
+    "execute",
+    "export_html",
+    "kernel_options",
+    "read_summary",
+    "strip_volatile",
+]
 
 #: The report notebook run by ``mdvax report`` (package data).
 REPORT_NOTEBOOK = notebook_path("report.ipynb")
 
 #: Folder holding the ``mdvax_report`` nbconvert template.
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-#: Kernel the notebooks run in: the ``python3`` kernelspec of the running interpreter's prefix.
-KERNEL_NAME = "python3"
 
 #: Seconds one cell may run before the report is abandoned.
 CELL_TIMEOUT = 600
@@ -108,109 +116,6 @@ def execute(
             strip_volatile(output, executed)
 
 
-def kernel_options() -> dict:
-    """Keyword arguments for ``papermill.execute_notebook`` choosing and starting the kernel.
-
-    The kernel is the ``python3`` kernelspec found from this interpreter's prefix (papermill
-    launches it with this interpreter), talking over local sockets instead of TCP ports, so
-    parallel runs never race for a free port.
-    """
-    from traitlets.config import Config
-
-    return {
-        "kernel_name": KERNEL_NAME,
-        "config": Config({"KernelManager": {"transport": "ipc"}}),
-        "progress_bar": False,
-    }
-
-
-class KeptKernel:
-    """One kernel for many runs of a notebook (a backfill), instead of one kernel per run.
-
-    Starting a kernel and importing pandas, geopandas and matplotlib in it takes most of a
-    report's time; a kept kernel pays that once. Each run still executes every cell of the
-    notebook, so its outputs are those a fresh kernel gives (the execution counts, which keep
-    growing in a kept kernel, are renumbered by :func:`strip_volatile`). A run that fails
-    shuts the kernel down: the next run starts a fresh one, never a kernel left mid-cell.
-
-    Use it as a context manager::
-
-        with KeptKernel() as kernel:
-            for parameters in runs:
-                execute(source, output, parameters, kernel=kernel)
-    """
-
-    def __init__(self) -> None:
-        self.manager = None
-        self.started = 0  # kernels started, for tests and benchmarks
-        self._sockets = None  # private folder of the kernel's sockets
-
-    def __enter__(self) -> KeptKernel:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.shutdown()
-
-    def options(self, cwd: Path) -> dict:
-        """``papermill.execute_notebook`` keyword arguments running in the kept kernel."""
-        from jupyter_core.utils import run_sync
-
-        if self.manager is None or not run_sync(self.manager.is_alive)():
-            self.shutdown()
-            # Sockets at an absolute path in a private folder: the kernel (started in ``cwd``)
-            # and this process (anywhere) agree on them, and no other kernel can take them.
-            self._sockets = Path(tempfile.mkdtemp(prefix="mdvax-kernel-"))
-            self.manager = _TrackedKernelManager(
-                kernel_name=KERNEL_NAME, transport="ipc", ip=str(self._sockets / "kernel")
-            )
-            run_sync(self.manager.start_kernel)(cwd=str(cwd))
-            self.started += 1
-        return {"kernel_name": KERNEL_NAME, "km": self.manager, "progress_bar": False}
-
-    def finished(self, ok: bool) -> None:
-        """Close the run's client channels; after a failure, shut the kernel down."""
-        if self.manager is not None:
-            self.manager.close_clients()
-        if not ok:
-            self.shutdown()
-
-    def shutdown(self) -> None:
-        """Stop the kernel (if any) and remove its connection files."""
-        from jupyter_core.utils import run_sync
-
-        manager, self.manager = self.manager, None
-        sockets, self._sockets = self._sockets, None
-        try:
-            if manager is not None:
-                manager.close_clients()
-                if run_sync(manager.is_alive)():
-                    run_sync(manager.shutdown_kernel)(now=True)
-        finally:
-            if manager is not None:
-                run_sync(manager.cleanup_resources)()
-            if sockets is not None:
-                shutil.rmtree(sockets, ignore_errors=True)
-
-
-class _TrackedKernelManager(AsyncKernelManager):
-    """An ``AsyncKernelManager`` remembering its clients, so each run's channels get closed.
-
-    nbclient stops a client's channels only when it owns the kernel manager; with a kept
-    kernel each run would otherwise leave its client (and its heartbeat thread) open.
-    """
-
-    def client(self, **kwargs: object) -> object:
-        """A new client, remembered for :meth:`close_clients`."""
-        kc = super().client(**kwargs)
-        self.__dict__.setdefault("_mdvax_clients", []).append(kc)
-        return kc
-
-    def close_clients(self) -> None:
-        """Stop the channels of every client made since the last call."""
-        for kc in self.__dict__.pop("_mdvax_clients", []):
-            kc.stop_channels()
-
-
 def _first_line(text: str) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(text))  # ANSI colours of tracebacks
     return text.strip().splitlines()[0] if text.strip() else "(no message)"
@@ -254,27 +159,38 @@ def export_html(notebook: Path, output: Path, title: str) -> int:
     ReportError
         If the page would fetch anything from the network when opened.
     """
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["title"] = title
-    exporter = HTMLExporter(
-        template_name="mdvax_report",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-    )
-    exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_CELL_TAGS)), enabled=True
-    )
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     body = tidy_focus(body)
     check_offline(body, output.name)
     _write_atomic_text(output, body)
     return len(body.encode("utf-8"))
+
+
+_EXPORTERS = threading.local()
+
+
+def _exporter():
+    """The HTML exporter of the calling thread, made once (it compiles its templates once)."""
+    exporter = getattr(_EXPORTERS, "exporter", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        exporter = HTMLExporter(
+            template_name="mdvax_report",
+            extra_template_basedirs=[str(TEMPLATES)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+        )
+        exporter.register_preprocessor(
+            TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_CELL_TAGS)), enabled=True
+        )
+        _EXPORTERS.exporter = exporter
+    return exporter
 
 
 def read_summary(notebook: Path, tag: str = "summary") -> dict:

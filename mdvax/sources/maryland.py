@@ -25,10 +25,12 @@ class MarylandCsvSource:
     what = "Maryland open data (CSV)"
     #: Days between the newest data date and publication when no ``Last-Modified`` is sent.
     data_lag_days = 0
+    #: The setting that holds the endpoint.
+    url_setting = "maryland_csv_url"
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.url = settings.maryland_csv_url
+        self.url = getattr(settings, self.url_setting)
 
     def fetch(
         self, etag: str | None = None, last_modified: str | None = None, progress: bool = False
@@ -59,10 +61,7 @@ class MarylandGithubSource(MarylandCsvSource):
     name = "maryland-github"
     what = "Maryland's git repository (county file)"
     data_lag_days = 1
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.url = settings.maryland_github_url
+    url_setting = "maryland_github_url"
 
 
 class MarylandApiSource:

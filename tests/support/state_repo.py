@@ -12,6 +12,8 @@ import io
 import lzma
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 STREAM = (
@@ -39,6 +41,24 @@ def build_state_repo(folder: Path) -> Path:
     git(folder, "fast-import", "--quiet", stdin=lzma.decompress(STREAM.read_bytes()))
     git(folder, "checkout", "--quiet", "master")
     return folder
+
+
+@contextmanager
+def imported_history(root: Path) -> Iterator[Path]:
+    """The replayed repository at ``root/VaccineCSVs``, imported into the archive of
+    ``root/data`` by ``mdvax history import``; mdvax's environment points at that folder (and
+    at SQLite, without the embedded snapshot) while the context is open."""
+    import pytest
+
+    from mdvax.cli import main
+
+    repo = build_state_repo(root / "VaccineCSVs")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MDVAX_DATA_DIR", str(root / "data"))
+        patch.delenv("MDVAX_DATABASE_URL", raising=False)
+        patch.setenv("MDVAX_EMBEDDED_SNAPSHOT", "off")
+        assert main(["history", "import", "--repo", repo.as_uri(), "--quiet"]) == 0
+        yield repo
 
 
 def file_at(repo: Path, commit: str, path: str = PIVOT) -> str:

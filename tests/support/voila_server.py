@@ -14,11 +14,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from mdvax.notebooks import notebook_path
 from mdvax.serve.process import ServeProcess, free_port
 from tests.support.source_server import SourceServer
 
 DASHBOARD = notebook_path("dashboard.ipynb")
+#: A map and a slider, no mdvax dashboard: the serving tests' and benchmarks' baseline page.
+BARE_PAGE = Path(__file__).resolve().parents[2] / "benchmarks" / "bare_page.ipynb"
 
 
 def fill_cache(data_dir: Path, day: str = "2021-03-30") -> dict[str, str]:
@@ -65,3 +69,25 @@ def dashboard_server(
     log = data_dir.parent / "serve.log"
     with ServeProcess("--notebook", str(DASHBOARD), *args, env=env, log_path=log) as server:
         yield server
+
+
+@contextmanager
+def bare_page_server(log: Path, env: dict[str, str] | None = None) -> Iterator[ServeProcess]:
+    """``mdvax serve`` on :data:`BARE_PAGE` with two preheated kernels, its log in ``log``."""
+    args = ("--notebook", str(BARE_PAGE), "--pool-size", "2")
+    with ServeProcess(*args, env=env, log_path=log) as server:
+        yield server
+
+
+def bare_page_fixture(name: str):
+    """A module-scoped pytest fixture called ``name``: a :func:`bare_page_server`.
+
+    Use as ``server = bare_page_fixture("server")`` in a test module.
+    """
+
+    @pytest.fixture(scope="module", name=name)
+    def serve(tmp_path_factory) -> Iterator[ServeProcess]:
+        with bare_page_server(tmp_path_factory.mktemp(name) / "serve.log") as server:
+            yield server
+
+    return serve
