@@ -71,6 +71,7 @@ def http_visitor(port: int, at: float, hold: float) -> dict:
     time.sleep(max(0.0, at - time.monotonic()))
     begin = time.monotonic()
     result = {"kind": "http", "status": None, "still_ms": None, "live_ms": None, "error": ""}
+    result["first_byte_ms"] = None
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         connection.request("GET", "/" + QUERY, headers={"Accept-Encoding": "identity"})
@@ -78,6 +79,8 @@ def http_visitor(port: int, at: float, hold: float) -> dict:
         result["status"] = response.status
         body = ""
         while chunk := response.read1(65536):  # a browser paints what has arrived
+            if result["first_byte_ms"] is None:
+                result["first_byte_ms"] = (time.monotonic() - begin) * 1000
             body += chunk.decode("utf-8", "replace")
             if result["still_ms"] is None and "</svg>" in body.split('id="mdvax-static"')[-1]:
                 result["still_ms"] = (time.monotonic() - begin) * 1000
@@ -295,6 +298,19 @@ def main() -> None:
             server.stop()
 
 
+def by_class(results) -> None:
+    """Time to the still map by kind of visitor and answer (where the p95 goes)."""
+    for kind in ("http", "chromium"):
+        for status in (200, 503, 429):
+            group = [r for r in results if r["kind"] == kind and r["status"] == status]
+            if not group:
+                continue
+            first = [r["first_byte_ms"] for r in group if r.get("first_byte_ms") is not None]
+            extra = f"; first byte {ms(first)}" if first else ""
+            still = [r["still_ms"] for r in group if r["still_ms"] is not None]
+            print(f"  {kind} {status} ({len(group)}): map {ms(still)}{extra}")
+
+
 def report(args, results, sampler, health, back_after) -> None:
     errors = [r for r in results if r["error"]]
     still = [r["still_ms"] for r in results if r["still_ms"] is not None]
@@ -310,6 +326,7 @@ def report(args, results, sampler, health, back_after) -> None:
     print(f"got a live kernel: {len(live)} (time to it answering / to the live map: "
           f"{ms([r['live_ms'] for r in live])})")  # fmt: skip
     print(f"  Chromium live maps: {ms([r['live_ms'] for r in browsers if r['live_ms']])}")
+    by_class(results)
     statuses = {s: sum(r["status"] == s for r in results) for s in (200, 503, 429)}
     print(f"statuses: {statuses}; errors: {len(errors)}")
     for r in errors[:10]:
