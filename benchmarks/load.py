@@ -136,7 +136,9 @@ async def browser_visitor(browser, url: str, at: float, hold: float) -> dict:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     result = {"kind": "chromium", "status": None, "still_ms": None, "live_ms": None, "error": ""}
     try:
-        visit = await measured_visit(context, url, timeout_ms=120_000, settle=False)
+        visit = await asyncio.wait_for(
+            measured_visit(context, url, timeout_ms=120_000, settle=False), 300
+        )
         result.update(status=visit["status"], still_ms=visit["first_map_ms"])
         result["live_ms"] = visit["live_ms"]
         if visit["status"] == 200 and visit["live_ms"] is None:
@@ -145,7 +147,10 @@ async def browser_visitor(browser, url: str, at: float, hold: float) -> dict:
     except Exception as error:
         result["error"] = f"{type(error).__name__}: {str(error)[:80]}"
     finally:
-        await context.close()
+        try:
+            await asyncio.wait_for(context.close(), 30)
+        except Exception as error:
+            result["error"] = result["error"] or f"closing the page: {type(error).__name__}"
     return result
 
 
