@@ -77,15 +77,14 @@ def accepted(header: str) -> set[str]:
     """Encodings an ``Accept-Encoding`` header allows (``q=0`` excluded)."""
     found = set()
     for part in header.split(","):
-        name, _, params = part.strip().partition(";")
-        weight = (
-            params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
-        )
+        name, _, params = part.partition(";")
+        name, params = name.strip().lower(), params.strip()
         try:
-            if float(weight) > 0:
-                found.add(name.strip().lower())
+            weight = float(params[2:]) if params.startswith("q=") else 1.0
         except ValueError:
             continue
+        if name and weight > 0:
+            found.add(name)
     return found
 
 
