@@ -11,8 +11,10 @@ the kernel websocket and waits for the kernel to answer (as the page's script do
 instead, timed to the first map shown (still or live) and to the live map. An error is any
 answer other than 200/503/429, a page without the 24-county map, or a failure.
 
-Prints p50/p95 time to the still map and to a live map, how many got a live kernel, errors,
-peak memory (server + kernels) and how long the server took to return to its pool.
+Prints p50/p95 time to the still map and to a live map, the same by kind of visitor and answer
+(HTTP or Chromium; 200, 503 or 429; with the time to the first byte for HTTP: where the p95
+goes), how many got a live kernel, errors, peak memory (server + kernels) and how long the
+server took to return to its pool. A Chromium visitor stuck for 5 minutes counts as an error.
 """
 
 from __future__ import annotations
