@@ -21,26 +21,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import statistics
 import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
-import websocket
 from _serving import BARE_PAGE, DASHBOARD, filled_data_env, percentile
-from _visit import measured_visit
+from _visit import http_visitor, measured_visit
 from playwright.async_api import async_playwright
 
 from mdvax.serve.probe import CHROMIUM_ARGS
 from mdvax.serve.process import ServeProcess
 
-KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
-STILL_PATH = re.compile(r'<path data-fips="24\d{3}"')
 #: A middle day and a measure that is not the default.
 QUERY = "?date=2021-03-24&measure=fully_vaccinated&per_capita=1"
 
@@ -64,72 +59,6 @@ class MemorySampler(threading.Thread):
                 continue
             self.peak = max(self.peak, rss)
             self.peak_kernels = max(self.peak_kernels, len(procs) - 1)
-
-
-def http_visitor(port: int, at: float, hold: float) -> dict:
-    """A plain client: the page at time ``at``, its websocket if live; figures in ms."""
-    import http.client
-
-    time.sleep(max(0.0, at - time.monotonic()))
-    begin = time.monotonic()
-    result = {"kind": "http", "status": None, "still_ms": None, "live_ms": None, "error": ""}
-    result["first_byte_ms"] = None
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        connection.request("GET", "/" + QUERY, headers={"Accept-Encoding": "identity"})
-        response = connection.getresponse()
-        result["status"] = response.status
-        body = ""
-        while chunk := response.read1(65536):  # a browser paints what has arrived
-            if result["first_byte_ms"] is None:
-                result["first_byte_ms"] = (time.monotonic() - begin) * 1000
-            body += chunk.decode("utf-8", "replace")
-            if result["still_ms"] is None and "</svg>" in body.split('id="mdvax-static"')[-1]:
-                result["still_ms"] = (time.monotonic() - begin) * 1000
-        connection.close()
-        if response.status not in (200, 429, 503):
-            result["error"] = f"HTTP {response.status}"
-            return result
-        if len(STILL_PATH.findall(body)) != 24 or result["still_ms"] is None:
-            result["error"] = "no still picture of 24 counties"
-            return result
-        found = KERNEL_ID.search(body) if response.status == 200 else None
-        if found:
-            ws = websocket.create_connection(
-                f"ws://127.0.0.1:{port}/api/kernels/{found.group(1)}/channels"
-                f"?session_id={uuid.uuid4().hex}",
-                origin=f"http://127.0.0.1:{port}",
-                timeout=120,
-            )
-            ws.send(kernel_info_request())
-            while True:  # iopub status messages come first; binary frames are widgets'
-                frame = ws.recv()
-                if isinstance(frame, str) and '"kernel_info_reply"' in frame:
-                    break
-            result["live_ms"] = (time.monotonic() - begin) * 1000
-            time.sleep(hold)
-            ws.close()
-        else:
-            time.sleep(hold)
-    except Exception as error:
-        result["error"] = f"{type(error).__name__}: {str(error)[:80]}"
-    return result
-
-
-def kernel_info_request() -> str:
-    """A ``kernel_info_request`` as the page's script sends it first."""
-    import json
-
-    header = {
-        "msg_id": uuid.uuid4().hex,
-        "msg_type": "kernel_info_request",
-        "username": "",
-        "session": uuid.uuid4().hex,
-        "version": "5.3",
-        "date": "",
-    }
-    message = {"header": header, "parent_header": {}, "metadata": {}, "content": {}}
-    return json.dumps({**message, "channel": "shell", "buffers": []})
 
 
 async def browser_visitor(browser, url: str, at: float, hold: float) -> dict:
@@ -171,7 +100,7 @@ async def burst(url: str, port: int, visitors: int, browsers: int, over: float, 
                 if n % every == 0 and sum(1 for t in tasks if t[0]) < browsers:
                     tasks.append((True, browser_visitor(chromium, url, at, hold)))
                 else:
-                    call = loop.run_in_executor(pool, http_visitor, port, at, hold)
+                    call = loop.run_in_executor(pool, http_visitor, port, "/" + QUERY, at, hold)
                     tasks.append((False, call))
             results = await asyncio.wait_for(asyncio.gather(*(t for _, t in tasks)), 900)
         await chromium.close()
