@@ -143,8 +143,29 @@ def cold_server(notebook: Path, env: dict, options: tuple, log: Path) -> ServePr
     return server
 
 
-def kernel_costs(server: ServeProcess) -> str:
-    """CPU-seconds each pooled (ready, unused) kernel took to start, and its USS/RSS."""
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def kernel_costs(server: ServeProcess, timeout: float = 60.0) -> str:
+    """CPU-seconds each pooled (ready, unused) kernel took to start, and its USS/RSS.
+
+    Measured once the kernels are idle (their CPU time no longer grows): ``/healthz`` counts a
+    kernel as pooled as soon as it is started, before it has run the notebook.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_seconds(server.kernel_pids())
+        time.sleep(0.5)
+        if cpu_seconds(server.kernel_pids()) - before < 0.02:
+            break
     figures = []
     for pid in server.kernel_pids():
         try:
