@@ -1,4 +1,5 @@
-"""One visitor in Chromium, measured: time to the still map, to the live map, bytes fetched.
+"""One visitor, measured: in Chromium (time to the still map, to the live map, bytes fetched)
+or as a plain HTTP client that reads the page as it streams and opens its kernel websocket.
 
 Bytes are what went over the wire (compressed, headers included), from the DevTools
 protocol's ``Network.loadingFinished`` events, websocket frames excluded.
@@ -6,9 +7,18 @@ protocol's ``Network.loadingFinished`` events, websocket frames excluded.
 
 from __future__ import annotations
 
+import http.client
+import json
+import re
 import time
+import uuid
+
+import websocket
 
 from mdvax.serve.probe import COUNTY_PATHS
+
+KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
+STILL_PATH = re.compile(r'<path data-fips="24\d{3}"')
 
 #: JS: the still picture (or the live map) shows 24 counties.
 STILL_SHOWN = (
@@ -52,3 +62,65 @@ async def measured_visit(
         "live_ms": live,
         "bytes": sum(sizes),
     }
+
+
+def http_visitor(port: int, path: str, at: float, hold: float) -> dict:
+    """A plain client: ``path`` at time ``at``, its websocket if live; figures in ms."""
+    time.sleep(max(0.0, at - time.monotonic()))
+    begin = time.monotonic()
+    result = {"kind": "http", "status": None, "still_ms": None, "live_ms": None, "error": ""}
+    result["first_byte_ms"] = None
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        connection.request("GET", path, headers={"Accept-Encoding": "identity"})
+        response = connection.getresponse()
+        result["status"] = response.status
+        body = ""
+        while chunk := response.read1(65536):  # a browser paints what has arrived
+            if result["first_byte_ms"] is None:
+                result["first_byte_ms"] = (time.monotonic() - begin) * 1000
+            body += chunk.decode("utf-8", "replace")
+            if result["still_ms"] is None and "</svg>" in body.split('id="mdvax-static"')[-1]:
+                result["still_ms"] = (time.monotonic() - begin) * 1000
+        connection.close()
+        if response.status not in (200, 429, 503):
+            result["error"] = f"HTTP {response.status}"
+            return result
+        if len(STILL_PATH.findall(body)) != 24 or result["still_ms"] is None:
+            result["error"] = "no still picture of 24 counties"
+            return result
+        found = KERNEL_ID.search(body) if response.status == 200 else None
+        if found:
+            ws = websocket.create_connection(
+                f"ws://127.0.0.1:{port}/api/kernels/{found.group(1)}/channels"
+                f"?session_id={uuid.uuid4().hex}",
+                origin=f"http://127.0.0.1:{port}",
+                timeout=120,
+            )
+            ws.send(kernel_info_request())
+            while True:  # iopub status messages come first; binary frames are widgets'
+                frame = ws.recv()
+                if isinstance(frame, str) and '"kernel_info_reply"' in frame:
+                    break
+            result["live_ms"] = (time.monotonic() - begin) * 1000
+            time.sleep(hold)
+            ws.close()
+        else:
+            time.sleep(hold)
+    except Exception as error:
+        result["error"] = f"{type(error).__name__}: {str(error)[:80]}"
+    return result
+
+
+def kernel_info_request() -> str:
+    """A ``kernel_info_request`` as the page's script sends it first."""
+    header = {
+        "msg_id": uuid.uuid4().hex,
+        "msg_type": "kernel_info_request",
+        "username": "",
+        "session": uuid.uuid4().hex,
+        "version": "5.3",
+        "date": "",
+    }
+    message = {"header": header, "parent_header": {}, "metadata": {}, "content": {}}
+    return json.dumps({**message, "channel": "shell", "buffers": []})

@@ -11,34 +11,31 @@ the kernel websocket and waits for the kernel to answer (as the page's script do
 instead, timed to the first map shown (still or live) and to the live map. An error is any
 answer other than 200/503/429, a page without the 24-county map, or a failure.
 
-Prints p50/p95 time to the still map and to a live map, how many got a live kernel, errors,
-peak memory (server + kernels) and how long the server took to return to its pool.
+Prints p50/p95 time to the still map and to a live map, the same by kind of visitor and answer
+(HTTP or Chromium; 200, 503 or 429; with the time to the first byte for HTTP: where the p95
+goes), how many got a live kernel, errors, peak memory (server + kernels) and how long the
+server took to return to its pool. A Chromium visitor stuck for 5 minutes counts as an error.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import statistics
 import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
-import websocket
 from _serving import BARE_PAGE, DASHBOARD, filled_data_env, percentile
-from _visit import measured_visit
+from _visit import http_visitor, measured_visit
 from playwright.async_api import async_playwright
 
 from mdvax.serve.probe import CHROMIUM_ARGS
 from mdvax.serve.process import ServeProcess
 
-KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
-STILL_PATH = re.compile(r'<path data-fips="24\d{3}"')
 #: A middle day and a measure that is not the default.
 QUERY = "?date=2021-03-24&measure=fully_vaccinated&per_capita=1"
 
@@ -64,76 +61,15 @@ class MemorySampler(threading.Thread):
             self.peak_kernels = max(self.peak_kernels, len(procs) - 1)
 
 
-def http_visitor(port: int, at: float, hold: float) -> dict:
-    """A plain client: the page at time ``at``, its websocket if live; figures in ms."""
-    import http.client
-
-    time.sleep(max(0.0, at - time.monotonic()))
-    begin = time.monotonic()
-    result = {"kind": "http", "status": None, "still_ms": None, "live_ms": None, "error": ""}
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        connection.request("GET", "/" + QUERY, headers={"Accept-Encoding": "identity"})
-        response = connection.getresponse()
-        result["status"] = response.status
-        body = ""
-        while chunk := response.read1(65536):  # a browser paints what has arrived
-            body += chunk.decode("utf-8", "replace")
-            if result["still_ms"] is None and "</svg>" in body.split('id="mdvax-static"')[-1]:
-                result["still_ms"] = (time.monotonic() - begin) * 1000
-        connection.close()
-        if response.status not in (200, 429, 503):
-            result["error"] = f"HTTP {response.status}"
-            return result
-        if len(STILL_PATH.findall(body)) != 24 or result["still_ms"] is None:
-            result["error"] = "no still picture of 24 counties"
-            return result
-        found = KERNEL_ID.search(body) if response.status == 200 else None
-        if found:
-            ws = websocket.create_connection(
-                f"ws://127.0.0.1:{port}/api/kernels/{found.group(1)}/channels"
-                f"?session_id={uuid.uuid4().hex}",
-                origin=f"http://127.0.0.1:{port}",
-                timeout=120,
-            )
-            ws.send(kernel_info_request())
-            while True:  # iopub status messages come first; binary frames are widgets'
-                frame = ws.recv()
-                if isinstance(frame, str) and '"kernel_info_reply"' in frame:
-                    break
-            result["live_ms"] = (time.monotonic() - begin) * 1000
-            time.sleep(hold)
-            ws.close()
-        else:
-            time.sleep(hold)
-    except Exception as error:
-        result["error"] = f"{type(error).__name__}: {str(error)[:80]}"
-    return result
-
-
-def kernel_info_request() -> str:
-    """A ``kernel_info_request`` as the page's script sends it first."""
-    import json
-
-    header = {
-        "msg_id": uuid.uuid4().hex,
-        "msg_type": "kernel_info_request",
-        "username": "",
-        "session": uuid.uuid4().hex,
-        "version": "5.3",
-        "date": "",
-    }
-    message = {"header": header, "parent_header": {}, "metadata": {}, "content": {}}
-    return json.dumps({**message, "channel": "shell", "buffers": []})
-
-
 async def browser_visitor(browser, url: str, at: float, hold: float) -> dict:
     """A Chromium page at time ``at``: time to the first map (still or live), to the live map."""
     await asyncio.sleep(max(0.0, at - time.monotonic()))
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     result = {"kind": "chromium", "status": None, "still_ms": None, "live_ms": None, "error": ""}
     try:
-        visit = await measured_visit(context, url, timeout_ms=120_000, settle=False)
+        visit = await asyncio.wait_for(
+            measured_visit(context, url, timeout_ms=120_000, settle=False), 300
+        )
         result.update(status=visit["status"], still_ms=visit["first_map_ms"])
         result["live_ms"] = visit["live_ms"]
         if visit["status"] == 200 and visit["live_ms"] is None:
@@ -142,7 +78,10 @@ async def browser_visitor(browser, url: str, at: float, hold: float) -> dict:
     except Exception as error:
         result["error"] = f"{type(error).__name__}: {str(error)[:80]}"
     finally:
-        await context.close()
+        try:
+            await asyncio.wait_for(context.close(), 30)
+        except Exception as error:
+            result["error"] = result["error"] or f"closing the page: {type(error).__name__}"
     return result
 
 
@@ -161,7 +100,7 @@ async def burst(url: str, port: int, visitors: int, browsers: int, over: float, 
                 if n % every == 0 and sum(1 for t in tasks if t[0]) < browsers:
                     tasks.append((True, browser_visitor(chromium, url, at, hold)))
                 else:
-                    call = loop.run_in_executor(pool, http_visitor, port, at, hold)
+                    call = loop.run_in_executor(pool, http_visitor, port, "/" + QUERY, at, hold)
                     tasks.append((False, call))
             results = await asyncio.wait_for(asyncio.gather(*(t for _, t in tasks)), 900)
         await chromium.close()
@@ -204,8 +143,29 @@ def cold_server(notebook: Path, env: dict, options: tuple, log: Path) -> ServePr
     return server
 
 
-def kernel_costs(server: ServeProcess) -> str:
-    """CPU-seconds each pooled (ready, unused) kernel took to start, and its USS/RSS."""
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def kernel_costs(server: ServeProcess, timeout: float = 60.0) -> str:
+    """CPU-seconds each pooled (ready, unused) kernel took to start, and its USS/RSS.
+
+    Measured once the kernels are idle (their CPU time no longer grows): ``/healthz`` counts a
+    kernel as pooled as soon as it is started, before it has run the notebook.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_seconds(server.kernel_pids())
+        time.sleep(0.5)
+        if cpu_seconds(server.kernel_pids()) - before < 0.02:
+            break
     figures = []
     for pid in server.kernel_pids():
         try:
@@ -295,6 +255,19 @@ def main() -> None:
             server.stop()
 
 
+def by_class(results) -> None:
+    """Time to the still map by kind of visitor and answer (where the p95 goes)."""
+    for kind in ("http", "chromium"):
+        for status in (200, 503, 429):
+            group = [r for r in results if r["kind"] == kind and r["status"] == status]
+            if not group:
+                continue
+            first = [r["first_byte_ms"] for r in group if r.get("first_byte_ms") is not None]
+            extra = f"; first byte {ms(first)}" if first else ""
+            still = [r["still_ms"] for r in group if r["still_ms"] is not None]
+            print(f"  {kind} {status} ({len(group)}): map {ms(still)}{extra}")
+
+
 def report(args, results, sampler, health, back_after) -> None:
     errors = [r for r in results if r["error"]]
     still = [r["still_ms"] for r in results if r["still_ms"] is not None]
@@ -310,6 +283,7 @@ def report(args, results, sampler, health, back_after) -> None:
     print(f"got a live kernel: {len(live)} (time to it answering / to the live map: "
           f"{ms([r['live_ms'] for r in live])})")  # fmt: skip
     print(f"  Chromium live maps: {ms([r['live_ms'] for r in browsers if r['live_ms']])}")
+    by_class(results)
     statuses = {s: sum(r["status"] == s for r in results) for s in (200, 503, 429)}
     print(f"statuses: {statuses}; errors: {len(errors)}")
     for r in errors[:10]:

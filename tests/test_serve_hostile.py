@@ -422,10 +422,16 @@ def test_every_response_carries_the_security_headers(idle):
         get(server, "/", forwarded("203.0.113.8"))[1]["Content-Security-Policy"]
         != headers["Content-Security-Policy"]
     )  # a fresh nonce per page
-    for path in ("/healthz", "/voila/static/voila.js", "/nonexistent", "/api/kernels"):
+    for path in ("/healthz", "/nonexistent", "/api/kernels"):
         answer = get(server, path)[1]
         assert_security_headers(answer)
         assert "SameSite=Lax" in answer.get("Set-Cookie", "SameSite=Lax")  # _xsrf on errors
+    # Scripts and stylesheets: no document policies (browsers ignore them there), nosniff kept.
+    script = get(server, "/voila/static/voila.js")[1]
+    assert "Server" not in script
+    assert script["X-Content-Type-Options"] == "nosniff"
+    assert script["Referrer-Policy"] == "same-origin"
+    assert "Content-Security-Policy" not in script
     # The websocket upgrade too (a fresh page: the first one's kernel may be reclaimed by now).
     kernel_id = take_kernel(server, "203.0.113.10")
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:

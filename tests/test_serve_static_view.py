@@ -11,6 +11,8 @@ import gzip
 import http.client
 import json
 import re
+import socket
+import time
 from datetime import date
 from html.parser import HTMLParser
 
@@ -79,10 +81,13 @@ def still(body: str) -> StillPicture:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("static") / "data"
+    folder = tmp_path_factory.mktemp("static")
     args = ("--pool-size", "1", "--max-kernels", "2")
-    with dashboard_server(data_dir, args=args) as running:
-        yield running
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MDVAX_STATIC_CACHE", str(folder / "compressed"))
+        with dashboard_server(folder / "data", args=args) as running:
+            running.compressed = folder / "compressed"
+            yield running
 
 
 def check_view(body: str) -> None:
@@ -115,6 +120,103 @@ def test_first_response_holds_the_view_asked_for(server):
     assert "The interactive map is busy; this is the same view as a still picture." in body
     check_view(body)
     assert server.health()["static_views"] >= 2
+
+
+def stream(port: int, path: str) -> tuple[int, dict, list[str]]:
+    """The response's HTTP chunks as sent (each flush of the server is one chunk).
+
+    Read from the socket and decoded by hand: ``http.client`` does not keep chunk boundaries.
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
+        request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: identity\r\n"
+        sock.sendall(f"{request}Connection: close\r\n\r\n".encode())
+        reader = sock.makefile("rb")
+        status = int(reader.readline().split()[1])
+        headers = {}
+        while (line := reader.readline().decode("latin-1").strip()) != "":
+            name, _, value = line.partition(":")
+            headers[name.strip()] = value.strip()
+        assert headers["Transfer-Encoding"] == "chunked"
+        chunks = []
+        while (size := int(reader.readline().split(b";")[0], 16)) > 0:
+            chunks.append(reader.read(size).decode("utf-8"))
+            reader.readline()  # the CRLF after each chunk
+    return status, headers, chunks
+
+
+def test_live_page_starts_with_the_still_picture_before_any_script(server):
+    server.wait_for(lambda h: h["in_use"] == 0 and h["pool_ready"] >= 1, timeout=120)
+    status, headers, chunks = stream(server.port, QUERY)
+    assert status == 200
+    assert headers["Cache-Control"] == "no-cache, no-store, must-revalidate"
+    first, body = chunks[0], "".join(chunks)
+    # Sent before Voila had a kernel or rendered anything: no kernel id, no script at all.
+    assert first.startswith("<!DOCTYPE html>")
+    assert first.rstrip().endswith("</section>")
+    assert "kernelId" not in first
+    assert "<script" not in first
+    check_view(first)
+    head = body.split("</head>", 1)[0]
+    assert "<script" not in head
+    assert "stylesheet" not in head
+    end = body.index("</section>")
+    assert end < body.index("<script")
+    assert end < body.index('rel="stylesheet"')
+    assert body.count("<body") == 1
+    assert "<title>Maryland vaccinations dashboard</title>" in head
+    assert "<title>dashboard</title>" not in body  # Voila's, left out
+    assert '<body class="jp-Notebook theme-light" data-base-url="/voila/"' in body
+    config = json.loads(
+        body.split('id="jupyter-config-data" type="application/json">', 1)[1].split("</script>")[0]
+    )
+    assert config["kernelId"] in body
+    # Only the JupyterLab extensions the dashboard uses are loaded (not every one installed).
+    assert {e["name"] for e in config["federated_extensions"]} == {
+        "@jupyter-widgets/jupyterlab-manager",
+        "@voila-dashboards/widgets-manager8",
+        "jupyter-leaflet",
+    }
+    assert "mermaid" not in body
+
+
+def test_static_files_go_out_as_compressed_copies_made_once(server):
+    import brotli
+
+    path = "/voila/static/voila.js"
+    status, plain_headers, plain = get_bytes(server.port, path, "identity")
+    assert status == 200
+    assert len(plain) > 4096
+    for _ in range(200):  # the first request queues the file; its copies are made meanwhile
+        _, headers, data = get_bytes(server.port, path, "gzip, deflate, br, zstd")
+        if headers.get("Content-Encoding") == "br":
+            break
+        time.sleep(0.1)
+    assert headers.get("Content-Encoding") == "br"
+    assert brotli.decompress(data) == plain
+    assert headers["Content-Type"] == plain_headers["Content-Type"] == "text/javascript"
+    assert "Accept-Encoding" in headers["Vary"]
+    assert "Content-Security-Policy" not in headers  # document-only headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    _, headers, data = get_bytes(server.port, path, "gzip")
+    assert headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(data) == plain
+    copies = sorted(p.suffix for p in server.compressed.iterdir())
+    assert copies == [".br", ".gz"]
+    # A second visitor's copy is the same file: same ETag, and a 304 when revalidating.
+    etag = headers["Etag"]
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    connection.request("GET", path, headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
+    assert connection.getresponse().status == 304
+    connection.close()
+
+
+def get_bytes(port: int, path: str, accept: str) -> tuple[int, dict, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("GET", path, headers={"Accept-Encoding": accept})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, dict(response.getheaders()), body
 
 
 def test_hostile_query_values_are_escaped(server):

@@ -64,6 +64,30 @@ def test_still_picture_shows_without_scripts(server, browser):
         context.close()
 
 
+def test_still_picture_shows_while_the_pages_scripts_are_still_loading(server, browser):
+    # Voila's first blocking script never arrives during this test: the still picture, which
+    # the server sends before any script, must show all the same (not after the scripts).
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    held = []
+    context.route("**/voila-style.js*", lambda route: held.append(route))
+    try:
+        page = context.new_page()
+        page.goto(server.url + VIEWS[2], wait_until="commit")
+        page.wait_for_function(
+            "document.querySelector('#mdvax-static-map')?.getBoundingClientRect().height > 150",
+            timeout=TIMEOUT,
+        )
+        still_map_shown(page)
+        assert len(held) == 1  # requested, never answered
+        assert page.evaluate("typeof window.voila_finish") == "undefined"  # no Voila script ran
+        box = page.locator("#mdvax-static-map").bounding_box()
+        assert box["y"] < 900  # in the first screen, above Voila's loading notice
+    finally:
+        for route in held:
+            route.abort()
+        context.close()
+
+
 def test_ten_arrivals_for_three_kernels_all_see_a_map(server, browser):
     server.wait_for(lambda h: h["pool_ready"] >= 1 and h["in_use"] == 0, timeout=120)
     contexts, live, busy = [], [], []

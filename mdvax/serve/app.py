@@ -15,10 +15,11 @@ from mdvax.config import MAX_UPLOAD_BYTES, get_settings
 from mdvax.serve import logs
 from mdvax.serve.handlers import CappedVoilaHandler, HealthHandler, SecurityHeaders, kernel_taken
 from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
-from mdvax.serve.payload import CacheHeaders
+from mdvax.serve.payload import CacheHeaders, Precompressed, PrecompressedFiles, with_precompressed
 from mdvax.serve.settings import DEFAULT_NOTEBOOK, SHARE_DIR, VOILA_JSON, ServeOptions
 from mdvax.serve.sockets import FilteredConnection, KernelSocketHandler, QuerySocketHandler
 from mdvax.serve.static_view import StaticViews
+from mdvax.serve.template_cache import share_compiled_templates
 from mdvax.serve.voila_compat import (
     RequestInfoSocketHandler,
     TemplateStaticFileHandler,
@@ -49,6 +50,8 @@ KERNEL_ENV = {
 
 #: Template static files: ``/voila/templates/<name>/static/<file>``, name made of word characters.
 TEMPLATE_STATIC = r"/voila/templates/([\w-]+/static/.+)"
+#: Routes of the page's static files (JavaScript, CSS), sent as compressed copies made once.
+STATIC_ROUTES = ("/voila/static/", "/voila/templates/", "/voila/labextensions/")
 
 
 #: Traits of :class:`MdvaxVoila` whose default comes from :class:`mdvax.config.Settings`.
@@ -97,6 +100,7 @@ class MdvaxVoila(Voila):
     def initialize(self, argv=None):
         """Parse the command line, read ``voila.json``, then switch logs to JSON."""
         require_compatible(self.log)
+        share_compiled_templates()  # Voila's page templates compiled once, not once per page
         super().initialize(argv)
         logs.configure(self.log, self.log_level)
         settings = get_settings()
@@ -146,6 +150,8 @@ class MdvaxVoila(Voila):
                 # only route well-formed template names to it, the rest is a plain 404.
                 pattern = spec[0].replace("/voila/templates/(.*)", TEMPLATE_STATIC)
                 spec = (pattern, *spec[1:])
+            if any(route in spec[0] for route in STATIC_ROUTES):
+                spec = (spec[0], with_precompressed(spec[1]), *spec[2:])
             handlers.append(spec)
         health = (rf"{self.server_url.rstrip('/')}/{self.health_path}", HealthHandler)
         return [health, *handlers]
@@ -162,6 +168,7 @@ class MdvaxVoila(Voila):
         )
         # gzip for text (HTML, JS, CSS, JSON): a first visit fetched 6.2 MB, mostly JavaScript.
         # (Voila sets ``compress_response`` too late for Tornado to add the transform itself.)
+        PrecompressedFiles.store = Precompressed()
         self.app.add_transform(GZipContentEncoding)
         self.app.add_transform(CacheHeaders)
         self.app.add_transform(SecurityHeaders)

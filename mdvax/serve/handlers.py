@@ -14,7 +14,7 @@ import tornado.web
 import zmq
 
 from mdvax.serve.kernels import client_address, is_local
-from mdvax.serve.static_view import BUSY_NOTICE, PLACEHOLDER
+from mdvax.serve.static_view import BUSY_NOTICE, FAILED_NOTICE
 from mdvax.serve.voila_compat import TornadoVoilaHandler
 from mdvax.templates import Markup, render
 
@@ -32,8 +32,13 @@ CSP = (
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
+}
+#: Only for what a browser can open as a document (or worker): not on scripts and stylesheets,
+#: where browsers ignore them (a page load fetches ~110 of those: ~40 KB of headers).
+DOCUMENT_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
+SUBRESOURCE_TYPES = ("text/javascript", "application/javascript", "text/css")
 
 #: The page request being handled in this task (see ``CappedVoilaHandler.get``).
 _TICKET: ContextVar[dict | None] = ContextVar("mdvax_ticket", default=None)
@@ -50,6 +55,23 @@ def busy_page(retry_after: int, limit: int = 0, view: str = "", nonce: str = "")
         "serve/busy.html.j2", retry_after=retry_after, too_many=bool(limit), limit=limit,
         view=Markup(view), notice=BUSY_NOTICE, nonce=nonce,
     )  # fmt: skip
+
+
+def page_start(app, view: str) -> str:
+    """The live page's start: doctype, head, ``<body>`` and the still picture ``view``.
+
+    Sent before Voila renders anything (see ``serve/page_start.html.j2``); the ``<body>``
+    attributes are those Voila's "lab" template gives (its theme, the page's base URL).
+    """
+    theme = app.voila_configuration.theme
+    if theme in ("dark", "JupyterLab Dark"):
+        body = {"cls": "jp-Notebook theme-dark", "light": "false", "name": "JupyterLab Dark"}
+    elif theme in ("light", "JupyterLab Light"):
+        body = {"cls": "jp-Notebook theme-light", "light": "true", "name": "JupyterLab Light"}
+    else:
+        body = {"cls": "jp-Notebook", "light": "", "name": theme}
+    body["base_url"] = app.base_url
+    return render("serve/page_start.html.j2", body=body, view=Markup(view))
 
 
 async def static_view(app, request) -> str:
@@ -84,6 +106,9 @@ class SecurityHeaders(tornado.web.OutputTransform):
     def transform_first_chunk(self, status_code, headers, chunk, finishing):
         headers.pop("Server", None)
         headers.update(HEADERS)
+        if headers.get("Content-Type", "").startswith(SUBRESOURCE_TYPES) and status_code == 200:
+            return status_code, headers, chunk
+        headers.update(DOCUMENT_HEADERS)
         nonce = getattr(self.request, "mdvax_nonce", None)
         headers["Content-Security-Policy"] = CSP.format(nonce=f" 'nonce-{nonce}'" if nonce else "")
         return status_code, headers, chunk
@@ -133,18 +158,35 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         for name in ("template", "theme"):
             self.request.arguments.pop(name, None)
         self.request.mdvax_nonce = secrets.token_urlsafe(18)
-        self.request.mdvax_static = view
         ticket = {"waiting": True, "client": client, "kernel_id": None}
         CappedVoilaHandler.waiting += 1
         CappedVoilaHandler.waiting_by_client[client] += 1
         token = _TICKET.set(ticket)
         try:
+            # The still picture goes out now, before Voila waits for a kernel or renders.
+            self._start_page(app, view)
             await super().get(path)
+        except Exception:
+            if self._finished or self.request.connection.stream.closed():
+                raise
+            # The page's start is out (status 200): say so under the still picture.
+            self.log.exception("live page failed after its start was sent")
+            self.finish(f'<p class="mdvax-static-notice" role="status">{FAILED_NOTICE}</p>')
         finally:
             kernel_assigned(ticket)
             _TICKET.reset(token)
             if ticket["kernel_id"]:
                 manager.page_sent(ticket["kernel_id"])
+
+    def _start_page(self, app, view: str) -> None:
+        """Send the headers and the page's start with the still picture (flushed)."""
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        # Voila's own headers for the page (it names a kernel: never cached).
+        self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
+        self.set_header("Pragma", "no-cache")
+        self.set_header("Expires", "0")
+        self.write(page_start(app, view))
+        self.flush()
 
     def write(self, chunk):
         """Page HTML, with this response's nonce on its script tags (see :data:`CSP`).
@@ -156,8 +198,6 @@ class CappedVoilaHandler(TornadoVoilaHandler):
             chunk = _SCRIPT_TAG.sub(f'<script nonce="{nonce}"', chunk)
             limit = self.settings.get("websocket_max_message_size", 0)
             chunk = chunk.replace('"MDVAX_MAX_MESSAGE_BYTES"', f'"{limit}"')
-            if PLACEHOLDER in chunk:
-                chunk = chunk.replace(PLACEHOLDER, getattr(self.request, "mdvax_static", ""), 1)
         return super().write(chunk)
 
     def _busy(self, status: int, app, view: str, limit: int = 0) -> None:

@@ -29,12 +29,12 @@ log = logging.getLogger(__name__)
 
 #: Views whose HTML the server keeps (about 60 KB each).
 CACHE_SIZE = 200
-#: Where the Voila template leaves room for the still picture (see ``index.html.j2``).
-PLACEHOLDER = "<!--mdvax-static-view-->"
 #: Seconds a page request waits for the data still loading (server just started).
 LOAD_WAIT_S = 15.0
 #: What a visitor without a kernel reads above the still picture.
 BUSY_NOTICE = "The interactive map is busy; this is the same view as a still picture."
+#: Under the still picture when the live page failed after its start was sent.
+FAILED_NOTICE = "The interactive map could not start; this is a still picture. Reload to try again."
 MAP_ID = "mdvax-static-map"
 
 

@@ -24,6 +24,7 @@ from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebso
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from voila import handler as voila_handler
 from voila.app import Voila
+from voila.exporter import VoilaExporter
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
@@ -43,6 +44,7 @@ __all__ = [
     "TemplateStaticFileHandler",
     "TornadoVoilaHandler",
     "Voila",
+    "VoilaExporter",
     "VoilaKernelWebsocketHandler",
     "ZMQChannelsWebsocketConnection",
     "problems",
@@ -119,6 +121,10 @@ def problems() -> list[str]:
     for cls in (RequestInfoSocketHandler, VoilaKernelWebsocketHandler, TornadoVoilaHandler):
         need(cls.__name__ in handlers, f"Voila routes {cls.__name__}")
     need(r"/voila/templates/(.*)" in handlers, "template static route pattern")
+    need(
+        "Environment(" in inspect.getsource(VoilaExporter._create_environment),
+        "VoilaExporter._create_environment makes the Jinja environment (template_cache)",
+    )
     return found
 
 
