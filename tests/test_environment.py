@@ -8,6 +8,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: conda-forge names of PyPI packages whose conda package is named otherwise.
+CONDA_NAMES = {"brotli": "brotli-python"}
+
 
 def pinned(requirement: str) -> tuple[str, str]:
     match = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[[^]]*\])?==([^;\s]+)", requirement.strip())
@@ -26,7 +29,10 @@ def conda_packages(path: Path) -> dict[str, str]:
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    from_pyproject = dict(pinned(r) for r in project["dependencies"])
+    from_pyproject = {
+        CONDA_NAMES.get(name, name): version
+        for name, version in (pinned(r) for r in project["dependencies"])
+    }
     assert conda_packages(ROOT / "environment.yml") == from_pyproject
 
 
