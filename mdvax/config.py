@@ -72,6 +72,13 @@ def default_bytecode_cache() -> Path:
     return platformdirs.user_cache_path(APP_NAME, appauthor=False) / "bytecode"
 
 
+def default_static_cache() -> Path:
+    """Per-user cache of compressed static files (``$XDG_CACHE_HOME/mdvax/static``)."""
+    import platformdirs
+
+    return platformdirs.user_cache_path(APP_NAME, appauthor=False) / "static"
+
+
 @dataclass(frozen=True)
 class Settings:
     """A snapshot of the configuration, read from the environment by :func:`get_settings`.
@@ -103,6 +110,9 @@ class Settings:
     bytecode_cache : Path
         Where the dashboard kernels keep their ``-OO`` bytecode (``MDVAX_BYTECODE_CACHE``;
         default :func:`default_bytecode_cache`).
+    static_cache : Path
+        Where ``mdvax serve`` keeps compressed copies of static files (``MDVAX_STATIC_CACHE``;
+        default :func:`default_static_cache`).
     chromium : str
         Browser the probes, benchmarks and tests drive (``MDVAX_CHROMIUM``,
         default ``/usr/bin/chromium``).
@@ -148,6 +158,7 @@ class Settings:
     serve_cull_idle_timeout: int | None = None
     serve_cull_interval: int | None = None
     bytecode_cache: Path = dataclasses.field(default_factory=default_bytecode_cache)
+    static_cache: Path = dataclasses.field(default_factory=default_static_cache)
     chromium: str = "/usr/bin/chromium"
     ci: bool = False
     maryland_github_url: str = MARYLAND_GITHUB_URL
@@ -225,6 +236,7 @@ def get_settings(environ: Mapping[str, str] | None = None, **changes: object) ->
         serve_cull_idle_timeout=env.number("MDVAX_SERVE_CULL_IDLE_TIMEOUT", int),
         serve_cull_interval=env.number("MDVAX_SERVE_CULL_INTERVAL", int),
         bytecode_cache=Path(env.text("MDVAX_BYTECODE_CACHE") or default_bytecode_cache()),
+        static_cache=Path(env.text("MDVAX_STATIC_CACHE") or default_static_cache()),
         chromium=env.text("MDVAX_CHROMIUM") or "/usr/bin/chromium",
         ci=(env.text("CI") or "").lower() == "true",
         maryland_github_url=env.text("MDVAX_MARYLAND_GITHUB_URL") or MARYLAND_GITHUB_URL,

@@ -67,10 +67,9 @@ _SUFFIX = {"br": ".br", "gzip": ".gz"}
 
 def cache_folder() -> Path:
     """Where compressed copies are kept: ``$MDVAX_STATIC_CACHE``, else the user's cache."""
-    if os.environ.get("MDVAX_STATIC_CACHE"):
-        return Path(os.environ["MDVAX_STATIC_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "mdvax" / "static"
+    from mdvax.config import get_settings
+
+    return get_settings().static_cache
 
 
 def accepted(header: str) -> set[str]:
