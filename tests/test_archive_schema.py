@@ -70,9 +70,8 @@ def test_version_1_archives_get_timeline_ids_and_keep_every_vintage(source_serve
         patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
         counter = itertools.count(1)
         patch.setattr(record, "vintage_id", lambda _published, _rank: next(counter))
-        patch.setattr(
-            stored_tables, "write", lambda *_args: None
-        )  # no vintage tables before version 3
+        # No vintage tables before version 3.
+        patch.setattr(stored_tables, "write", lambda *_args: None)
         tables = [ingest(source_server, day)[0] for day in ("2021-03-23", "2021-03-30")]
         with Archive.open() as archive:
             old = archive.vintages()
