@@ -12,7 +12,7 @@ from sqlalchemy import Engine, exc
 from mdvax.archive import read, tables
 from mdvax.archive.dates import as_date
 from mdvax.archive.diff import revised, to_long
-from mdvax.archive.engine import make_engine, write_transaction
+from mdvax.archive.engine import make_engine, read_only, write_transaction
 from mdvax.archive.frames import MEASURE_COLUMNS
 from mdvax.archive.history import (
     county_revisions,
@@ -41,7 +41,7 @@ class Archive:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str | None = None) -> Archive:
+    def open(cls, url: str | None = None, reader: bool = False) -> Archive:
         """Connect, creating the schema or applying missing migrations.
 
         Parameters
@@ -49,6 +49,9 @@ class Archive:
         url : str, optional
             SQLAlchemy URL; default ``get_settings().archive_url`` (``MDVAX_DATABASE_URL`` or
             ``<data_dir>/archive.sqlite``).
+        reader : bool
+            Only read after opening (the dashboard): on SQLite, connections with a small page
+            cache that refuse writes (see :func:`mdvax.archive.engine.read_only`).
 
         Raises
         ------
@@ -69,6 +72,8 @@ class Archive:
                 f"archive {archive.url} has schema version {version}, newer than this mdvax "
                 f"understands ({latest_version()}): upgrade mdvax"
             )
+        if reader:
+            read_only(archive.engine)
         return archive
 
     @property
