@@ -32,6 +32,9 @@ PARTS = {
 
 _EPOCH = date(1970, 1, 1).toordinal()
 
+#: Spans read at a time (bounds the memory a read takes beyond its result).
+CHUNK = 20_000
+
 
 def stored_parts(measure: str) -> list[str]:
     """The stored measures (``first_dose_daily``...) whose sum is ``measure``'s daily count."""
@@ -83,26 +86,28 @@ class Steps:
             .group_by(vv.day, vv.valid_from, vv.valid_to)
         )
         sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+        positions = np.asarray(vintage_ids, dtype="int64")
+        steps = cls(len(positions), np.zeros(0, "int64"), np.zeros(0, "int64"))
         cursor = conn.connection.cursor()  # plain tuples; days as the driver gives them
         try:
             cursor.execute(sql)
-            rows = cursor.fetchall()
+            while chunk := cursor.fetchmany(CHUNK):  # bounded: a chunk at a time, then summed
+                steps = steps.added(positions, chunk)
         finally:
             cursor.close()
-        positions = np.asarray(vintage_ids, dtype="int64")
-        n = len(positions)
-        if not rows:
-            return cls(n, np.zeros(0, "int64"), np.zeros(0, "int64"))
+        return steps
+
+    def added(self, positions: np.ndarray, rows: list) -> Steps:
+        """These steps plus those of ``(day, valid_from, valid_to, value)`` spans."""
         day, start, end, value = zip(*rows, strict=True)
-        del rows
-        days = pd.to_datetime(pd.Series(day), format="ISO8601").to_numpy()
-        base = days.astype("datetime64[D]").astype("int64") * (n + 1)
+        # NumPy parses ISO strings (SQLite) and dates (PostgreSQL) alike; pandas would make
+        # Arrow strings of them, whose memory pool keeps megabytes after the read.
+        base = np.asarray(day, dtype="datetime64[D]").astype("int64") * (self.n + 1)
         value = np.asarray(value, dtype="int64")
         end = np.array([2**62 if e is None else e for e in end], dtype="int64")
-        key = np.concatenate([base + np.searchsorted(positions, start), base + np.searchsorted(
-            positions, end)])  # fmt: skip
-        delta = np.concatenate([value, -value])
-        return cls.summed(n, key, delta)
+        key = np.concatenate([self.key, base + np.searchsorted(positions, start),
+                              base + np.searchsorted(positions, end)])  # fmt: skip
+        return self.summed(self.n, key, np.concatenate([self.delta, value, -value]))
 
     @classmethod
     def summed(cls, n: int, key: np.ndarray, delta: np.ndarray) -> Steps:
