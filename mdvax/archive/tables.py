@@ -153,7 +153,8 @@ def states(conn: Connection, ids: list[int]) -> Iterator[tuple[int, list[tuple]]
     """
     vv = value_versions.c
     query = select(vv.series_id, vv.day, vv.value, vv.valid_from, vv.valid_to)
-    rows = iter(conn.execution_options(yield_per=CHUNK).execute(query.order_by(vv.valid_from)))
+    # Options on the statement: Connection.execution_options would stream every later one.
+    rows = iter(conn.execute(query.order_by(vv.valid_from).execution_options(yield_per=CHUNK)))
     pending = next(rows, None)
     current: dict[tuple, tuple] = {}  # (series_id, day) -> (value, valid_to)
     closing: dict[int, list[tuple]] = {}  # valid_to -> keys whose version it closes
