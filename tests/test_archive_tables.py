@@ -6,16 +6,21 @@ The tables are checked against the other way of reading a vintage: the scan of
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from mdvax.api import load_metadata
 from mdvax.archive import Archive, VintageTableError
+from mdvax.archive.engine import READER_CACHE_KIB
 from mdvax.archive.frames import from_long
 from mdvax.archive.git_import import import_history
 from mdvax.archive.read import values_at
 from mdvax.archive.schema import schema_version, vintage_tables
 from mdvax.cli import main
+from mdvax.errors import ArchiveError
 from tests.support.archive_fixtures import (  # noqa: F401 (archive_env: a fixture)
     DAYS,
     archive_env,
@@ -114,3 +119,20 @@ def test_a_damaged_table_names_its_vintage_and_can_be_rebuilt(source_server, tmp
             pd.testing.assert_frame_equal(archive.table_as_of(day), table)
         with archive.engine.connect() as conn:
             assert conn.scalar(select(func.count()).select_from(vintage_tables)) == 3
+
+
+def test_a_reader_reads_with_a_small_cache_and_never_writes(source_server):
+    tables = {day: ingest(source_server, day)[0] for day in DAYS[:2]}
+    meta = load_metadata()
+    with Archive.open(reader=True) as archive:
+        pd.testing.assert_frame_equal(archive.table_as_of("2021-03-29"), tables["2021-03-23"])
+        if archive.engine.dialect.name == "sqlite":  # PostgreSQL's cache is the server's
+            with archive.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -READER_CACHE_KIB
+            with pytest.raises(ArchiveError, match="readonly database"):
+                archive.record_vintage(
+                    tables["2021-03-30"], published=date(2021, 4, 2), sha256="1" * 64,
+                    fetched_at=meta.fetched_at, source="test",
+                )  # fmt: skip
+    with Archive.open() as archive:
+        assert len(archive.vintages()) == 2
