@@ -6,10 +6,11 @@
 - in Chromium, through ``mdvax serve``: ms from choosing a vintage in the control to the
   restyled map, alternating the newest vintage (the embedded 2022 snapshot) with a random 2021
   one (their colour scales differ, so every switch recolours the map);
-- kernel memory (RSS) with the 61 vintages and with a synthetic archive of 366: the bundle's 61
-  tables recorded 6 times under publication days shifted back by 61-day steps (so the embedded
-  2022 snapshot stays the newest; each replay's first vintage revises nearly every value back,
-  so the archive is larger than the real 325 would be).
+- kernel memory (RSS and USS) with the 61 vintages and with a synthetic archive of 366: the
+  bundle's 61 tables recorded 6 times under publication days shifted back by 61-day steps (so
+  the embedded 2022 snapshot stays the newest; each replay's first vintage revises nearly every
+  value back, so the archive is larger than the real 325 would be);
+- the archive files' size, and what the vintage tables (``vintage_tables``) take of it.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ SWITCH_JS = """
 })
 """
 
-#: Run in a fresh interpreter (a kernel's imports, no frontend): RSS after opening the page and
-#: after switching through vintages, in MB.
+#: Run in a fresh interpreter (a kernel's imports, no frontend): RSS after opening the page with
+#: a county's panel (and its revision chart) open, peak and final RSS and USS after switching
+#: through 40 vintages and two measures, in MB.
 MEMORY_SCRIPT = """
 import json, random, sys, psutil
 from mdvax.dashboard import build_app, load_data
@@ -59,16 +61,20 @@ rss = lambda: psutil.Process().memory_info().rss / 2**20
 data = load_data()
 app = build_app(data=data, query="county=Montgomery")
 d = app.dashboard
+release_memory()
 opened = rss()
 days = [v.published for v in d.vintages.choices]
 peak = opened
 for day in random.Random(1).sample(days, min(40, len(days) - 1)):
     d.change({"as_of": day})
     peak = max(peak, rss())
+for measure in ("at_least_one", "second_dose"):
+    d.change({"measure": measure})
 release_memory()
 table = int(d.data.table.memory_usage(deep=True).sum()) / 2**20
+uss = psutil.Process().memory_full_info().uss / 2**20
 print(json.dumps({"vintages": len(days), "opened": opened, "peak": peak, "after": rss(),
-                  "table_mb": table}))
+                  "uss": uss, "table_mb": table}))
 """
 
 
@@ -168,6 +174,24 @@ def memory(env: dict) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def archive_sizes(data_dir: Path) -> tuple[float, float]:
+    """MB of ``data_dir``'s archive file as it is, and without its vintage tables (a vacuumed
+    copy with ``vintage_tables`` dropped; the same size as before schema version 3)."""
+    import shutil
+    import sqlite3
+
+    path = data_dir / "archive.sqlite"
+    bare = path.with_name("without-tables.sqlite")
+    shutil.copyfile(path, bare)
+    with sqlite3.connect(bare) as conn:
+        conn.execute("DROP TABLE IF EXISTS vintage_tables")
+    with sqlite3.connect(bare) as conn:
+        conn.execute("VACUUM")
+    sizes = path.stat().st_size / 2**20, bare.stat().st_size / 2**20
+    bare.unlink()
+    return sizes
+
+
 def summary(name: str, values: list[float], target: str = "") -> str:
     return (f"{name}: p50 {statistics.median(values):6.1f} ms  p95 {percentile(values, 95):6.1f} ms"
             f"  max {max(values):6.1f} ms  (n={len(values)}){target}")  # fmt: skip
@@ -193,11 +217,18 @@ def main(switches: int = 40) -> None:
         print(summary("  366 vintages", kernel_switches(big, switches)))
         print("\n== Chromium via mdvax serve: vintage chosen -> map restyled ==")
         print(summary("   61 vintages", browser_switches(env, switches), "  (target p95 < 300)"))
-        print("\n== kernel RSS (fresh interpreter: open, then 40 random switches) ==")
+        print(summary("  366 vintages", browser_switches(big, switches), "  (target p95 < 300)"))
+        print("\n== kernel memory (fresh interpreter: county panel open, 40 random switches) ==")
         empty = Path(tmp) / "empty" / "data"
         empty.mkdir(parents=True)
         baseline = {"MDVAX_DATA_DIR": str(empty)}  # the embedded snapshot alone: no archive
         for label, where in (("0", baseline), ("61", env), ("366", big)):
             m = memory(where)
             print(f"  {label:>3} vintages: opened {m['opened']:6.1f} MB  peak {m['peak']:6.1f} MB"
-                  f"  after {m['after']:6.1f} MB  (one table {m['table_mb']:.1f} MB)")  # fmt: skip
+                  f"  after: RSS {m['after']:6.1f} MB  USS {m['uss']:6.1f} MB"
+                  f"  (one table {m['table_mb']:.1f} MB)")  # fmt: skip
+        print("\n== archive file (SQLite) ==")
+        for label, where in (("61", real), ("366", synthetic)):
+            size, bare = archive_sizes(where)
+            print(f"  {label:>3} vintages: {size:5.1f} MB, {bare:5.1f} MB without the vintage"
+                  f" tables (+{size - bare:.1f} MB, +{(size - bare) / bare:.0%})")  # fmt: skip

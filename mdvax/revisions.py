@@ -19,12 +19,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mdvax.archive import STORED_MEASURES, Archive, as_date
+from mdvax.archive.dates import as_date
+from mdvax.archive.diff import STORED_MEASURES
 from mdvax.measures import check_column
 from mdvax.normalize.counties import JURISDICTIONS, STATE, UNASSIGNED, canonical_county
+
+if TYPE_CHECKING:  # the archive (and SQLAlchemy) is imported when a function needs it
+    from mdvax.archive import Archive
 
 __all__ = ["WINDOW_DAYS", "RecentRevisions", "RevisionSeries", "recent", "series"]
 
@@ -38,6 +43,8 @@ def _opened(archive: Archive | None) -> Iterator[Archive]:
     if archive is not None:
         yield archive
         return
+    from mdvax.archive import Archive
+
     with Archive.open() as opened:
         yield opened
 
@@ -123,6 +130,17 @@ def series(
     with _opened(archive) as opened:
         parts = [opened.revision_series(name, measure, day) for name in names]
     frame = parts[0][["published", "vintage_id"]].assign(value=sum(p["value"] for p in parts))
+    return published_series(county, measure, day, frame, as_of)
+
+
+def published_series(
+    county: str, measure: str, day: date, frame: pd.DataFrame, as_of: date | str | None = None
+) -> RevisionSeries:
+    """The :class:`RevisionSeries` of one value's ``frame``, cut at ``as_of``.
+
+    ``frame`` has ``published, vintage_id, value`` per vintage (value NA for the vintages whose
+    data did not reach ``day``), as :meth:`mdvax.archive.Archive.revision_series` returns.
+    """
     if as_of is not None:
         frame = frame[frame["published"] <= pd.Timestamp(as_date(as_of))]
     frame = frame[frame["value"].notna()].reset_index(drop=True)

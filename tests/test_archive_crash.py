@@ -18,7 +18,7 @@ from sqlalchemy import select as sql_select
 
 from mdvax.api import load_metadata, load_table
 from mdvax.archive import Archive
-from mdvax.archive.schema import value_versions
+from mdvax.archive.schema import value_versions, vintage_tables
 from mdvax.config import get_settings
 from mdvax.normalize import normalize
 from mdvax.pipeline import update
@@ -35,7 +35,12 @@ from tests.support.source_server import snapshot_path
 REPO = Path(__file__).resolve().parents[1]
 
 #: Statements of the archive transaction after which the writer is frozen and killed.
-STAGES = ["INSERT INTO vintages", "UPDATE value_versions", "INSERT INTO value_versions"]
+STAGES = [
+    "INSERT INTO vintages",
+    "UPDATE value_versions",
+    "INSERT INTO value_versions",
+    "INSERT INTO vintage_tables",
+]
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("archive_env")]
 
@@ -85,7 +90,9 @@ def assert_consistent(tables: dict[str, pd.DataFrame]) -> list[str]:
                 .select_from(value_versions)
                 .where(value_versions.c.valid_from > int(vintages["id"].max()))
             )
+            tables = conn.scalar(sql_select(func.count()).select_from(vintage_tables))
         assert dangling == 0
+        assert tables == len(days)  # never a vintage without its table
     return days
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Column, Integer, Table, inspect, make_url, select, text
 
 from mdvax.api import load_metadata, load_table
 from mdvax.archive import Archive, record, schema
+from mdvax.archive import tables as stored_tables
 from mdvax.config import get_settings
 from mdvax.errors import ArchiveError
 from mdvax.normalize import normalize
@@ -39,11 +40,12 @@ def test_open_creates_the_schema_once():
         url = url.set(drivername="postgresql")  # a plain URL gets the installed psycopg 3
     with Archive.open(url.render_as_string(hide_password=False)) as archive:
         assert archive.engine.dialect.driver in {"psycopg", "pysqlite"}
-        assert recorded_versions(archive) == [1, 2] == list(range(1, schema.latest_version() + 1))
-        tables = set(inspect(archive.engine).get_table_names())
-        assert {"schema_version", "vintages", "series", "value_versions"} <= tables
+        assert recorded_versions(archive) == [1, 2, 3]
+        assert schema.latest_version() == 3
+        names = set(inspect(archive.engine).get_table_names())
+        assert {"schema_version", "vintages", "series", "value_versions", "vintage_tables"} <= names
     with Archive.open() as archive:
-        assert recorded_versions(archive) == [1, 2]
+        assert recorded_versions(archive) == [1, 2, 3]
 
 
 def test_a_new_migration_is_applied_in_order_and_keeps_the_data(source_server, monkeypatch):
@@ -56,7 +58,7 @@ def test_a_new_migration_is_applied_in_order_and_keeps_the_data(source_server, m
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, add_notes))
     try:
         with Archive.open() as archive:
-            assert recorded_versions(archive) == [1, 2, 3]
+            assert recorded_versions(archive) == [1, 2, 3, 4]
             assert inspect(archive.engine).has_table("notes")
             assert stored_versions(archive) == changed_values(None, table)
     finally:
@@ -68,12 +70,14 @@ def test_version_1_archives_get_timeline_ids_and_keep_every_vintage(source_serve
         patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
         counter = itertools.count(1)
         patch.setattr(record, "vintage_id", lambda _published, _rank: next(counter))
+        # No vintage tables before version 3.
+        patch.setattr(stored_tables, "write", lambda *_args: None)
         tables = [ingest(source_server, day)[0] for day in ("2021-03-23", "2021-03-30")]
         with Archive.open() as archive:
             old = archive.vintages()
     assert list(old["id"]) == [1, 2]
     with Archive.open() as archive:
-        assert recorded_versions(archive) == [1, 2]
+        assert recorded_versions(archive) == [1, 2, 3]
         new = archive.vintages()
         days = [date(2021, 3, 23), date(2021, 3, 30)]
         assert list(new["id"]) == [d.toordinal() * 100 for d in days]

@@ -9,10 +9,11 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy import Engine, exc
 
-from mdvax.archive import read
+from mdvax.archive import read, tables
+from mdvax.archive.dates import as_date
 from mdvax.archive.diff import revised, to_long
-from mdvax.archive.engine import make_engine, write_transaction
-from mdvax.archive.frames import MEASURE_COLUMNS, from_long
+from mdvax.archive.engine import make_engine, read_only, write_transaction
+from mdvax.archive.frames import MEASURE_COLUMNS
 from mdvax.archive.history import (
     county_revisions,
     revision_counts,
@@ -25,24 +26,6 @@ from mdvax.archive.summary import VintageSummary
 from mdvax.config import get_settings
 from mdvax.errors import ArchiveError, MdvaxError
 from mdvax.measures import check_column
-
-
-def as_date(value: date | datetime | str, what: str = "as-of date") -> date:
-    """A date from a date, datetime, pandas Timestamp or ``YYYY-MM-DD`` string.
-
-    Raises
-    ------
-    ArchiveError
-        For a string that is not an ISO date.
-    """
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ArchiveError(f"{what} {str(value)[:40]!r} is not a date (YYYY-MM-DD)") from None
 
 
 class Archive:
@@ -58,7 +41,7 @@ class Archive:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str | None = None) -> Archive:
+    def open(cls, url: str | None = None, reader: bool = False) -> Archive:
         """Connect, creating the schema or applying missing migrations.
 
         Parameters
@@ -66,6 +49,9 @@ class Archive:
         url : str, optional
             SQLAlchemy URL; default ``get_settings().archive_url`` (``MDVAX_DATABASE_URL`` or
             ``<data_dir>/archive.sqlite``).
+        reader : bool
+            Only read after opening (the dashboard): on SQLite, connections with a small page
+            cache that refuse writes (see :func:`mdvax.archive.engine.read_only`).
 
         Raises
         ------
@@ -86,6 +72,8 @@ class Archive:
                 f"archive {archive.url} has schema version {version}, newer than this mdvax "
                 f"understands ({latest_version()}): upgrade mdvax"
             )
+        if reader:
+            read_only(archive.engine)
         return archive
 
     @property
@@ -211,15 +199,31 @@ class Archive:
     def table_as_of(self, as_of: date | datetime | str) -> pd.DataFrame:
         """The canonical table as published in the latest vintage published on or before ``as_of``.
 
+        One primary-key lookup of the vintage's stored table (:mod:`mdvax.archive.tables`):
+        the same cost whatever the number of vintages.
+
         Raises
         ------
         ArchiveError
             When no vintage was published by then (the message gives the oldest).
+        VintageTableError
+            When the vintage's stored table is missing or damaged (names the vintage).
         """
         as_of = as_date(as_of)
         with self._errors("read a vintage"), self.engine.connect() as conn:
-            vintage = read.vintage_as_of(conn, as_of)
-            return from_long(read.values_at(conn, vintage.id))
+            return tables.read(conn, read.vintage_as_of(conn, as_of))
+
+    def rebuild_tables(self, progress: bool | None = None) -> int:
+        """Rewrite every vintage's stored table from the value versions (repairs a damaged one).
+
+        Returns
+        -------
+        int
+            Tables written.
+        """
+        with self._errors("rebuild the vintage tables"), write_transaction(self.engine) as conn:
+            tables.delete_from(conn, 0)
+            return tables.backfill(conn, progress)
 
     def changes_between(
         self,

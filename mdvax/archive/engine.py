@@ -82,6 +82,28 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+#: SQLite page cache of a reader's connections, in KiB (SQLite's default is about 2,000).
+READER_CACHE_KIB = 256
+
+
+def read_only(engine: Engine) -> None:
+    """Make the new connections of ``engine`` lean readers (the dashboard's).
+
+    On SQLite: a page cache of :data:`READER_CACHE_KIB` (a vintage's table is one row read by
+    primary key; a revision series one indexed range) and ``query_only``, so a reader can never
+    write. Nothing changes on PostgreSQL, whose cache is the server's.
+    """
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_reader)
+
+
+def _sqlite_reader(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
 def _sqlite_begin(conn: Connection) -> None:
     immediate = conn.get_execution_options().get("mdvax_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

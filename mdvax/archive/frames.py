@@ -33,6 +33,15 @@ def from_long(long: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Same columns and dtypes as :func:`mdvax.api.load_table`, sorted by county and date.
     """
+    return derive_measures(dose_table(long))
+
+
+def dose_table(long: pd.DataFrame) -> pd.DataFrame:
+    """``date, county`` and the cumulative doses, from stored long values (see :func:`from_long`).
+
+    What :func:`mdvax.archive.tables.encode` keeps of a vintage: :func:`derive_measures` of it
+    is the canonical table.
+    """
     wide = long.pivot(index=["date", "county"], columns="measure", values="value")
     wide = wide.reindex(columns=list(STORED_MEASURES)).reset_index()
     wide.columns.name = None
@@ -40,4 +49,4 @@ def from_long(long: pd.DataFrame) -> pd.DataFrame:
     wide = wide.sort_values(["county", "date"], ignore_index=True)
     cumulative = wide.groupby("county", sort=False)[list(STORED_MEASURES)].cumsum()
     wide[list(DOSES)] = cumulative.astype("int64").to_numpy()
-    return derive_measures(wide[["date", "county", *DOSES]])
+    return wide[["date", "county", *DOSES]]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, func, select
 
 from mdvax.archive.frames import DATE_DTYPE, from_long
 from mdvax.archive.read import county_versions, vintage_as_of
 from mdvax.archive.schema import series, value_versions, vintages
+from mdvax.archive.steps import Steps, series_frame, series_ids, vintage_rows
 from mdvax.normalize.counties import canonical_county
 
 COLUMNS = ["date", "published", "vintage_id", "old", "new", "change"]
@@ -67,61 +67,12 @@ def _empty() -> pd.DataFrame:
     })  # fmt: skip
 
 
-#: Canonical measure -> the stored daily doses it adds up.
-_PARTS = {
-    "first_dose": ("first_dose",),
-    "second_dose": ("second_dose",),
-    "single_dose": ("single_dose",),
-    "at_least_one": ("first_dose", "single_dose"),
-    "fully_vaccinated": ("second_dose", "single_dose"),
-}
-
-
 def revision_series(conn: Connection, county: str, measure: str, day: date) -> pd.DataFrame:
     """``measure`` of ``county`` on ``day`` as each vintage published it (see ``Archive``)."""
-    versions = county_versions(conn, canonical_county(county))
-    return series_from_versions(versions, vintage_rows(conn), measure, day)
-
-
-def vintage_rows(conn: Connection) -> list:
-    """``id, published, last_date`` of every vintage, oldest first."""
-    query = select(vintages.c.id, vintages.c.published, vintages.c.last_date)
-    return conn.execute(query.order_by(vintages.c.id)).all()
-
-
-def series_from_versions(
-    versions: pd.DataFrame, rows: list, measure: str, day: date
-) -> pd.DataFrame:
-    """:func:`revision_series` from stored versions already read.
-
-    ``versions`` holds ``measure, date, value, valid_from, valid_to`` rows of any counties (their
-    values add up: a dashboard session keeps the open county's, and the whole state's summed);
-    ``rows`` is :func:`vintage_rows`.
-    """
-    base = measure.removesuffix("_daily")
-    stored = [f"{dose}_daily" for dose in _PARTS[base]]
-    wanted = versions["measure"].isin(stored).to_numpy()
-    on_day = (versions["date"] == pd.Timestamp(day)).to_numpy()
-    upto = (versions["date"] <= pd.Timestamp(day)).to_numpy()
-    take = wanted & (on_day if measure.endswith("_daily") else upto)
-    start = versions["valid_from"].to_numpy()[take]
-    end = versions["valid_to"].fillna(2**62).to_numpy(dtype="int64")[take]
-    value = versions["value"].to_numpy()[take]
-    ids = np.array([r.id for r in rows], dtype="int64")
-    # Each version counts from the vintage that wrote it up to the one that closed it.
-    delta = np.zeros(len(ids) + 1, dtype="int64")
-    np.add.at(delta, np.searchsorted(ids, start), value)
-    np.add.at(delta, np.searchsorted(ids, end), -value)
-    totals = np.cumsum(delta)[:-1]
-    covers = np.array([r.last_date >= day for r in rows], dtype=bool)
-    out = pd.DataFrame({
-        "published": pd.to_datetime([r.published for r in rows]).astype(DATE_DTYPE),
-        "vintage_id": ids,
-        "value": pd.array(np.where(covers, totals, 0), dtype="Int64"),
-    })  # fmt: skip
-    out.loc[~covers, "value"] = pd.NA
-    out["change"] = out["value"] - out["value"].shift(1)
-    return out
+    rows = vintage_rows(conn)
+    ids = series_ids(conn, measure, canonical_county(county))
+    steps = Steps.read(conn, ids, [r.id for r in rows])
+    return series_frame(rows, steps.totals(day, measure.endswith("_daily")), day)
 
 
 REVISION_COLUMNS = ["county", "date", "measure", "old", "new", "change", "published", "vintage_id"]

@@ -59,7 +59,11 @@ def _joined(*extra):
 
 
 def values_at(conn: Connection, vintage_id: int | None = None) -> pd.DataFrame:
-    """Stored values as of vintage ``vintage_id`` (None: the current ones).
+    """Stored values as of vintage ``vintage_id`` (None: the current ones), from the versions.
+
+    One scan of ``value_versions``, whose cost grows with the number of vintages: reading a
+    vintage's table goes through :func:`mdvax.archive.tables.read` instead; this is what
+    recording a vintage compares with, and what the tests check those tables against.
 
     Read as the driver returns them, without a join: SQLAlchemy's per-value ``Date``
     conversion, its row objects and the join to ``series`` cost about 150 ms for one vintage of
@@ -84,10 +88,23 @@ def values_at(conn: Connection, vintage_id: int | None = None) -> pd.DataFrame:
     cursor = conn.connection.cursor()  # plain tuples: SQLAlchemy rows cost more to unpack
     try:
         cursor.execute(sql)
-        frame = pd.DataFrame(cursor.fetchall(), columns=["series_id", "date", "value"])
+        rows = cursor.fetchall()
     finally:
         cursor.close()
-    names = {r[0]: (r[1], r[2]) for r in conn.execute(select(series)).all()}
+    return long_frame(rows, series_names(conn))
+
+
+def series_names(conn: Connection) -> dict[int, tuple[str, str]]:
+    """Series id -> ``(county, measure)``."""
+    return {r[0]: (r[1], r[2]) for r in conn.execute(select(series)).all()}
+
+
+def long_frame(rows: list, names: dict[int, tuple[str, str]]) -> pd.DataFrame:
+    """``county, measure, date, value`` from ``(series_id, day, value)`` rows.
+
+    ``day`` may be a date or an ISO string (what SQLite's driver returns without SQLAlchemy).
+    """
+    frame = pd.DataFrame(rows, columns=["series_id", "date", "value"])
     labels = pd.DataFrame(
         [names[i] for i in frame["series_id"]], columns=["county", "measure"], dtype=object
     )

@@ -9,6 +9,9 @@ read, their versions are removed, the new vintage is appended, and the later one
 again on top of it. Appending is the only way versions are written, so the result is exactly
 what recording in publication order gives.
 
+Each vintage's table (:mod:`mdvax.archive.tables`) is written with it, in the same transaction:
+a vintage is never visible without its table.
+
 Everything here runs inside the caller's :func:`~mdvax.archive.engine.write_transaction`.
 """
 
@@ -21,6 +24,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 
+from mdvax.archive import tables
 from mdvax.archive.diff import as_revisions, diff_long
 from mdvax.archive.read import latest_vintage, values_at
 from mdvax.archive.schema import series, value_versions, vintages
@@ -112,6 +116,7 @@ def write_vintage(conn: Connection, values: pd.DataFrame, prov: Provenance) -> V
     # Read the later vintages as published before unlinking them (their values live in versions).
     replay = [(Provenance.of(row), values_at(conn, row.id)) for row in later]
     if later:
+        tables.delete_from(conn, later[0].id)
         truncate_from(conn, later[0].id)
     summary = append_vintage(conn, values, prov)
     for later_prov, later_values in replay:
@@ -130,8 +135,13 @@ def truncate_from(conn: Connection, first_id: int) -> None:
     conn.execute(delete(vintages).where(vintages.c.id >= first_id))
 
 
-def append_vintage(conn: Connection, values: pd.DataFrame, prov: Provenance) -> VintageSummary:
-    """Record ``values`` after every vintage in the archive (they must all precede it)."""
+def append_vintage(
+    conn: Connection, values: pd.DataFrame, prov: Provenance, table: bool = True
+) -> VintageSummary:
+    """Record ``values`` after every vintage in the archive (they must all precede it).
+
+    ``table``: also write the vintage's table (False only before migration 3 made their table).
+    """
     latest = latest_vintage(conn)
     same_day = conn.scalar(
         select(func.count()).select_from(vintages).where(vintages.c.published == prov.published)
@@ -159,6 +169,8 @@ def append_vintage(conn: Connection, values: pd.DataFrame, prov: Provenance) -> 
         )
     )
     _write_versions(conn, changes, new_id)
+    if table:
+        tables.write(conn, new_id, values)
     return VintageSummary(
         vintage_id=new_id,
         published=prov.published,
@@ -218,4 +230,4 @@ def renumber_all(conn: Connection) -> None:
     replay = [(Provenance.of(row), values_at(conn, row.id)) for row in rows]
     truncate_from(conn, rows[0].id)
     for prov, values in sorted(replay, key=lambda item: item[0].key):
-        append_vintage(conn, values, prov)
+        append_vintage(conn, values, prov, table=False)  # migration 3 writes the tables

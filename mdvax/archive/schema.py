@@ -17,6 +17,11 @@ Tables
 ``value_versions``
     One row per stored value: ``(series_id, day)`` had ``value`` from vintage ``valid_from``
     up to, not including, vintage ``valid_to`` (``NULL``: still current).
+``vintage_tables``
+    Version 3. One row per vintage: its table as one compressed blob (``data``, see
+    :mod:`mdvax.archive.tables`), so reading a vintage is one primary-key lookup whatever the
+    number of vintages. Derived from ``value_versions`` (the source of truth) and written in the
+    same transaction as the vintage.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -91,6 +97,15 @@ value_versions = Table(
     Column("value", BigInteger, nullable=False),
 )
 
+vintage_tables = Table(
+    "vintage_tables",
+    metadata,
+    Column("vintage_id", Integer, ForeignKey("vintages.id"), primary_key=True, autoincrement=False),
+    Column("format", String(40), nullable=False),  # how ``data`` is encoded (tables.FORMAT)
+    Column("n_rows", Integer, nullable=False),  # rows of the table: checked when read
+    Column("data", LargeBinary, nullable=False),
+)
+
 
 def _create_v1(conn: Connection) -> None:
     """Version 1: vintages, series and value versions."""
@@ -106,8 +121,20 @@ def _timeline_ids_v2(conn: Connection) -> None:
     renumber_all(conn)
 
 
+def _vintage_tables_v3(conn: Connection) -> None:
+    """Version 3: each vintage's table in one row (written for every vintage already there)."""
+    from mdvax.archive.tables import backfill
+
+    vintage_tables.create(conn)
+    backfill(conn)
+
+
 #: Ordered migrations; migration ``i`` (0-based) brings the schema to version ``i + 1``.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_v1, _timeline_ids_v2)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
+    _create_v1,
+    _timeline_ids_v2,
+    _vintage_tables_v3,
+)
 
 
 def latest_version() -> int:

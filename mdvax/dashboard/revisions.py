@@ -1,12 +1,15 @@
 """How this figure was revised: one value as each archived vintage published it.
 
 A county's series comes from :func:`mdvax.revisions.series`, the function behind
-``mdvax revisions --county --measure --date`` (so the panel and the command line agree); the
-state's from a vintages x days matrix of the state's daily doses (:func:`state_matrix`, about the
-size of one table column per vintage). The open county's stored versions (which
-:func:`mdvax.archive.history.series_from_versions` reads) and the state's matrix are read once
-per county and measure shown, so a slider step or a vintage switch reads nothing.
-Both series stop at the vintage shown: a view "as published on" a day reveals nothing later.
+``mdvax revisions --county --measure --date`` (so the panel and the command line agree), the
+state's from the same steps summed over every county. Both are read once per county and measure
+shown as :class:`mdvax.archive.steps.Steps` (two int64 arrays of the value changes per day and
+vintage: about 16 bytes a revision, no strings, nothing per vintage x day), so a slider step or
+a vintage switch reads nothing. Both series stop at the vintage shown: a view "as published on"
+a day reveals nothing later.
+
+The archive code (and SQLAlchemy) is imported on first use: a kernel without an archive never
+loads it.
 
 The chart is a small step chart drawn here (x: publication day, y: value), rendered through
 ``dashboard/revisions.html.j2`` (autoescape) with ``<title>``/``<desc>`` for screen readers.
@@ -17,20 +20,12 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-import pandas as pd
-from sqlalchemy import func, select
 
 from mdvax import format as fmt
 from mdvax import measures
-from mdvax.archive import as_date
-from mdvax.archive.frames import DATE_DTYPE
-from mdvax.archive.history import series_from_versions, vintage_rows
-from mdvax.archive.read import county_versions
-from mdvax.archive.schema import series as series_table
-from mdvax.archive.schema import value_versions, vintages
 from mdvax.dashboard.state import NAME_BY_FIPS, ViewState
-from mdvax.normalize.counties import STATE
-from mdvax.revisions import RevisionSeries
+from mdvax.normalize.counties import STATE, canonical_county
+from mdvax.revisions import RevisionSeries, published_series
 from mdvax.revisions import series as county_series
 from mdvax.templates import render
 
@@ -39,97 +34,49 @@ WIDTH, HEIGHT = 340, 110
 _LEFT, _RIGHT, _TOP, _BOTTOM = 52, 8, 8, 20
 
 
-#: Rows read at a time when summing the state's versions (bounds the memory it takes).
-CHUNK = 50_000
-_PARTS = {"at_least_one": ("first_dose", "single_dose")}
-_PARTS["fully_vaccinated"] = ("second_dose", "single_dose")
-
-
-def state_matrix(archive, column: str, rows: list) -> tuple[date, np.ndarray]:
-    """Maryland's daily doses of ``column`` as each vintage published them.
-
-    Returns the first day and a vintages x days matrix (``rows`` order, every county and the
-    unassigned doses summed): as large as one column of one table per vintage, about 1 MB for
-    the state's 325. Built from the stored versions read ``CHUNK`` rows at a time, each added
-    to the vintages it was valid in (a difference along the vintage axis, then a running sum),
-    so neither the versions nor a per-version frame are kept.
-    """
-    base = column.removesuffix("_daily")
-    stored = [f"{dose}_daily" for dose in _PARTS.get(base, (base,))]
-    ids = np.array([r.id for r in rows], dtype="int64")
-    vv = value_versions.c
-    with archive.engine.connect() as conn:
-        wanted = select(series_table.c.id).where(series_table.c.measure.in_(stored))
-        series_ids = [int(i) for i in conn.execute(wanted).scalars()]
-        first = as_date(conn.execute(select(func.min(vintages.c.first_date))).scalar())
-        last = max(r.last_date for r in rows)
-        query = select(vv.day, vv.value, vv.valid_from, vv.valid_to)
-        query = query.where(vv.series_id.in_(series_ids))
-        sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
-        diff = np.zeros((len(ids) + 1, (last - first).days + 1), dtype="int64")
-        cursor = conn.connection.cursor()
-        try:
-            cursor.execute(sql)
-            while chunk := cursor.fetchmany(CHUNK):
-                day, value, start, end = zip(*chunk, strict=True)
-                offset = (pd.to_datetime(day, format="ISO8601") - pd.Timestamp(first)).days
-                value = np.array(value, dtype="int64")
-                end = np.array([2**62 if e is None else e for e in end], dtype="int64")
-                np.add.at(diff, (np.searchsorted(ids, start), offset), value)
-                np.add.at(diff, (np.searchsorted(ids, end), offset), -value)
-        finally:
-            cursor.close()
-    return first, np.cumsum(diff, axis=0)[:-1]
-
-
 class _Versions:
-    """What :func:`mdvax.revisions.series` asks of an archive, from versions read once.
+    """What :func:`mdvax.revisions.series` asks of an archive, from steps read once.
 
-    The open county's stored versions are kept (one county at a time), so a slider step or a
-    vintage switch computes the series in memory instead of reading them again.
+    Keeps the steps of one county and of the state (for the measure shown), so a slider step
+    or a vintage switch computes the series in memory instead of reading them again.
     """
 
     def __init__(self, archive) -> None:
+        from mdvax.archive.steps import vintage_rows
+
         self.archive = archive
         with archive.engine.connect() as conn:
             self.rows = vintage_rows(conn)
-        self._county: tuple[str, pd.DataFrame] | None = None
-        #: The state's matrix of the measure shown: (measure, first day, matrix).
-        self._state: tuple | None = None
+        #: (county or None for the state, stored parts) -> Steps; one county and the state.
+        self._steps: dict[tuple, object] = {}
 
-    def versions(self, county: str) -> pd.DataFrame:
-        """The stored versions of ``county`` (read once while it stays open)."""
-        if self._county is None or self._county[0] != county:
-            self._county = None
+    def steps(self, county: str | None, measure: str):
+        """The :class:`~mdvax.archive.steps.Steps` of ``measure`` in ``county`` (None: all)."""
+        from mdvax.archive.steps import Steps, series_ids, stored_parts
+
+        key = (county, tuple(stored_parts(measure)))
+        if key not in self._steps:
+            for old in [k for k in self._steps if (k[0] is None) == (county is None)]:
+                del self._steps[old]  # free the previous one before reading the next
             with self.archive.engine.connect() as conn:
-                self._county = (county, county_versions(conn, county))
-        return self._county[1]
+                ids = series_ids(conn, measure, county)
+                self._steps[key] = Steps.read(conn, ids, [r.id for r in self.rows])
+        return self._steps[key]
+
+    def frame(self, county: str | None, measure: str, day: date):
+        """As :meth:`mdvax.archive.Archive.revision_series` (``county`` None: Maryland)."""
+        from mdvax.archive.steps import series_frame
+
+        totals = self.steps(county, measure).totals(day, measure.endswith("_daily"))
+        return series_frame(self.rows, totals, day)
+
+    def revision_series(self, county: str, measure: str, day: date):
+        """As :meth:`mdvax.archive.Archive.revision_series`."""
+        return self.frame(canonical_county(county), measure, day)
 
     def state_series(self, column: str, day: date, as_of: date | None) -> RevisionSeries:
         """Maryland's ``column`` on ``day`` as each vintage up to ``as_of`` published it."""
-        base = column.removesuffix("_daily")
-        if self._state is None or self._state[0] != base:
-            self._state = None
-            self._state = (base, *state_matrix(self.archive, column, self.rows))
-        _, first, matrix = self._state
-        where = (day - first).days
-        if column.endswith("_daily"):
-            totals = matrix[:, where] if 0 <= where < matrix.shape[1] else 0 * matrix[:, 0]
-        else:
-            totals = matrix[:, : max(where + 1, 0)].sum(axis=1)
-        keep = np.array([r.last_date >= day and (as_of is None or r.published <= as_of)
-                         for r in self.rows], dtype=bool)  # fmt: skip
-        values = pd.DataFrame({
-            "published": pd.to_datetime([r.published for r in self.rows]).astype(DATE_DTYPE),
-            "vintage_id": [r.id for r in self.rows],
-            "value": totals.astype("int64"),
-        })[keep].reset_index(drop=True)  # fmt: skip
-        values["change"] = values["value"].diff().astype("Int64")
-        return RevisionSeries(STATE, column, day, values)
-
-    def revision_series(self, county: str, measure: str, day: date) -> pd.DataFrame:
-        """As :meth:`mdvax.archive.Archive.revision_series`."""
-        return series_from_versions(self.versions(county), self.rows, measure, day)
+        return published_series(STATE, column, day, self.frame(None, column, day), as_of)
 
 
 class Revisions:

@@ -90,7 +90,7 @@ class Vintages:
         if self._archive is None and self.archive_url is not None:
             from mdvax.archive import Archive
 
-            self._archive = Archive.open(self.archive_url)
+            self._archive = Archive.open(self.archive_url, reader=True)
         return self._archive
 
 
@@ -114,7 +114,7 @@ def load(newest: DashboardData, settings) -> Vintages:
     from mdvax.archive import Archive
 
     try:
-        with Archive.open(settings.archive_url) as archive:
+        with Archive.open(settings.archive_url, reader=True) as archive:
             rows = archive.vintages()
     except MdvaxError:
         log.exception("cannot read the archive's vintages: showing the current table only")
