@@ -61,6 +61,9 @@ class ServeOptions:
         Seconds the busy page asks the visitor to wait (``Retry-After``).
     base_url : str
         URL prefix when served below a path of a reverse proxy (``MDVAX_SERVE_BASE_URL``).
+    fork_kernels : bool
+        Fork kernels from a preloaded template (:mod:`mdvax.serve.provisioner`); off with
+        ``--no-fork-kernels`` or ``MDVAX_SERVE_FORK_KERNELS=off``.
     """
 
     notebook: Path = DEFAULT_NOTEBOOK
@@ -86,6 +89,7 @@ class ServeOptions:
     )
     retry_after: int = 10
     base_url: str = field(default_factory=lambda: get_settings().serve_base_url)
+    fork_kernels: bool = field(default_factory=lambda: get_settings().serve_fork_kernels)
 
     def validate(self) -> None:
         """Raise :class:`ServeError` naming the first impossible option."""
@@ -122,4 +126,5 @@ class ServeOptions:
             f"--MappingKernelManager.cull_interval={self.cull_interval}",
             f"--MdvaxVoila.max_kernels={self.max_kernels}",
             f"--MdvaxVoila.retry_after={self.retry_after}",
+            f"--MdvaxKernelManager.fork_kernels={self.fork_kernels}",
         ]
