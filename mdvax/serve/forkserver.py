@@ -16,6 +16,7 @@ It ignores ``SIGCHLD`` so its children never linger as zombies, and exits when t
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import json
@@ -140,16 +141,16 @@ def become_kernel(conn: socket.socket, listener: socket.socket, request: dict) -
         traceback.print_exc()
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(Exception):  # closed or broken: nothing left to tell
                 stream.flush()
-            except Exception:  # noqa: S110 - closed or broken: nothing left to tell
-                pass
         os._exit(code)
 
 
 def watch_server(pid: int) -> None:
-    """End this kernel when the server ``pid`` exits (ipykernel's own check looks at the parent,
-    which here is the template)."""
+    """End this kernel when the server ``pid`` exits.
+
+    ipykernel's own check watches the parent, which here is the template.
+    """
     if pid <= 1:
         return
     try:

@@ -101,7 +101,7 @@ class ForkServer:
             line = await asyncio.wait_for(reader.readline(), FORK_TIMEOUT_S)
             writer.close()
             pid = int(json.loads(line)["pid"])
-        except (OSError, ValueError, KeyError, TypeError, asyncio.TimeoutError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, TimeoutError) as exc:
             raise ForkServerError(f"fork request failed: {exc!r}") from exc
         self.forks += 1
         return pid
@@ -139,7 +139,7 @@ def start() -> ForkServer:
 
 
 def current() -> ForkServer | None:
-    """This process's fork server, or None when it was not started (disabled)."""
+    """The fork server of this process, or None when it was not started (disabled)."""
     return _server
 
 
