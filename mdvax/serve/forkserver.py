@@ -133,6 +133,7 @@ def become_kernel(conn: socket.socket, listener: socket.socket, request: dict) -
         # parent_handle 1: no parent poller (ours is watch_server) and no banner on stderr
         # (ipykernel prints one, not JSON, when it has no parent).
         sys.argv = [kernel.__file__, *request["args"], "--IPKernelApp.parent_handle=1"]
+        keep_open(request["args"])
         kernel.run()
         code = 0
     except SystemExit as exit_:
@@ -144,6 +145,16 @@ def become_kernel(conn: socket.socket, listener: socket.socket, request: dict) -
             with contextlib.suppress(Exception):  # closed or broken: nothing left to tell
                 stream.flush()
         os._exit(code)
+
+
+def keep_open(args: list[str]) -> None:
+    """Keep the connection file (``-f <file>``) open, to tell which kernel this process is.
+
+    Its command line is the template's; ``/proc/<pid>/fd`` shows the file instead.
+    """
+    if "-f" in args[:-1]:
+        with contextlib.suppress(OSError):
+            os.open(args[args.index("-f") + 1], os.O_RDONLY | os.O_CLOEXEC)
 
 
 def watch_server(pid: int) -> None:

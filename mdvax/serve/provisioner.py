@@ -218,6 +218,7 @@ class ForkProvisioner(LocalProvisioner):
                 self.process = ForkedProcess(pid)
                 self.pid = self.pgid = pid  # the child called setsid()
                 self.cwd = cwd
+                log.info("kernel forked", extra={"kernel_id": self.kernel_id, "pid": pid})
                 return self.connection_info
         return await super().launch_kernel(cmd, **kwargs)
 
