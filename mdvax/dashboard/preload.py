@@ -9,7 +9,8 @@ pages stay shared with the template until written to.
 They are used only while the cache files are the ones that were loaded: :func:`fingerprint`
 (inode, size, modification time of ``current.arrow`` and ``current.json``; ``mdvax update``
 replaces them atomically, so each update changes it) is checked on every :func:`take`. After an
-update, kernels load the new files themselves, as they do without a fork server.
+update, kernels load the new files themselves, as they do without a fork server, until the
+template loads them again (it checks :func:`stale` before each fork).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import os
 
 log = logging.getLogger(__name__)
 
-#: ``(fingerprint, DashboardData)`` loaded by :func:`warm`, or None.
+#: ``(fingerprint, DashboardData or None)`` loaded by :func:`warm` (None: nothing cached).
 _preloaded: tuple | None = None
 
 #: Colour matrices computed in advance: the view a page opens with, counts and per capita.
@@ -55,11 +56,20 @@ def warm(settings=None) -> bool:
             data.matrix(*key)
     except MdvaxError as exc:  # nothing cached: each kernel shows the empty state itself
         log.info("nothing to preload: %s", exc)
+        _preloaded = (before, None)
         return False
     if fingerprint(settings) != before:  # updated while loading: do not keep a mix
         return False
     _preloaded = (before, data)
     return True
+
+
+def stale(settings=None) -> bool:
+    """The cache of ``settings`` changed since :func:`warm` loaded it (or it found nothing)."""
+    from mdvax.config import get_settings
+
+    loaded = None if _preloaded is None else _preloaded[0]
+    return fingerprint(settings or get_settings()) != loaded
 
 
 def take(settings):
@@ -70,6 +80,6 @@ def take(settings):
     if _preloaded is None:
         return None
     loaded, data = _preloaded
-    if fingerprint(settings) != loaded:
+    if data is None or fingerprint(settings) != loaded:
         return None
     return dataclasses.replace(data, _matrices=dict(data._matrices))

@@ -83,6 +83,21 @@ def load() -> None:
     gc.freeze()
 
 
+def ready_to_fork() -> bool:
+    """Reload the data if ``mdvax update`` replaced it; False if a thread runs (unsafe)."""
+    from mdvax.dashboard import preload
+
+    if preload.stale():
+        gc.unfreeze()
+        preload.warm()
+        gc.collect()
+        gc.freeze()
+    threads = native_threads()
+    if threads != 1:
+        log.error("fork server: %d threads; not forking", threads)
+    return threads == 1
+
+
 def read_request(conn: socket.socket) -> dict:
     """The fork request on ``conn``: checked to come from this user and to be well formed."""
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
@@ -190,6 +205,8 @@ def serve(listener: socket.socket, server_pid: int) -> None:
                 request = read_request(conn)
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 log.error("bad fork request: %s", exc)
+                continue
+            if not ready_to_fork():  # the server launches this kernel the usual way
                 continue
             if os.fork() == 0:
                 become_kernel(conn, listener, request)
