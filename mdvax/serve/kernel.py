@@ -139,7 +139,12 @@ def run() -> None:
 
     config = Config()
     config.IPKernelApp.logging_config = KERNEL_LOGGING  # JSON lines on stderr, as the server's
-    IPKernelApp.launch_instance(config=config)
+    app = IPKernelApp.instance(config=config)
+    app.initialize()
+    widgets = sys.modules.get("ipywidgets")
+    if widgets is not None:  # imported before the kernel existed (a forked kernel): ipywidgets
+        widgets.register_comm_target()  # registers its comm targets only if imported after
+    app.start()
 
 
 def main() -> None:
