@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import time
-import uuid
 from datetime import date
 
 import psutil
@@ -18,9 +17,10 @@ import pytest
 
 from mdvax.config import get_settings
 from mdvax.serve.process import ServeProcess
-from tests.hostile_client import KernelClient, take_kernel
+from tests.hostile_client import take_kernel
 from tests.support.raw_views import raw_view
 from tests.support.voila_server import DASHBOARD, fill_cache
+from tests.support.widget_states import html_values, widget_states
 
 RAW_DAY = "2021-03-30"  # the snapshot the cache is filled from
 DAY = date(2021, 3, 26)  # a middle day, not the default (the last)
@@ -60,29 +60,8 @@ def forked(server: ServeProcess, kernel_id: str) -> bool:
 
 
 def headline(server: ServeProcess, kernel_id: str) -> str:
-    """The dashboard's headline as the kernel holds it (ipywidgets' ``request_states``)."""
-    client = KernelClient(server, kernel_id)
-    try:
-        comm_id = uuid.uuid4().hex
-        header = {"msg_id": comm_id, "msg_type": "comm_open", "username": "", "date": ""}
-        header |= {"session": client.session, "version": "5.3"}
-        opening = {
-            "header": header,
-            "parent_header": {},
-            "metadata": {"version": "1.0.0"},  # ipywidgets' control protocol
-            "content": {"comm_id": comm_id, "target_name": "jupyter.widget.control", "data": {}},
-            "channel": "shell",
-            "buffers": [],
-        }
-        client.ws.send(json.dumps(opening))
-        client.send("comm_msg", {"comm_id": comm_id, "data": {"method": "request_states"}})
-        messages = client.messages(
-            60, until=lambda m: m.get("content", {}).get("data", {}).get("states") is not None
-        )
-    finally:
-        client.close()
-    states = messages[-1]["content"]["data"]["states"].values()
-    values = [s["state"].get("value") for s in states if s["model_name"] == "HTMLModel"]
+    """The dashboard's headline as the kernel holds it (what the page's JavaScript fetches)."""
+    values = html_values(widget_states(server, kernel_id))
     return next(v for v in values if "mdvax-headline" in v)
 
 

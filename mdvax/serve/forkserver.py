@@ -133,8 +133,9 @@ def become_kernel(conn: socket.socket, listener: socket.socket, request: dict) -
             signal.signal(signum, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
+        os.environ.clear()  # exactly the environment a launched kernel would get
+        for name, value in request["env"].items():
+            os.environ[name] = value
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.close(null)
