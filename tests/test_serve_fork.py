@@ -142,3 +142,12 @@ def test_fork_server_can_be_turned_off(filled, tmp_path):
         launched = psutil.Process(server.kernel_pid(kernel_id))
         assert launched.cmdline()[1:4] == ["-OO", "-m", "mdvax.serve.kernel"]
         assert expected_headline(RAW_DAY, DAY) in headline(server, kernel_id)
+
+
+def test_the_served_kernel_spec_names_the_registered_provisioner():
+    from mdvax.serve.provisioner import PROVISIONER_NAME, require_registered
+    from mdvax.serve.settings import SHARE_DIR
+
+    spec = json.loads((SHARE_DIR / "kernels" / "python3" / "kernel.json").read_text())
+    assert spec["metadata"]["kernel_provisioner"]["provisioner_name"] == PROVISIONER_NAME
+    require_registered()  # the entry point in pyproject.toml is installed

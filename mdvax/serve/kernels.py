@@ -79,9 +79,10 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
         self.start_errors = 0  #: kernels that failed to start since the last one that started
         #: Called with the id of a kernel started for a page request (not for the pool).
         self.on_visitor_kernel = None
-        if self.fork_kernels:  # the served kernel spec's provisioner forks from it
-            from mdvax.serve import provisioner
+        from mdvax.serve import provisioner
 
+        provisioner.require_registered()  # named by the served kernel spec
+        if self.fork_kernels:  # that provisioner forks kernels from the template
             provisioner.start()
 
     async def start_kernel(self, *args, **kwargs):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
 
-from mdvax.errors import ForkServerError
+from mdvax.errors import ForkServerError, ServeError
 from mdvax.serve.forkserver import KERNEL_COMMAND, TEMPLATE_ENV
 
 log = logging.getLogger("mdvax.serve.fork")
@@ -120,6 +120,24 @@ class ForkServer:
             if time.monotonic() > deadline:
                 raise ForkServerError(f"fork server not ready after {READY_TIMEOUT_S} s")
             await asyncio.sleep(0.05)
+
+
+#: Entry point name of :class:`ForkProvisioner` (``pyproject.toml``), named by the kernel spec.
+PROVISIONER_NAME = "mdvax-fork"
+
+
+def require_registered() -> None:
+    """Raise :class:`ServeError` unless the served kernel spec's provisioner is installed.
+
+    Without it jupyter_client refuses the kernel spec and no kernel could start.
+    """
+    from importlib.metadata import entry_points
+
+    if not entry_points(group="jupyter_client.kernel_provisioners", name=PROVISIONER_NAME):
+        raise ServeError(
+            f"kernel provisioner {PROVISIONER_NAME!r} is not registered: reinstall mdvax "
+            "(pip install -e . or make setup) so its entry points are installed"
+        )
 
 
 #: The fork server of this ``mdvax serve`` process, if enabled.
