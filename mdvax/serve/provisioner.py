@@ -15,6 +15,7 @@ A forked kernel is not the server's child: :class:`ForkedProcess` follows it thr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -198,7 +199,8 @@ class ForkedProcess:
 
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:
-            signal.pidfd_send_signal(self._pidfd, signum)
+            with contextlib.suppress(ProcessLookupError):  # ended meanwhile, as Popen does
+                signal.pidfd_send_signal(self._pidfd, signum)
             if signum in (signal.SIGKILL, signal.SIGTERM):
                 self._signal = signum
 
