@@ -10,13 +10,14 @@ import json
 import os
 import signal
 import time
-from datetime import date
+from datetime import date, datetime
 
 import psutil
 import pytest
 
 from mdvax.config import get_settings
 from mdvax.serve.process import ServeProcess
+from mdvax.serve.provisioner import RESTART_DELAY_S
 from tests.hostile_client import take_kernel
 from tests.support.raw_views import raw_view
 from tests.support.voila_server import DASHBOARD, fill_cache
@@ -113,6 +114,18 @@ def test_kernels_still_start_when_the_template_dies(server):
     assert launched.cmdline()[1:4] == ["-OO", "-m", "mdvax.serve.kernel"]
     assert expected_headline(RAW_DAY, DAY) in headline(server, kernel_id)
     assert psutil.pid_exists(survivor)  # a forked kernel outlives its template
+    # The next launch once RESTART_DELAY_S has passed since it started starts a new template.
+    first = next(r for r in records(server) if r.get("message") == "fork server starting")
+    started = datetime.strptime(first["time"], "%Y-%m-%dT%H:%M:%S%z").timestamp()
+    time.sleep(max(0.0, started + RESTART_DELAY_S + 2 - time.time()))  # times to the second
+    assert not forked(server, take_kernel(server))
+    ready = lambda: sum(r.get("message") == "fork server ready" for r in records(server))  # noqa: E731
+    deadline = time.monotonic() + 120
+    while ready() < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ready() == 2
+    assert server.template_pid() not in (None, template)
+    assert forked(server, take_kernel(server))
 
 
 def test_preloaded_data_is_not_served_after_an_update(tmp_path):
