@@ -124,7 +124,7 @@ class ServeOptions:
             f"--VoilaConfiguration.preheat_kernel={self.pool_size > 0}",
             f"--MappingKernelManager.cull_idle_timeout={self.cull_idle_timeout}",
             f"--MappingKernelManager.cull_interval={self.cull_interval}",
+            f"--MdvaxKernelManager.fork_kernels={self.fork_kernels}",
             f"--MdvaxVoila.max_kernels={self.max_kernels}",
             f"--MdvaxVoila.retry_after={self.retry_after}",
-            f"--MdvaxKernelManager.fork_kernels={self.fork_kernels}",
         ]
