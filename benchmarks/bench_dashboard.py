@@ -74,12 +74,11 @@ def kernel_memory(server: ServeProcess, kernel_id: str) -> dict[str, float]:
 
     RSS counts the shared libraries' pages each kernel touched, shared with every other
     kernel; USS is what this kernel alone holds (freed when it ends), PSS its fair share."""
-    for pid in server.kernel_pids():
-        process = psutil.Process(pid)
-        if any(kernel_id in part for part in process.cmdline()):
-            info = process.memory_full_info()
-            return {name: getattr(info, name) / 2**20 for name in ("rss", "uss", "pss")}
-    return dict.fromkeys(("rss", "uss", "pss"), float("nan"))
+    found = server.kernel_files().get(kernel_id)
+    if found is None:
+        return dict.fromkeys(("rss", "uss", "pss"), float("nan"))
+    info = psutil.Process(found[0]).memory_full_info()
+    return {name: getattr(info, name) / 2**20 for name in ("rss", "uss", "pss")}
 
 
 def culling_proof(

@@ -141,6 +141,9 @@ class Settings:
     kernel_memory_mb : int
         Data memory one kernel may use before it is ended (``MDVAX_KERNEL_MEMORY_MB``, default
         1024; 0: no limit).
+    serve_fork_kernels : bool
+        ``MDVAX_SERVE_FORK_KERNELS`` (default on; off, 0, no, false turn it off): ``mdvax serve``
+        forks kernels from a preloaded template (:mod:`mdvax.serve.provisioner`).
     """
 
     data_dir: Path
@@ -171,6 +174,7 @@ class Settings:
     serve_connect_timeout: float = 15.0
     serve_request_timeout: float = 20.0
     kernel_memory_mb: int = 1024
+    serve_fork_kernels: bool = True
 
     @property
     def raw_dir(self) -> Path:
@@ -254,6 +258,8 @@ def get_settings(environ: Mapping[str, str] | None = None, **changes: object) ->
         serve_connect_timeout=env.number("MDVAX_SERVE_CONNECT_TIMEOUT", float, default=15.0),
         serve_request_timeout=env.number("MDVAX_SERVE_REQUEST_TIMEOUT", float, default=20.0),
         kernel_memory_mb=env.number("MDVAX_KERNEL_MEMORY_MB", int, default=1024),
+        serve_fork_kernels=(env.text("MDVAX_SERVE_FORK_KERNELS") or "on").lower()
+        not in ("off", "0", "no", "false"),
     )
     return settings.replace(**changes) if changes else settings
 

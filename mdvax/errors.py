@@ -76,3 +76,7 @@ class GitError(SourceError):
 
 class ServeError(MdvaxError):
     """``mdvax serve`` was asked for something impossible (bad option, missing notebook)."""
+
+
+class ForkServerError(ServeError):
+    """The fork server could not start a kernel (the server then starts it the usual way)."""

@@ -186,8 +186,15 @@ def test_kernels_get_the_lean_environment(server):
     kernels = [psutil.Process(pid) for pid in server.kernel_pids()]
     assert kernels
     for kernel in kernels:
-        assert kernel.cmdline()[1:4] == ["-OO", "-m", "mdvax.serve.kernel"]
-        assert "--HistoryManager.enabled=False" in kernel.cmdline()
+        # Launched (the kernel spec's command line) or forked from the template, which runs
+        # with the same interpreter flags (its environment is the server's, as a kernel's).
+        assert kernel.cmdline()[1:4] in (
+            ["-OO", "-m", "mdvax.serve.kernel"],
+            ["-OO", "-m", "mdvax.serve.forkserver"],
+        )
+        assert kernel.cmdline()[1:4] == ["-OO", "-m", "mdvax.serve.forkserver"] or (
+            "--HistoryManager.enabled=False" in kernel.cmdline()
+        )
         environment = kernel.environ()
         for name, value in KERNEL_ENV.items():
             assert environment[name] == value

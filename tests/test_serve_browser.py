@@ -92,11 +92,7 @@ def screenshot(page, name: str) -> None:
 def kernel_process(server: ServeProcess, page) -> psutil.Process:
     """The kernel process serving ``page`` (its connection file is named after the kernel id)."""
     kernel_id = KERNEL_ID.search(page.content()).group(1)
-    for pid in server.kernel_pids():
-        process = psutil.Process(pid)
-        if any(kernel_id in part for part in process.cmdline()):
-            return process
-    raise AssertionError(f"no kernel process for {kernel_id}")
+    return psutil.Process(server.kernel_pid(kernel_id))
 
 
 def test_bare_page_draws_the_counties_and_restyles(browser, bare_server):

@@ -77,17 +77,8 @@ def log_records(server) -> list[dict]:
 
 
 def kernel_files(server) -> dict[str, Path]:
-    """Connection files of the server's kernels by kernel id (from the kernels' command line)."""
-    files = {}
-    for pid in server.kernel_pids():
-        try:
-            cmdline = psutil.Process(pid).cmdline()
-        except psutil.Error:  # a kernel just ended (reclaimed)
-            continue
-        for part in cmdline:
-            if part.endswith(".json") and "kernel-" in part:
-                files[part.rsplit("kernel-", 1)[1][:-5]] = Path(part)
-    return files
+    """Connection files of the server's kernels by kernel id (:meth:`ServeProcess.kernel_files`)."""
+    return {kernel_id: path for kernel_id, (_, path) in server.kernel_files().items()}
 
 
 def kernel_ids(server) -> set[str]:

@@ -145,11 +145,7 @@ def test_kernel_over_its_memory_limit_dies_alone(browser, limited_server):
     other = visit(browser, server.url)
     try:
         kernel_id = KERNEL_ID.search(victim.content()).group(1)
-        pid = next(
-            p
-            for p in server.kernel_pids()
-            if any(kernel_id in part for part in psutil.Process(p).cmdline())
-        )
+        pid = server.kernel_pid(kernel_id)
         # The attack: big values into every widget trait the kernel accepts, over the second
         # websocket a page may open (the browser may not create widgets any more).
         attacker = KernelClient(server, kernel_id)

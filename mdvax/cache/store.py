@@ -134,9 +134,16 @@ class Cache:
         """The current canonical table (raises :class:`CacheError` when there is none)."""
         path = self._current()
         try:
+            import pyarrow as pa
             import pyarrow.feather as feather
 
-            return feather.read_table(path, memory_map=True).to_pandas()
+            # Memory-mapped, read as an in-memory buffer and without threads: reading the
+            # mapped file itself starts Arrow's I/O and CPU thread pools, and the fork server
+            # (mdvax.serve.forkserver) must not fork with threads running.
+            with pa.memory_map(str(path)) as source:
+                buffer = source.read_buffer()
+            table = feather.read_table(pa.BufferReader(buffer), use_threads=False)
+            return table.to_pandas(use_threads=False)
         except Exception as error:
             raise CacheError(
                 f"the cached table {path} cannot be read ({error}); run `mdvax update`"
@@ -148,8 +155,9 @@ class Cache:
 
         path = self._current()
         try:
-            with pa.memory_map(str(path)) as source:
-                text = pa.ipc.open_file(source).schema.metadata[_META_KEY]
+            with pa.memory_map(str(path)) as source:  # as a buffer: no threads (load_table)
+                buffer = source.read_buffer()
+            text = pa.ipc.open_file(pa.BufferReader(buffer)).schema.metadata[_META_KEY]
             return CacheMeta.from_json(text)
         except Exception as error:
             raise CacheError(

@@ -31,6 +31,13 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--cull-interval", type=int, help="seconds between culling checks")
     parser.add_argument("--base-url", help="URL prefix when proxied below a path, e.g. /vax/")
+    parser.add_argument(
+        "--no-fork-kernels",
+        dest="fork_kernels",
+        action="store_false",
+        default=None,
+        help="start each kernel from scratch instead of forking a preloaded template",
+    )
     parser.set_defaults(
         func=run, _option_names=[name for name in defaults if name != "retry_after"]
     )

@@ -120,13 +120,18 @@ def limit_memory(megabytes: int, interval: float = 0.2) -> None:
     threading.Thread(target=watch, name="mdvax-memory-watch", daemon=True).start()
 
 
-def main() -> None:
-    """Start ipykernel (its usual command line: ``-f <connection file>``) without ``debugpy``."""
-    from mdvax.config import get_settings
+def prepare() -> None:
+    """What must hold before ipykernel is imported: the bytecode folder, no ``debugpy``.
 
-    limit_memory(get_settings().kernel_memory_mb)
+    Also called by the fork server's template (:mod:`mdvax.serve.forkserver`) before it
+    imports what the kernels need.
+    """
     use_bytecode_cache()
     sys.modules["debugpy"] = None  # an import of it now fails: ipykernel disables its debugger
+
+
+def run() -> None:
+    """Start ipykernel with ``sys.argv`` (its usual command line: ``-f <connection file>``)."""
     from ipykernel.kernelapp import IPKernelApp
     from traitlets.config import Config
 
@@ -134,7 +139,21 @@ def main() -> None:
 
     config = Config()
     config.IPKernelApp.logging_config = KERNEL_LOGGING  # JSON lines on stderr, as the server's
-    IPKernelApp.launch_instance(config=config)
+    app = IPKernelApp.instance(config=config)
+    app.initialize()
+    widgets = sys.modules.get("ipywidgets")
+    if widgets is not None:  # imported before the kernel existed (a forked kernel): ipywidgets
+        widgets.register_comm_target()  # registers its comm targets only if imported after
+    app.start()
+
+
+def main() -> None:
+    """Start ipykernel without ``debugpy``, under the memory ceiling."""
+    from mdvax.config import get_settings
+
+    limit_memory(get_settings().kernel_memory_mb)
+    prepare()
+    run()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 import zmq
-from traitlets import Float, Integer
+from traitlets import Bool, Float, Integer
 
 from mdvax.serve.voila_compat import AsyncMappingKernelManager
 
@@ -69,6 +69,7 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
     max_zmq_sockets = Integer(1023, config=True, help="ZMQ context socket limit.")
     connect_timeout = Float(15.0, config=True, help="Seconds for a sent page to connect.")
     render_timeout = Float(120.0, config=True, help="Seconds a page may take to render.")
+    fork_kernels = Bool(False, config=True, help="Fork kernels from a preloaded template.")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -78,6 +79,11 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
         self.start_errors = 0  #: kernels that failed to start since the last one that started
         #: Called with the id of a kernel started for a page request (not for the pool).
         self.on_visitor_kernel = None
+        from mdvax.serve import provisioner
+
+        provisioner.require_registered()  # named by the served kernel spec
+        if self.fork_kernels:  # that provisioner forks kernels from the template
+            provisioner.start()
 
     async def start_kernel(self, *args, **kwargs):
         """Start a kernel, counting failures for ``/healthz``."""

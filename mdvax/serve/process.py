@@ -101,11 +101,56 @@ class ServeProcess:
             time.sleep(0.25)
 
     def kernel_pids(self) -> list[int]:
-        """Process ids of the kernels the server started."""
+        """Process ids of the kernels the server started (forked ones included)."""
         import psutil
 
         server = psutil.Process(self.process.pid)
-        return [child.pid for child in server.children(recursive=True)]
+        return [
+            child.pid
+            for child in server.children(recursive=True)
+            if child.pid != self.template_pid()
+        ]
+
+    def template_pid(self) -> int | None:
+        """Process id of the fork server's template, if it runs."""
+        import psutil
+
+        for child in psutil.Process(self.process.pid).children():
+            try:
+                if "mdvax.serve.forkserver" in child.cmdline()[1:4]:
+                    return child.pid
+            except psutil.NoSuchProcess:
+                continue
+        return None
+
+    def kernel_files(self) -> dict[str, tuple[int, Path]]:
+        """Kernels by id: their process id and connection file.
+
+        The file is named on a launched kernel's command line; a forked kernel (whose command
+        line is the template's) keeps it open instead (:mod:`mdvax.serve.forkserver`).
+        """
+        import psutil
+
+        found = {}
+        for pid in self.kernel_pids():
+            try:
+                process = psutil.Process(pid)
+                paths = [*process.cmdline(), *(f.path for f in process.open_files())]
+            except psutil.Error:  # a kernel just ended (reclaimed)
+                continue
+            for path in paths:
+                name = Path(path).name
+                if name.startswith("kernel-") and name.endswith(".json"):
+                    found[name[len("kernel-") : -len(".json")]] = (pid, Path(path))
+                    break
+        return found
+
+    def kernel_pid(self, kernel_id: str) -> int:
+        """Process id of kernel ``kernel_id`` (ServeError if there is none)."""
+        try:
+            return self.kernel_files()[kernel_id][0]
+        except KeyError:
+            raise ServeError(f"no process found for kernel {kernel_id}") from None
 
     def stop(self) -> None:
         """SIGTERM the server (it shuts its kernels down), SIGKILL the group if it lingers."""

@@ -61,6 +61,9 @@ class ServeOptions:
         Seconds the busy page asks the visitor to wait (``Retry-After``).
     base_url : str
         URL prefix when served below a path of a reverse proxy (``MDVAX_SERVE_BASE_URL``).
+    fork_kernels : bool
+        Fork kernels from a preloaded template (:mod:`mdvax.serve.provisioner`); off with
+        ``--no-fork-kernels`` or ``MDVAX_SERVE_FORK_KERNELS=off``.
     """
 
     notebook: Path = DEFAULT_NOTEBOOK
@@ -86,6 +89,7 @@ class ServeOptions:
     )
     retry_after: int = 10
     base_url: str = field(default_factory=lambda: get_settings().serve_base_url)
+    fork_kernels: bool = field(default_factory=lambda: get_settings().serve_fork_kernels)
 
     def validate(self) -> None:
         """Raise :class:`ServeError` naming the first impossible option."""
@@ -120,6 +124,7 @@ class ServeOptions:
             f"--VoilaConfiguration.preheat_kernel={self.pool_size > 0}",
             f"--MappingKernelManager.cull_idle_timeout={self.cull_idle_timeout}",
             f"--MappingKernelManager.cull_interval={self.cull_interval}",
+            f"--MdvaxKernelManager.fork_kernels={self.fork_kernels}",
             f"--MdvaxVoila.max_kernels={self.max_kernels}",
             f"--MdvaxVoila.retry_after={self.retry_after}",
         ]

@@ -1,0 +1,166 @@
+"""Kernels forked from the fork server's template, with a real ``mdvax serve`` and real kernels.
+
+What a kernel shows is read over its websocket as the page's JavaScript reads it (the widget
+states), and checked against figures computed from the raw CSV (:mod:`tests.support.raw_views`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from datetime import date, datetime
+
+import psutil
+import pytest
+
+from mdvax.config import get_settings
+from mdvax.serve.process import ServeProcess
+from mdvax.serve.provisioner import RESTART_DELAY_S
+from tests.hostile_client import take_kernel
+from tests.support.raw_views import raw_view
+from tests.support.voila_server import DASHBOARD, fill_cache
+from tests.support.widget_states import html_values, widget_states
+
+RAW_DAY = "2021-03-30"  # the snapshot the cache is filled from
+DAY = date(2021, 3, 26)  # a middle day, not the default (the last)
+QUERY = f"?date={DAY.isoformat()}&measure=fully_vaccinated&per_capita=0"
+
+
+def serve(data_env: dict, log, *args: str) -> ServeProcess:
+    """``mdvax serve`` on the dashboard, no pool (each visit starts its kernel), 3 s to connect."""
+    env = {**data_env, "MDVAX_SERVE_CONNECT_TIMEOUT": "3"}
+    options = ("--notebook", str(DASHBOARD), "--pool-size", "0", "--max-kernels", "4", *args)
+    return ServeProcess(*options, env=env, log_path=log)
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory) -> dict:
+    return fill_cache(tmp_path_factory.mktemp("fork") / "data", day=RAW_DAY)
+
+
+@pytest.fixture(scope="module")
+def server(filled, tmp_path_factory):
+    with serve(filled, tmp_path_factory.mktemp("fork-log") / "serve.log") as running:
+        yield running
+
+
+def records(server: ServeProcess) -> list[dict]:
+    lines = server.log_path.read_text(encoding="utf-8").splitlines()
+    assert all(line.startswith("{") for line in lines), [x for x in lines if x[:1] != "{"]
+    return [json.loads(line) for line in lines]
+
+
+def forked(server: ServeProcess, kernel_id: str) -> bool:
+    """The server logged that it forked ``kernel_id``."""
+    return any(
+        r.get("message") == "kernel forked" and r.get("kernel_id") == kernel_id
+        for r in records(server)
+    )
+
+
+def headline(server: ServeProcess, kernel_id: str) -> str:
+    """The dashboard's headline as the kernel holds it (what the page's JavaScript fetches)."""
+    values = html_values(widget_states(server, kernel_id))
+    return next(v for v in values if "mdvax-headline" in v)
+
+
+def expected_headline(snapshot: str, day: date) -> str:
+    view = raw_view(snapshot, day, "fully_vaccinated", daily=False, per_capita=False)
+    return f'<span class="mdvax-big">{view.total:,}</span> fully vaccinated in Maryland on {day:%d %b %Y}'
+
+
+def gone(pid: int, timeout: float = 15) -> bool:
+    """The process ``pid`` ended and was reaped (a zombie still has its pid)."""
+    deadline = time.monotonic() + timeout
+    while psutil.pid_exists(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_forked_kernel_serves_the_view_asked_for(server):
+    kernel_id = take_kernel(server, query=QUERY)
+    assert forked(server, kernel_id)
+    kernel = psutil.Process(server.kernel_pid(kernel_id))
+    assert kernel.ppid() == server.template_pid()
+    assert os.getpgid(kernel.pid) == kernel.pid  # its own process group, as a launched kernel
+    assert expected_headline(RAW_DAY, DAY) in headline(server, kernel_id)
+    records(server)  # every line of the server's and kernels' stderr is JSON
+
+
+def test_a_reclaimed_forked_kernel_dies_and_is_reaped(server):
+    kernel_id = take_kernel(server)  # no websocket: reclaimed after the 3 s connect timeout
+    assert forked(server, kernel_id)
+    pid = server.kernel_pid(kernel_id)
+    server.wait_for(lambda h: h["live"] == 0, timeout=60)
+    assert gone(pid)
+
+
+def test_kernels_still_start_when_the_template_dies(server):
+    survivor_id = take_kernel(server)
+    survivor = server.kernel_pid(survivor_id)
+    template = server.template_pid()
+    os.kill(template, signal.SIGKILL)
+    kernel_id = take_kernel(server, query=QUERY)  # launched the usual way
+    assert not forked(server, kernel_id)
+    assert gone(template)  # the server noticed, and reaped it
+    assert any(
+        r.get("message") == "kernel started without the fork server" for r in records(server)
+    )
+    launched = psutil.Process(server.kernel_pid(kernel_id))
+    assert launched.cmdline()[1:4] == ["-OO", "-m", "mdvax.serve.kernel"]
+    assert expected_headline(RAW_DAY, DAY) in headline(server, kernel_id)
+    assert psutil.pid_exists(survivor)  # a forked kernel outlives its template
+    # The next launch once RESTART_DELAY_S has passed since it started starts a new template.
+    first = next(r for r in records(server) if r.get("message") == "fork server starting")
+    started = datetime.strptime(first["time"], "%Y-%m-%dT%H:%M:%S%z").timestamp()
+    time.sleep(max(0.0, started + RESTART_DELAY_S + 2 - time.time()))  # times to the second
+    assert not forked(server, take_kernel(server))
+    ready = lambda: sum(r.get("message") == "fork server ready" for r in records(server))  # noqa: E731
+    deadline = time.monotonic() + 120
+    while ready() < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ready() == 2
+    assert server.template_pid() not in (None, template)
+    assert forked(server, take_kernel(server))
+
+
+def test_preloaded_data_is_not_served_after_an_update(tmp_path):
+    # No archive: the dashboard then shows the cached table itself (with one, it would load the
+    # newest vintage from the archive and hide stale data).
+    archive = tmp_path / "data" / "archive.sqlite"
+    data_env = fill_cache(tmp_path / "data", day="2021-03-23")
+    archive.unlink()
+    with serve(data_env, tmp_path / "serve.log") as server:
+        before = take_kernel(server, query="?measure=fully_vaccinated&per_capita=0")
+        assert forked(server, before)
+        assert expected_headline("2021-03-23", date(2021, 3, 23)) in headline(server, before)
+        fill_cache(tmp_path / "data", day=RAW_DAY)  # mdvax update while serving
+        archive.unlink()
+        after = take_kernel(server, query="?measure=fully_vaccinated&per_capita=0")
+        assert forked(server, after)
+        assert expected_headline(RAW_DAY, date(2021, 3, 30)) in headline(server, after)
+
+
+def test_fork_server_can_be_turned_off(filled, tmp_path):
+    assert get_settings({"MDVAX_SERVE_FORK_KERNELS": "off"}).serve_fork_kernels is False
+    assert get_settings({}).serve_fork_kernels is True
+    with serve(filled, tmp_path / "serve.log", "--no-fork-kernels") as server:
+        kernel_id = take_kernel(server, query=QUERY)
+        assert server.template_pid() is None
+        assert not forked(server, kernel_id)
+        launched = psutil.Process(server.kernel_pid(kernel_id))
+        assert launched.cmdline()[1:4] == ["-OO", "-m", "mdvax.serve.kernel"]
+        assert expected_headline(RAW_DAY, DAY) in headline(server, kernel_id)
+
+
+def test_the_served_kernel_spec_names_the_registered_provisioner():
+    from mdvax.serve.provisioner import PROVISIONER_NAME, require_registered
+    from mdvax.serve.settings import SHARE_DIR
+
+    spec = json.loads((SHARE_DIR / "kernels" / "python3" / "kernel.json").read_text())
+    assert spec["metadata"]["kernel_provisioner"]["provisioner_name"] == PROVISIONER_NAME
+    require_registered()  # the entry point in pyproject.toml is installed
