@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from mdvax.serve.capacity import KERNEL_MB, default_max_kernels, default_pool_size
+from mdvax.serve.capacity import (
+    FORKED_KERNEL_MB,
+    KERNEL_MB,
+    default_max_kernels,
+    default_pool_size,
+)
 from mdvax.serve.settings import ServeOptions
 
 
@@ -20,6 +25,29 @@ def test_cap_from_cores_and_memory(cores, available_mb, pool, expected):
     assert default_pool_size(cores) == pool
     assert default_max_kernels(cores, available_mb) == expected
     assert KERNEL_MB >= 142  # a measured dashboard kernel's RSS
+
+
+@pytest.mark.parametrize(
+    ("cores", "available_mb", "expected"),
+    [
+        (8, 3_000, 25),  # memory-bound: (0.8 * 3000 - 400) // 80
+        (2, 2_000, 10),  # a small Binder-like box: cores bound it, (1600 - 400) // 80 = 15
+        (4, 1_200, 7),  # (960 - 400) // 80
+    ],
+)
+def test_forked_kernels_cost_less_memory(cores, available_mb, expected):
+    assert default_max_kernels(cores, available_mb, kernel_mb=FORKED_KERNEL_MB) == expected
+    assert FORKED_KERNEL_MB >= 61  # a forked dashboard kernel's measured PSS
+
+
+def test_options_count_a_forked_kernel_at_its_own_cost(monkeypatch):
+    monkeypatch.delenv("MDVAX_SERVE_MAX_KERNELS", raising=False)
+    forked = ServeOptions(pool_size=1, fork_kernels=True)
+    launched = ServeOptions(pool_size=1, fork_kernels=False)
+    forked.validate()
+    launched.validate()
+    assert forked.max_kernels == default_max_kernels(pool_size=1, kernel_mb=FORKED_KERNEL_MB)
+    assert launched.max_kernels == default_max_kernels(pool_size=1, kernel_mb=KERNEL_MB)
 
 
 def test_options_use_the_formula_unless_set(monkeypatch):

@@ -3,11 +3,13 @@
     pool_size   = min(2, cores)
     max_kernels = max(pool_size + 1,
                       min(KERNELS_PER_CORE * cores + pool_size,
-                          (MEMORY_SHARE * available_MB - SERVER_MB) // KERNEL_MB))
+                          (MEMORY_SHARE * available_MB - SERVER_MB) // kernel_MB))
 
-A dashboard kernel holds ~142 MB RSS (:data:`KERNEL_MB` rounds it up) and needs a few
-CPU-seconds to start; once started it idles between a visitor's clicks, so a core carries a few
-of them (:data:`KERNELS_PER_CORE`). Visitors beyond the cap get the still picture of their
+A launched dashboard kernel holds ~142 MB RSS (:data:`KERNEL_MB` rounds it up) and needs about
+a CPU-second to start; a kernel forked from the preloaded template (the default, see
+:mod:`mdvax.serve.forkserver`) shares most of its pages with the template and its siblings:
+~42 MB USS, ~61 MB PSS (:data:`FORKED_KERNEL_MB` rounds the PSS up). Once started a kernel
+idles between a visitor's clicks, so a core carries a few of them (:data:`KERNELS_PER_CORE`). Visitors beyond the cap get the still picture of their
 view. ``--max-kernels``/``--pool-size`` (or ``MDVAX_SERVE_MAX_KERNELS``/``_POOL_SIZE``)
 override either. On the 2-core, 24 GiB development machine: pool 2, cap 10.
 """
@@ -19,6 +21,7 @@ import os
 import psutil
 
 KERNEL_MB = 160
+FORKED_KERNEL_MB = 80
 SERVER_MB = 400
 KERNELS_PER_CORE = 4
 #: Share of the memory available at start the kernels may take.
@@ -39,12 +42,19 @@ def default_pool_size(n_cores: int | None = None) -> int:
 
 
 def default_max_kernels(
-    n_cores: int | None = None, available_mb: float | None = None, pool_size: int | None = None
+    n_cores: int | None = None,
+    available_mb: float | None = None,
+    pool_size: int | None = None,
+    kernel_mb: int = KERNEL_MB,
 ) -> int:
-    """The cap on live kernels (pool included) the formula above gives."""
+    """The cap on live kernels (pool included) the formula above gives.
+
+    ``kernel_mb`` is what one kernel costs: :data:`KERNEL_MB` launched,
+    :data:`FORKED_KERNEL_MB` forked.
+    """
     n_cores = n_cores or cores()
     if available_mb is None:
         available_mb = psutil.virtual_memory().available / 2**20
     pool = default_pool_size(n_cores) if pool_size is None else pool_size
-    by_memory = int((MEMORY_SHARE * available_mb - SERVER_MB) // KERNEL_MB)
+    by_memory = int((MEMORY_SHARE * available_mb - SERVER_MB) // kernel_mb)
     return max(pool + 1, min(KERNELS_PER_CORE * n_cores + pool, by_memory))

@@ -9,7 +9,12 @@ from pathlib import Path
 from mdvax.config import get_settings
 from mdvax.errors import ServeError
 from mdvax.notebooks import notebook_path
-from mdvax.serve.capacity import default_max_kernels, default_pool_size
+from mdvax.serve.capacity import (
+    FORKED_KERNEL_MB,
+    KERNEL_MB,
+    default_max_kernels,
+    default_pool_size,
+)
 
 __all__ = ["DEFAULT_NOTEBOOK", "SHARE_DIR", "VOILA_JSON", "ServeError", "ServeOptions"]
 
@@ -94,7 +99,8 @@ class ServeOptions:
     def validate(self) -> None:
         """Raise :class:`ServeError` naming the first impossible option."""
         if self.max_kernels is None:
-            self.max_kernels = default_max_kernels(pool_size=self.pool_size)
+            kernel_mb = FORKED_KERNEL_MB if self.fork_kernels else KERNEL_MB
+            self.max_kernels = default_max_kernels(pool_size=self.pool_size, kernel_mb=kernel_mb)
         self.notebook = Path(self.notebook).expanduser().resolve()
         if not self.notebook.is_file():
             raise ServeError(f"notebook not found: {self.notebook}")
