@@ -141,6 +141,10 @@ class Settings:
     kernel_memory_mb : int
         Data memory one kernel may use before it is ended (``MDVAX_KERNEL_MEMORY_MB``, default
         1024; 0: no limit).
+    kernel_niceness : int
+        How much lower than the server's a dashboard kernel's CPU priority is
+        (``MDVAX_KERNEL_NICENESS``, default 10; 0 to 19): under load the server's one event loop,
+        which sends every visitor's page and still picture, comes before the kernels' work.
     serve_fork_kernels : bool
         ``MDVAX_SERVE_FORK_KERNELS`` (default on; off, 0, no, false turn it off): ``mdvax serve``
         forks kernels from a preloaded template (:mod:`mdvax.serve.provisioner`).
@@ -174,6 +178,7 @@ class Settings:
     serve_connect_timeout: float = 15.0
     serve_request_timeout: float = 20.0
     kernel_memory_mb: int = 1024
+    kernel_niceness: int = 10
     serve_fork_kernels: bool = True
 
     @property
@@ -258,6 +263,7 @@ def get_settings(environ: Mapping[str, str] | None = None, **changes: object) ->
         serve_connect_timeout=env.number("MDVAX_SERVE_CONNECT_TIMEOUT", float, default=15.0),
         serve_request_timeout=env.number("MDVAX_SERVE_REQUEST_TIMEOUT", float, default=20.0),
         kernel_memory_mb=env.number("MDVAX_KERNEL_MEMORY_MB", int, default=1024),
+        kernel_niceness=min(19, max(0, env.number("MDVAX_KERNEL_NICENESS", int, default=10))),
         serve_fork_kernels=(env.text("MDVAX_SERVE_FORK_KERNELS") or "on").lower()
         not in ("off", "0", "no", "false"),
     )

@@ -64,6 +64,8 @@ def test_every_variable_is_read(tmp_path):
         "MDVAX_SERVE_CULL_IDLE_TIMEOUT": "41",
         "MDVAX_SERVE_CULL_INTERVAL": "13",
         "MDVAX_BYTECODE_CACHE": str(tmp_path / "pyc"),
+        "MDVAX_STATIC_CACHE": str(tmp_path / "static"),
+        "MDVAX_KERNEL_NICENESS": "4",
         "MDVAX_CHROMIUM": "/opt/chromium/chrome",
         "CI": "TRUE",
     }
@@ -78,6 +80,8 @@ def test_every_variable_is_read(tmp_path):
     assert (s.serve_max_kernels, s.serve_pool_size) == (7, 3)
     assert (s.serve_cull_idle_timeout, s.serve_cull_interval) == (41, 13)
     assert s.bytecode_cache == tmp_path / "pyc"
+    assert (s.static_cache, s.kernel_niceness) == (tmp_path / "static", 4)
+    assert get_settings(environ={"MDVAX_KERNEL_NICENESS": "40"}).kernel_niceness == 19
     assert s.chromium == "/opt/chromium/chrome"
     assert s.ci is True
 
@@ -90,6 +94,8 @@ def test_defaults_without_any_variable(tmp_path, monkeypatch):
     assert (s.serve_host, s.serve_port, s.serve_max_kernels) == ("127.0.0.1", 8866, None)
     assert s.serve_pool_size is None
     assert s.bytecode_cache == tmp_path / "xdg-cache" / "mdvax" / "bytecode"
+    assert s.static_cache == tmp_path / "xdg-cache" / "mdvax" / "static"
+    assert s.kernel_niceness == 10
     assert s.ci is False
 
 

@@ -87,6 +87,8 @@ def test_forked_kernel_serves_the_view_asked_for(server):
     kernel = psutil.Process(server.kernel_pid(kernel_id))
     assert kernel.ppid() == server.template_pid()
     assert os.getpgid(kernel.pid) == kernel.pid  # its own process group, as a launched kernel
+    # Below the server's priority (the default niceness, 10, added to the template's).
+    assert kernel.nice() == psutil.Process(server.template_pid()).nice() + 10
     assert expected_headline(RAW_DAY, DAY) in headline(server, kernel_id)
     records(server)  # every line of the server's and kernels' stderr is JSON
 
@@ -148,12 +150,14 @@ def test_preloaded_data_is_not_served_after_an_update(tmp_path):
 def test_fork_server_can_be_turned_off(filled, tmp_path):
     assert get_settings({"MDVAX_SERVE_FORK_KERNELS": "off"}).serve_fork_kernels is False
     assert get_settings({}).serve_fork_kernels is True
-    with serve(filled, tmp_path / "serve.log", "--no-fork-kernels") as server:
+    niceness = {**filled, "MDVAX_KERNEL_NICENESS": "3"}  # not the default
+    with serve(niceness, tmp_path / "serve.log", "--no-fork-kernels") as server:
         kernel_id = take_kernel(server, query=QUERY)
         assert server.template_pid() is None
         assert not forked(server, kernel_id)
         launched = psutil.Process(server.kernel_pid(kernel_id))
         assert launched.cmdline()[1:4] == ["-OO", "-m", "mdvax.serve.kernel"]
+        assert launched.nice() == psutil.Process(server.process.pid).nice() + 3
         assert expected_headline(RAW_DAY, DAY) in headline(server, kernel_id)
 
 

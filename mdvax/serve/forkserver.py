@@ -145,7 +145,7 @@ def become_kernel(conn: socket.socket, listener: socket.socket, request: dict) -
         from mdvax.serve import kernel
 
         watch_server(int(request["env"].get("JPY_PARENT_PID") or 0))
-        kernel.limit_memory(get_settings().kernel_memory_mb)
+        kernel.limit(get_settings())
         # parent_handle 1: no parent poller (ours is watch_server) and no banner on stderr
         # (ipykernel prints one, not JSON, when it has no parent).
         sys.argv = [kernel.__file__, *request["args"], "--IPKernelApp.parent_handle=1"]

@@ -120,6 +120,17 @@ def limit_memory(megabytes: int, interval: float = 0.2) -> None:
     threading.Thread(target=watch, name="mdvax-memory-watch", daemon=True).start()
 
 
+def limit(settings) -> None:
+    """The kernel's memory ceiling and lower CPU priority (``settings``: :class:`~mdvax.config.Settings`).
+
+    The niceness is added to the one inherited: under load the server's event loop, which sends
+    every page and still picture, runs before the kernels' work.
+    """
+    limit_memory(settings.kernel_memory_mb)
+    if settings.kernel_niceness:
+        os.nice(settings.kernel_niceness)
+
+
 def prepare() -> None:
     """What must hold before ipykernel is imported: the bytecode folder, no ``debugpy``.
 
@@ -148,10 +159,10 @@ def run() -> None:
 
 
 def main() -> None:
-    """Start ipykernel without ``debugpy``, under the memory ceiling."""
+    """Start ipykernel without ``debugpy``, under the memory ceiling, at a lower priority."""
     from mdvax.config import get_settings
 
-    limit_memory(get_settings().kernel_memory_mb)
+    limit(get_settings())
     prepare()
     run()
 
