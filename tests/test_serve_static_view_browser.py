@@ -7,6 +7,8 @@ colour for several views.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from mdvax.serve.probe import COUNTY_PATHS, slider_step, wait_for_map
@@ -78,7 +80,14 @@ def test_still_picture_shows_while_the_pages_scripts_are_still_loading(server, b
             timeout=TIMEOUT,
         )
         still_map_shown(page)
+        # The script is asked for once Voila's part of the page arrives, which may be after
+        # the still picture has shown (it comes first): wait for the request, then check that
+        # the picture still shows with the script held back.
+        deadline = time.monotonic() + TIMEOUT / 1000
+        while not held and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
         assert len(held) == 1  # requested, never answered
+        still_map_shown(page)
         assert page.evaluate("typeof window.voila_finish") == "undefined"  # no Voila script ran
         box = page.locator("#mdvax-static-map").bounding_box()
         assert box["y"] < 900  # in the first screen, above Voila's loading notice
