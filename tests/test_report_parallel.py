@@ -146,7 +146,12 @@ def running(process: psutil.Process) -> bool:
         return False
 
 
-def test_ctrl_c_leaves_no_kernel_running(history, tmp_path):
+@pytest.mark.parametrize(
+    ("signum", "status", "message"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
+def test_ctrl_c_or_sigterm_leaves_no_kernel_running(history, tmp_path, signum, status, message):
+    # SIGTERM: what systemd, cron wrappers and CI runners send to stop a scheduled run.
     out, sockets = tmp_path / "reports", tmp_path / "tmp"
     sockets.mkdir()
     command = [sys.executable, "-m", "mdvax", "report", "--out", str(out),
@@ -163,13 +168,13 @@ def test_ctrl_c_leaves_no_kernel_running(history, tmp_path):
             assert time.monotonic() < deadline
             time.sleep(0.2)
         kernels = kernels_of(parent)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         _, errors = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 130
-    assert "mdvax report: interrupted" in errors
+    assert process.returncode == status
+    assert f"mdvax report: {message}" in errors
     assert "Traceback" not in errors
     assert "KeyboardInterrupt" not in errors
     deadline = time.monotonic() + 10

@@ -10,7 +10,9 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import sys
+import threading
 
 from mdvax.errors import MdvaxError
 
@@ -40,6 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 success, non-zero failure)."""
     args = build_parser().parse_args(argv)
+    previous = stop_cleanly_on_sigterm()
+    try:
+        return _run(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -53,9 +64,39 @@ def main(argv: list[str] | None = None) -> int:
     except MdvaxError as error:
         print(f"mdvax {args.command}: error: {error}", file=sys.stderr)
         return error.exit_code
+    except Terminated:
+        print(f"mdvax {args.command}: terminated", file=sys.stderr)
+        return TERMINATED_STATUS
     except KeyboardInterrupt:
         print(f"mdvax {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+#: Exit status after SIGTERM: what a shell reports for a program ended by it, 128 + 15.
+TERMINATED_STATUS = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so the clean-up Ctrl-C gets runs for it too.
+
+    A KeyboardInterrupt subclass: every ``except KeyboardInterrupt`` / ``BaseException``
+    clean-up (kernels killed, half-built reports removed, transactions rolled back) applies.
+    """
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def stop_cleanly_on_sigterm():
+    """Make SIGTERM raise :class:`Terminated` in the main thread (instead of ending at once).
+
+    Returns the handler it replaced (None outside the main thread, where nothing changes).
+    Commands that install their own handler (``mdvax serve``) replace it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 #: Exit status when the reader of standard output went away (``mdvax export | head``): what a
