@@ -42,6 +42,10 @@ def test_binder_voila_settings_are_known_traits():
     assert set(settings["VoilaConfiguration"]) <= set(known)
     assert settings["VoilaConfiguration"]["show_tracebacks"] is False
     assert settings["VoilaConfiguration"]["strip_sources"] is True
+    # Binder's Voila pages load only the front-end extensions the dashboard uses, as mdvax serve's.
+    shipped = json.loads((ROOT / "mdvax" / "serve" / "voila.json").read_text())
+    allowed = settings["VoilaConfiguration"]["extension_allowlist"]
+    assert allowed == shipped["VoilaConfiguration"]["extension_allowlist"]
 
 
 def test_shipped_serve_settings_are_known_traits():
