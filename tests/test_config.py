@@ -139,3 +139,10 @@ def test_only_the_config_module_reads_mdvax_variables():
         for match in [*ENV_READ.finditer(path.read_text()), *ENV_WRITE.finditer(path.read_text())]
     ]
     assert offenders == []
+
+
+def test_every_variable_the_settings_read_is_in_the_readme():
+    read = set(re.findall(r"\bMDVAX_[A-Z0-9_]+\b", (PACKAGE_DIR / "config.py").read_text()))
+    readme = (REPO / "README.md").read_text()
+    assert len(read) > 20  # the pattern finds them
+    assert sorted(name for name in read if f"`{name}`" not in readme) == []
