@@ -126,7 +126,7 @@ def read(conn: Connection, vintage: Row) -> pd.DataFrame:
         )
     ).first()
     what = f"the stored table of vintage {vintage.published:%Y-%m-%d} (id {vintage.id})"
-    repair = "Archive.rebuild_tables() rewrites it from the value versions"
+    repair = "`mdvax history rebuild` rewrites it from the value versions"
     if row is None:
         raise VintageTableError(f"archive: {what} is missing: {repair}")
     if row.format != FORMAT:

@@ -1,4 +1,4 @@
-"""``mdvax history``: import the state's git history as vintages, and list the vintages."""
+"""``mdvax history``: import the state's git history as vintages, list them, rebuild their tables."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 
 
 def register(subparsers) -> None:
-    """Add ``history import`` and ``history list``."""
+    """Add ``history import``, ``history list`` and ``history rebuild``."""
     parser = subparsers.add_parser(
         "history",
         help="every vintage Maryland published: import its git history, list the vintages",
@@ -27,6 +27,15 @@ def register(subparsers) -> None:
     importing.set_defaults(func=run_import)
     listing = actions.add_parser("list", help="one line per archived vintage")
     listing.set_defaults(func=run_list)
+    rebuilding = actions.add_parser(
+        "rebuild",
+        help="rewrite every vintage's stored table from the archived values (a repair)",
+        description="Each vintage's whole table is also stored on its own, so that reading a "
+        "vintage does not scan the history. This rewrites them all from the archived values, "
+        "which stay the source of truth: run it when an error names a missing or damaged table.",
+    )
+    rebuilding.add_argument("--quiet", action="store_true", help="no progress bar")
+    rebuilding.set_defaults(func=run_rebuild)
 
 
 def run_import(args) -> int:
@@ -55,4 +64,13 @@ def run_list(args) -> int:
             f"{row.published:%Y-%m-%d}  {row.source:<8} {row.rows:>6,} rows  "
             f"{row.first_date:%Y-%m-%d} to {row.last_date:%Y-%m-%d}  revised {row.revised:>6,}"
         )
+    return 0
+
+
+def run_rebuild(args) -> int:
+    from mdvax.archive import Archive
+
+    with Archive.open() as archive:
+        written = archive.rebuild_tables(progress=not args.quiet and sys.stderr.isatty())
+    print(f"rebuilt the stored tables of {written} vintages from the archived values")
     return 0
