@@ -300,7 +300,11 @@ def test_bad_link_parameters_show_a_note_not_a_traceback(server, open_page):
 def test_empty_cache_and_unreachable_source_offer_an_upload(tmp_path, open_page):
     with dashboard_server(tmp_path / "data", filled=False) as empty:
         page = open_page(empty.url, height=900)
-        status = page.wait_for_selector(".mdvax-empty-failed", timeout=60_000)
+        try:
+            status = page.wait_for_selector(".mdvax-empty-failed", timeout=60_000)
+        except PlaywrightTimeout:  # say what the page and the server showed instead
+            log = empty.log_path.read_text(encoding="utf-8")[-4000:]
+            pytest.fail(f"no upload prompt; page: {page.inner_text('body')[:1500]!r}\nlog: {log}")
         assert "could not be fetched" in status.inner_text()
         shot(page, "empty_state")
         with page.expect_file_chooser() as chooser:

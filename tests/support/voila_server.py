@@ -8,6 +8,7 @@ source URLs pointing at a closed port (the empty state).
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mdvax.notebooks import notebook_path
-from mdvax.serve.process import ServeProcess, free_port
+from mdvax.serve.process import ServeProcess
 from tests.support.source_server import SourceServer
 
 DASHBOARD = notebook_path("dashboard.ipynb")
@@ -42,9 +43,26 @@ def fill_cache(data_dir: Path, day: str = "2021-03-30") -> dict[str, str]:
     return env
 
 
+#: Sockets bound for the whole test session and never listening (see :func:`refusing_port`).
+_HELD: list[socket.socket] = []
+
+
+def refusing_port() -> int:
+    """A loopback port that refuses connections for the rest of the test session.
+
+    Bound, never listening: connecting gets a refusal, and no server started later (a Voila
+    server picking a free port, a source server) can take the port over, as it could a port
+    that was merely free a moment ago.
+    """
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    _HELD.append(held)
+    return held.getsockname()[1]
+
+
 def unreachable_source_env(data_dir: Path) -> dict[str, str]:
     """Environment for an empty ``data_dir`` whose sources refuse connections."""
-    dead = f"http://127.0.0.1:{free_port()}"
+    dead = f"http://127.0.0.1:{refusing_port()}"
     return {
         "MDVAX_DATA_DIR": str(data_dir),
         "MDVAX_MARYLAND_CSV_URL": f"{dead}/maryland.csv",
