@@ -148,15 +148,12 @@ class StaticViews:
         return found
 
 
-def _table_stamp() -> tuple | None:
-    """(mtime, size) of the cached table (``current.arrow``), or None without one."""
+def _table_stamp() -> tuple:
+    """What identifies the cached data now: the fingerprint the fork server's template checks."""
     from mdvax.config import get_settings
+    from mdvax.dashboard.preload import fingerprint
 
-    try:
-        found = get_settings().current_table_path.stat()
-    except OSError:
-        return None
-    return (found.st_mtime_ns, found.st_size)
+    return fingerprint(get_settings())
 
 
 def _own_classes(html: str) -> str:
