@@ -17,7 +17,8 @@ import pytest
 
 from mdvax.render.choropleth import _path, choropleth_svg
 from mdvax.serve import payload
-from mdvax.serve.template_cache import SharedBytecode, share_compiled_templates
+from mdvax.serve.template_cache import SharedBytecode
+from mdvax.upstream.voila import share_jinja_bytecode
 
 
 def wait_for_copy(store, path: Path, accept: str):
@@ -80,12 +81,11 @@ def test_voila_page_templates_are_compiled_once_per_server(tmp_path, monkeypatch
     )
     (tmp_path / "base.html.j2").write_text("<p>{% block b %}{% endblock %}</p>")
     shared = SharedBytecode()
-    monkeypatch.setattr("mdvax.serve.template_cache.SHARED", shared)
 
     class Exporter(VoilaExporter):  # a subclass: the real class is left as it was
         pass
 
-    share_compiled_templates(Exporter)
+    share_jinja_bytecode(shared, Exporter)
     compiled = []
     real = jinja2.Environment.compile
 

@@ -1,9 +1,9 @@
 """The kernels reports run in: a fresh one per report, or one kept for many (a backfill).
 
-Both stop quietly. ``jupyter_client`` interrupts a kernel (SIGINT) before shutting it down, to
-stop a cell still running; a report kernel is shut down idle, between cells, where that signal
-only made ipykernel log ``KeyboardInterrupt caught in kernel`` to the report's standard error.
-:class:`QuietKernelManager` skips it: an idle kernel stops on the shutdown request (a fresh
+Both stop quietly. ``jupyter_client`` interrupts a kernel (SIGINT) before shutting it down; a
+report kernel is shut down idle, where that signal only made ipykernel log ``KeyboardInterrupt
+caught in kernel`` to the report's standard error. :class:`QuietKernelManager` skips it
+(:mod:`mdvax.upstream.kernels`): an idle kernel stops on the shutdown request (a fresh
 kernel) or is killed (a kept one); a kernel still busy is sent SIGTERM after a short wait.
 """
 
@@ -17,20 +17,16 @@ import tempfile
 from pathlib import Path
 
 from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.manager import AsyncKernelManager
 from traitlets import Type
+
+from mdvax.upstream.kernels import NoInterruptOnShutdown
 
 #: Kernel the notebooks run in: the ``python3`` kernelspec of the running interpreter's prefix.
 KERNEL_NAME = "python3"
 
 
-class QuietKernelManager(AsyncKernelManager):
-    """An ``AsyncKernelManager`` that does not interrupt the kernel it is shutting down."""
-
-    async def _async_interrupt_kernel(self) -> None:
-        if self.shutting_down:
-            return  # see the module's docstring
-        await super()._async_interrupt_kernel()
+class QuietKernelManager(NoInterruptOnShutdown):
+    """The kernel manager of report runs: no interrupt before a shutdown."""
 
 
 def kernel_options() -> dict:

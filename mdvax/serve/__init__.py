@@ -5,7 +5,7 @@ Voila plus: caps on live kernels, in all and per client (visitors beyond them ge
 with ``Retry-After``), limits on websockets, messages, bodies, time and kernel memory, stricter
 message filtering (:mod:`~mdvax.serve.sockets`), kernels reclaimed when their page is gone
 (:mod:`~mdvax.serve.kernels`), security headers, a ``/healthz`` endpoint that never takes a
-kernel, and JSON logs. What it relies on in Voila is in :mod:`~mdvax.serve.voila_compat`; the
+kernel, and JSON logs. What it relies on in Voila is in :mod:`mdvax.upstream.voila`; the
 threat model is in ``docs/serving.md``.
 The settings shipped in ``mdvax/serve/voila.json`` give a preheated kernel pool, idle-kernel
 culling, no tracebacks and no sources sent to visitors, and no files served.

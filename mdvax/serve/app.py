@@ -20,13 +20,15 @@ from mdvax.serve.settings import DEFAULT_NOTEBOOK, SHARE_DIR, VOILA_JSON, ServeO
 from mdvax.serve.sockets import FilteredConnection, KernelSocketHandler, QuerySocketHandler
 from mdvax.serve.static_view import StaticViews
 from mdvax.serve.template_cache import share_compiled_templates
-from mdvax.serve.voila_compat import (
+from mdvax.upstream.voila import (
     RequestInfoSocketHandler,
     TemplateStaticFileHandler,
     TornadoVoilaHandler,
     Voila,
     VoilaKernelWebsocketHandler,
+    listen_with_options,
     require_compatible,
+    restrict_template_route,
     wrap_pool_take,
 )
 
@@ -148,7 +150,7 @@ class MdvaxVoila(Voila):
             elif spec[1] is TemplateStaticFileHandler:
                 # Voila asserts on the shape "<template>/static/<file>" (a 500 for "../x"):
                 # only route well-formed template names to it, the rest is a plain 404.
-                pattern = spec[0].replace("/voila/templates/(.*)", TEMPLATE_STATIC)
+                pattern = restrict_template_route(spec[0], TEMPLATE_STATIC)
                 spec = (pattern, *spec[1:])
             if any(route in spec[0] for route in STATIC_ROUTES):
                 spec = (spec[0], with_precompressed(spec[1]), *spec[2:])
@@ -159,8 +161,8 @@ class MdvaxVoila(Voila):
     def listen(self):
         """Listen with deliberate limits (body size, timeouts); reclaim kernels periodically."""
         timeout = self.request_timeout
-        self.app.listen = functools.partial(
-            self.app.listen,
+        listen_with_options(
+            self,
             max_body_size=MAX_BODY_BYTES,
             max_header_size=16 * 1024,
             idle_connection_timeout=timeout,

@@ -15,8 +15,8 @@ import zmq
 
 from mdvax.serve.kernels import client_address, is_local
 from mdvax.serve.static_view import BUSY_NOTICE, FAILED_NOTICE
-from mdvax.serve.voila_compat import TornadoVoilaHandler
 from mdvax.templates import Markup, render
+from mdvax.upstream.voila import TornadoVoilaHandler
 
 #: Sent on every response. ``style-src`` allows inline styles: the dashboard colours its map
 #: with a ``<style>`` element the kernel rewrites at every step, and widgets set ``style``
@@ -131,6 +131,13 @@ class CappedVoilaHandler(TornadoVoilaHandler):
     waiting = 0
     waiting_by_client: ClassVar[Counter] = Counter()
 
+    #: True once the response is finished (Tornado's ``on_finish`` hook).
+    mdvax_finished = False
+
+    def on_finish(self):
+        self.mdvax_finished = True
+        super().on_finish()
+
     async def get(self, path=None):
         app = self.settings["voila"]
         if path:
@@ -167,7 +174,7 @@ class CappedVoilaHandler(TornadoVoilaHandler):
             self._start_page(app, view)
             await super().get(path)
         except Exception:
-            if self._finished or self.request.connection.stream.closed():
+            if self.mdvax_finished or self.request.connection.stream.closed():
                 raise
             # The page's start is out (status 200): say so under the still picture.
             self.log.exception("live page failed after its start was sent")

@@ -12,6 +12,7 @@ connect within ``connect_timeout`` (15 s), a page still rendering gets ``render_
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import time
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 import zmq
 from traitlets import Bool, Float, Integer
 
-from mdvax.serve.voila_compat import AsyncMappingKernelManager
+from mdvax.upstream.voila import AsyncMappingKernelManager
 
 #: ZMQ sockets one kernel may need on the server: 4 channels for each of its websockets (at
 #: most :data:`mdvax.serve.sockets.SOCKETS_PER_KERNEL`), a kernel-info channel, the restarter's
@@ -151,7 +152,6 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
         return reclaimed
 
 
-def _utcnow():
-    from jupyter_server._tz import utcnow
-
-    return utcnow()
+def _utcnow() -> datetime.datetime:
+    # jupyter_server's kernels keep ``last_activity`` as an aware UTC datetime.
+    return datetime.datetime.now(datetime.UTC)

@@ -9,6 +9,7 @@ own chunks (``/voila/static/<n>.voila.js``) get no header at all.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gzip
 import hashlib
 import logging
@@ -216,8 +217,20 @@ class PrecompressedFiles:
         if found is None:
             return checked
         self.mdvax_encoding, copy = found
-        self._stat_result = os.stat(copy)
+        self.mdvax_copy_stat = os.stat(copy)
         return copy
+
+    # Size and time of the file sent: the compressed copy's when there is one (Tornado's
+    # documented overrides; its own cached stat is of the original).
+    def get_content_size(self):
+        copy = getattr(self, "mdvax_copy_stat", None)
+        return copy.st_size if copy is not None else super().get_content_size()
+
+    def get_modified_time(self):
+        copy = getattr(self, "mdvax_copy_stat", None)
+        if copy is None:
+            return super().get_modified_time()
+        return datetime.datetime.fromtimestamp(int(copy.st_mtime), datetime.UTC)
 
     def compute_etag(self):
         # Tornado's is the file's SHA-512 in hex (130 bytes in every response); 128 bits do.

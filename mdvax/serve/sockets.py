@@ -6,7 +6,7 @@
   not open comms (widgets are created by the kernel only) except the widget manager's control
   comm; ``error`` and ``stream`` messages stay on the server (logged, never shown);
 - :class:`QuerySocketHandler`: ``/voila/query/<kernel id>``, over which a preheated kernel learns
-  its visitor's request. Replaces Voila's handler (see :mod:`mdvax.serve.voila_compat`).
+  its visitor's request. Replaces Voila's handler (see :mod:`mdvax.upstream.voila`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tornado import web
 
 from mdvax.serve.kernel import query_token
 from mdvax.serve.kernels import client_address, is_local
-from mdvax.serve.voila_compat import (
+from mdvax.upstream.voila import (
     RequestInfoSocketHandler,
     VoilaKernelWebsocketHandler,
     ZMQChannelsWebsocketConnection,
@@ -161,7 +161,7 @@ class QuerySocketHandler(RequestInfoSocketHandler):
 
     Voila's handler accepts any id from anyone, and closing one of two sockets opened under the
     same id deletes another kernel's registration (the upstream bug in
-    :mod:`mdvax.serve.voila_compat`). Here: only local connections (the kernels connect to
+    :mod:`mdvax.upstream.voila`). Here: only local connections (the kernels connect to
     the server directly, never through the proxy) from the kernel itself (its token, see
     :func:`mdvax.serve.kernel.query_token`), only ids of live kernels whose request was not
     delivered yet, one socket per id, and a socket removes only its own registration.

@@ -15,7 +15,7 @@ import threading
 
 import jinja2
 
-from mdvax.serve.voila_compat import VoilaExporter
+from mdvax.upstream.voila import share_jinja_bytecode
 
 
 class SharedBytecode(jinja2.BytecodeCache):
@@ -46,16 +46,6 @@ class SharedBytecode(jinja2.BytecodeCache):
 SHARED = SharedBytecode()
 
 
-def share_compiled_templates(exporter_class=VoilaExporter) -> None:
-    """Make every Jinja environment of ``exporter_class`` use :data:`SHARED` (once)."""
-    create = exporter_class._create_environment
-    if getattr(create, "mdvax_shared", False):
-        return
-
-    def _create_environment(self):
-        environment = create(self)
-        environment.bytecode_cache = SHARED
-        return environment
-
-    _create_environment.mdvax_shared = True
-    exporter_class._create_environment = _create_environment
+def share_compiled_templates() -> None:
+    """Make every Jinja environment Voila's exporter makes use :data:`SHARED` (once)."""
+    share_jinja_bytecode(SHARED)
