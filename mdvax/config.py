@@ -1,9 +1,16 @@
-"""Paths, source URLs, limits and server options: the one place configuration is read from.
+"""Paths, source URLs and the few deployment knobs: the one place the environment is read.
 
-Every setting has a default that works on a fresh clone and an environment variable that
-overrides it, so the dashboard, the daily report job, the server, the tests and Binder share one
-mechanism. :func:`get_settings` reads them all, here and nowhere else; code inside one process
-passes the :class:`Settings` object on, and environment variables configure child processes.
+Two kinds of configuration, each with one mechanism:
+
+- The data layer (where data lives, where it comes from, how it is fetched) and a handful of
+  deployment knobs (where ``mdvax serve`` listens, its config file, its health token, the cache
+  folder): environment variables, read here by :func:`get_settings` and nowhere else, so the
+  dashboard, the daily report job, the server, the tests and Binder share them. Code inside one
+  process passes the :class:`Settings` object on; environment variables reach child processes.
+- How the server treats kernels and visitors (caps, pool, culling, timeouts, kernel memory):
+  traitlets options of the server's classes (``MdvaxVoila``, ``MdvaxKernelManager``), set in a
+  JSON config file (``mdvax serve --config``, ``MDVAX_SERVE_CONFIG``) or on the command line,
+  as for any Jupyter application (``mdvax serve --help-all`` lists them).
 """
 
 from __future__ import annotations
@@ -65,18 +72,11 @@ def default_data_dir(package_dir: Path = PACKAGE_DIR) -> Path:
     return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 
-def default_bytecode_cache() -> Path:
-    """Per-user cache of the dashboard kernels' bytecode (``$XDG_CACHE_HOME/mdvax/bytecode``)."""
+def default_cache_dir() -> Path:
+    """Per-user cache folder (``$XDG_CACHE_HOME/mdvax``, by default ``~/.cache/mdvax``)."""
     import platformdirs
 
-    return platformdirs.user_cache_path(APP_NAME, appauthor=False) / "bytecode"
-
-
-def default_static_cache() -> Path:
-    """Per-user cache of compressed static files (``$XDG_CACHE_HOME/mdvax/static``)."""
-    import platformdirs
-
-    return platformdirs.user_cache_path(APP_NAME, appauthor=False) / "static"
+    return platformdirs.user_cache_path(APP_NAME, appauthor=False)
 
 
 @dataclass(frozen=True)
@@ -101,18 +101,15 @@ class Settings:
         Where ``mdvax serve`` listens (``MDVAX_SERVE_HOST``, default ``127.0.0.1``;
         ``MDVAX_SERVE_PORT``, default 8866) and its URL prefix behind a proxy
         (``MDVAX_SERVE_BASE_URL``, default ``/``).
-    serve_max_kernels : int
-        Ceiling on live dashboard kernels (``MDVAX_SERVE_MAX_KERNELS``; ``None``: from the
-        machine's cores and memory, :mod:`mdvax.serve.capacity`).
-    serve_pool_size, serve_cull_idle_timeout, serve_cull_interval : int or None
-        ``MDVAX_SERVE_POOL_SIZE``, ``MDVAX_SERVE_CULL_IDLE_TIMEOUT``, ``MDVAX_SERVE_CULL_INTERVAL``;
-        ``None``: the value in the shipped ``voila.json``.
-    bytecode_cache : Path
-        Where the dashboard kernels keep their ``-OO`` bytecode (``MDVAX_BYTECODE_CACHE``;
-        default :func:`default_bytecode_cache`).
-    static_cache : Path
-        Where ``mdvax serve`` keeps compressed copies of static files (``MDVAX_STATIC_CACHE``;
-        default :func:`default_static_cache`).
+    serve_config : Path or None
+        JSON file of traitlets options for ``mdvax serve`` (``MDVAX_SERVE_CONFIG``), read after
+        the shipped ``voila.json`` and before the command line.
+    serve_health_token : str or None
+        Token giving ``/healthz`` details to non-loopback callers (``MDVAX_SERVE_HEALTH_TOKEN``;
+        a secret, so not in a config file that may be world-readable).
+    cache_dir : Path
+        Caches that can be rebuilt: the kernels' ``-OO`` bytecode and the server's compressed
+        static files (``MDVAX_CACHE_DIR``; default :func:`default_cache_dir`).
     chromium : str
         Browser the probes, benchmarks and tests drive (``MDVAX_CHROMIUM``,
         default ``/usr/bin/chromium``).
@@ -124,30 +121,6 @@ class Settings:
     embedded_snapshot : bool
         Fall back to the snapshot shipped in the package when nothing was ever fetched
         (``MDVAX_EMBEDDED_SNAPSHOT=off`` disables it).
-    serve_trusted_proxies : tuple of str
-        Addresses of reverse proxies whose ``X-Forwarded-For`` names the client
-        (``MDVAX_SERVE_TRUSTED_PROXIES``, comma-separated; default none: the peer address).
-    serve_health_token : str or None
-        Token giving ``/healthz`` details to non-loopback callers (``MDVAX_SERVE_HEALTH_TOKEN``).
-    serve_kernels_per_client, serve_sockets_per_client : int
-        Kernels and kernel websockets one client address may hold
-        (``MDVAX_SERVE_KERNELS_PER_CLIENT``, default 2; ``MDVAX_SERVE_SOCKETS_PER_CLIENT``, 6).
-    serve_connect_timeout : float
-        Seconds after its page was sent before a kernel whose page never connected is shut
-        down (``MDVAX_SERVE_CONNECT_TIMEOUT``, default 15).
-    serve_request_timeout : float
-        Seconds a client may take to send a request's headers or body, or keep an idle
-        connection (``MDVAX_SERVE_REQUEST_TIMEOUT``, default 20).
-    kernel_memory_mb : int
-        Data memory one kernel may use before it is ended (``MDVAX_KERNEL_MEMORY_MB``, default
-        1024; 0: no limit).
-    kernel_niceness : int
-        How much lower than the server's a dashboard kernel's CPU priority is
-        (``MDVAX_KERNEL_NICENESS``, default 10; 0 to 19): under load the server's one event loop,
-        which sends every visitor's page and still picture, comes before the kernels' work.
-    serve_fork_kernels : bool
-        ``MDVAX_SERVE_FORK_KERNELS`` (default on; off, 0, no, false turn it off): ``mdvax serve``
-        forks kernels from a preloaded template (:mod:`mdvax.serve.provisioner`).
     """
 
     data_dir: Path
@@ -160,26 +133,24 @@ class Settings:
     serve_host: str = "127.0.0.1"
     serve_port: int = 8866
     serve_base_url: str = "/"
-    serve_max_kernels: int | None = None
-    serve_pool_size: int | None = None
-    serve_cull_idle_timeout: int | None = None
-    serve_cull_interval: int | None = None
-    bytecode_cache: Path = dataclasses.field(default_factory=default_bytecode_cache)
-    static_cache: Path = dataclasses.field(default_factory=default_static_cache)
+    serve_config: Path | None = None
+    serve_health_token: str | None = None
+    cache_dir: Path = dataclasses.field(default_factory=default_cache_dir)
     chromium: str = "/usr/bin/chromium"
     ci: bool = False
     maryland_github_url: str = MARYLAND_GITHUB_URL
     maryland_git_url: str = MARYLAND_GIT_URL
     embedded_snapshot: bool = True
-    serve_trusted_proxies: tuple[str, ...] = ()
-    serve_health_token: str | None = None
-    serve_kernels_per_client: int = 2
-    serve_sockets_per_client: int = 6
-    serve_connect_timeout: float = 15.0
-    serve_request_timeout: float = 20.0
-    kernel_memory_mb: int = 1024
-    kernel_niceness: int = 10
-    serve_fork_kernels: bool = True
+
+    @property
+    def bytecode_cache(self) -> Path:
+        """Where the dashboard kernels keep their ``-OO`` bytecode."""
+        return self.cache_dir / "bytecode"
+
+    @property
+    def static_cache(self) -> Path:
+        """Where ``mdvax serve`` keeps compressed copies of static files."""
+        return self.cache_dir / "static"
 
     @property
     def raw_dir(self) -> Path:
@@ -240,31 +211,16 @@ def get_settings(environ: Mapping[str, str] | None = None, **changes: object) ->
         serve_host=env.text("MDVAX_SERVE_HOST") or "127.0.0.1",
         serve_port=env.number("MDVAX_SERVE_PORT", int, default=8866),
         serve_base_url=env.text("MDVAX_SERVE_BASE_URL") or "/",
-        serve_max_kernels=env.number("MDVAX_SERVE_MAX_KERNELS", int),
-        serve_pool_size=env.number("MDVAX_SERVE_POOL_SIZE", int),
-        serve_cull_idle_timeout=env.number("MDVAX_SERVE_CULL_IDLE_TIMEOUT", int),
-        serve_cull_interval=env.number("MDVAX_SERVE_CULL_INTERVAL", int),
-        bytecode_cache=Path(env.text("MDVAX_BYTECODE_CACHE") or default_bytecode_cache()),
-        static_cache=Path(env.text("MDVAX_STATIC_CACHE") or default_static_cache()),
+        serve_config=_folder(env.text("MDVAX_SERVE_CONFIG"))
+        if env.text("MDVAX_SERVE_CONFIG")
+        else None,
+        serve_health_token=env.text("MDVAX_SERVE_HEALTH_TOKEN"),
+        cache_dir=_folder(env.text("MDVAX_CACHE_DIR") or default_cache_dir()),
         chromium=env.text("MDVAX_CHROMIUM") or "/usr/bin/chromium",
         ci=(env.text("CI") or "").lower() == "true",
         maryland_github_url=env.text("MDVAX_MARYLAND_GITHUB_URL") or MARYLAND_GITHUB_URL,
         maryland_git_url=env.text("MDVAX_MARYLAND_GIT_URL") or MARYLAND_GIT_URL,
         embedded_snapshot=(env.text("MDVAX_EMBEDDED_SNAPSHOT") or "on").lower()
-        not in ("off", "0", "no", "false"),
-        serve_trusted_proxies=tuple(
-            p.strip()
-            for p in (env.text("MDVAX_SERVE_TRUSTED_PROXIES") or "").split(",")
-            if p.strip()
-        ),
-        serve_health_token=env.text("MDVAX_SERVE_HEALTH_TOKEN"),
-        serve_kernels_per_client=env.number("MDVAX_SERVE_KERNELS_PER_CLIENT", int, default=2),
-        serve_sockets_per_client=env.number("MDVAX_SERVE_SOCKETS_PER_CLIENT", int, default=6),
-        serve_connect_timeout=env.number("MDVAX_SERVE_CONNECT_TIMEOUT", float, default=15.0),
-        serve_request_timeout=env.number("MDVAX_SERVE_REQUEST_TIMEOUT", float, default=20.0),
-        kernel_memory_mb=env.number("MDVAX_KERNEL_MEMORY_MB", int, default=1024),
-        kernel_niceness=min(19, max(0, env.number("MDVAX_KERNEL_NICENESS", int, default=10))),
-        serve_fork_kernels=(env.text("MDVAX_SERVE_FORK_KERNELS") or "on").lower()
         not in ("off", "0", "no", "false"),
     )
     return settings.replace(**changes) if changes else settings

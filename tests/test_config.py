@@ -3,16 +3,17 @@ package, and the ``MDVAX_DATA_DIR`` override."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from mdvax.config import PACKAGE_DIR, checkout_root, default_data_dir, get_settings
-from mdvax.errors import ConfigError
-from mdvax.serve.capacity import default_pool_size
+from mdvax.errors import ConfigError, ServeError
 from mdvax.serve.kernel import bytecode_cache
 from mdvax.serve.settings import ServeOptions, shipped_settings
+from tests.support.serve_options import resolved
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -59,15 +60,9 @@ def test_every_variable_is_read(tmp_path):
         "MDVAX_SERVE_HOST": "0.0.0.0",
         "MDVAX_SERVE_PORT": "9123",
         "MDVAX_SERVE_BASE_URL": "/vax/",
-        "MDVAX_SERVE_MAX_KERNELS": "7",
-        "MDVAX_SERVE_POOL_SIZE": "3",
-        "MDVAX_SERVE_CULL_IDLE_TIMEOUT": "41",
-        "MDVAX_SERVE_CULL_INTERVAL": "13",
-        "MDVAX_BYTECODE_CACHE": str(tmp_path / "pyc"),
-        "MDVAX_STATIC_CACHE": str(tmp_path / "static"),
-        "MDVAX_KERNEL_NICENESS": "4",
-        "MDVAX_CHROMIUM": "/opt/chromium/chrome",
-        "CI": "TRUE",
+        "MDVAX_SERVE_CONFIG": str(tmp_path / "serve.json"),
+        "MDVAX_SERVE_HEALTH_TOKEN": "s3cret",
+        "MDVAX_CACHE_DIR": str(tmp_path / "cache"),
     }
     s = get_settings(environ=env)
     assert (s.maryland_csv_url, s.maryland_api_url) == (
@@ -77,13 +72,9 @@ def test_every_variable_is_read(tmp_path):
     assert s.database_url == s.archive_url == env["MDVAX_DATABASE_URL"]
     assert (s.timeout, s.retries, s.max_download_bytes) == (2.5, 0, 1_572_864)
     assert (s.serve_host, s.serve_port, s.serve_base_url) == ("0.0.0.0", 9123, "/vax/")
-    assert (s.serve_max_kernels, s.serve_pool_size) == (7, 3)
-    assert (s.serve_cull_idle_timeout, s.serve_cull_interval) == (41, 13)
-    assert s.bytecode_cache == tmp_path / "pyc"
-    assert (s.static_cache, s.kernel_niceness) == (tmp_path / "static", 4)
-    assert get_settings(environ={"MDVAX_KERNEL_NICENESS": "40"}).kernel_niceness == 19
-    assert s.chromium == "/opt/chromium/chrome"
-    assert s.ci is True
+    assert (s.serve_config, s.serve_health_token) == (tmp_path / "serve.json", "s3cret")
+    assert s.bytecode_cache == tmp_path / "cache" / "bytecode"
+    assert s.static_cache == tmp_path / "cache" / "static"
 
 
 def test_defaults_without_any_variable(tmp_path, monkeypatch):
@@ -91,12 +82,9 @@ def test_defaults_without_any_variable(tmp_path, monkeypatch):
     s = get_settings(environ={})
     assert s.archive_url == f"sqlite:///{REPO / 'data' / 'archive.sqlite'}"
     assert (s.timeout, s.retries, s.max_download_bytes) == (30.0, 2, 200 * 1024 * 1024)
-    assert (s.serve_host, s.serve_port, s.serve_max_kernels) == ("127.0.0.1", 8866, None)
-    assert s.serve_pool_size is None
+    assert (s.serve_host, s.serve_port, s.serve_config) == ("127.0.0.1", 8866, None)
     assert s.bytecode_cache == tmp_path / "xdg-cache" / "mdvax" / "bytecode"
     assert s.static_cache == tmp_path / "xdg-cache" / "mdvax" / "static"
-    assert s.kernel_niceness == 10
-    assert s.ci is False
 
 
 @pytest.mark.parametrize(
@@ -114,16 +102,62 @@ def test_a_bad_value_names_its_variable(name, value, message):
 
 def test_serve_options_and_the_kernel_take_their_defaults_from_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("MDVAX_SERVE_PORT", "9321")
-    monkeypatch.setenv("MDVAX_SERVE_MAX_KERNELS", "5")
-    monkeypatch.setenv("MDVAX_SERVE_CULL_INTERVAL", "17")
-    monkeypatch.setenv("MDVAX_BYTECODE_CACHE", str(tmp_path / "pyc"))
+    monkeypatch.setenv("MDVAX_CACHE_DIR", str(tmp_path / "cache"))
     options = ServeOptions()
-    assert (options.port, options.max_kernels, options.cull_interval) == (9321, 5, 17)
-    shipped = shipped_settings()  # unset: the values of voila.json
-    assert options.pool_size == default_pool_size()  # unset: from the machine's cores
-    assert options.cull_idle_timeout == shipped["MappingKernelManager"]["cull_idle_timeout"]
+    assert (options.port, options.max_kernels, options.cull_interval) == (9321, None, None)
     assert ServeOptions(port=8000).port == 8000  # the command line wins
-    assert bytecode_cache() == tmp_path / "pyc"
+    assert bytecode_cache() == tmp_path / "cache" / "bytecode"
+
+
+def test_server_options_come_from_voila_json_then_the_config_file_then_the_command_line(
+    tmp_path,
+):
+    config = tmp_path / "serve.json"
+    config.write_text(
+        json.dumps(
+            {
+                "MdvaxVoila": {"kernels_per_client": 3, "max_kernels": 9, "pool_size": 1},
+                "MappingKernelManager": {"cull_interval": 7},
+                "MdvaxKernelManager": {"kernel_memory_mb": 700},
+            }
+        )
+    )
+    app = resolved(config=config, max_kernels=5, traitlets=["--MdvaxVoila.connect_timeout=4.5"])
+    shipped = shipped_settings()["MappingKernelManager"]
+    assert app.max_kernels == 5  # command line over the file
+    assert (app.pool_size, app.kernels_per_client) == (1, 3)  # the file over the defaults
+    assert app.connect_timeout == 4.5  # a traitlets option given as it is
+    assert app.config.MappingKernelManager.cull_interval == 7  # the file over voila.json
+    assert app.config.MappingKernelManager.cull_idle_timeout == shipped["cull_idle_timeout"]
+    assert app.config.MdvaxKernelManager.kernel_memory_mb == 700
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "is not valid JSON"),
+        ('{"MdvaxVoila": {"max_kernels": 2, "pool_size": 2}}', "must exceed the pool size"),
+    ],
+)
+def test_a_bad_config_file_is_named(tmp_path, text, message):
+    config = tmp_path / "serve.json"
+    config.write_text(text)
+    with pytest.raises(ServeError, match=message):
+        resolved(config=config)
+    with pytest.raises(ServeError, match="config file not found"):
+        resolved(config=tmp_path / "missing.json")
+
+
+def test_a_stray_argument_is_not_passed_to_the_server():
+    with pytest.raises(ServeError, match="not an option of mdvax serve: '--max-kernel'"):
+        ServeOptions(traitlets=["--max-kernel"]).validate()
+
+
+def test_the_environment_holds_the_data_layer_and_a_few_deployment_knobs():
+    read = set(re.findall(r"\bMDVAX_[A-Z0-9_]+\b", (PACKAGE_DIR / "config.py").read_text()))
+    deployment = {name for name in read if name.startswith("MDVAX_SERVE_")} | {"MDVAX_CACHE_DIR"}
+    assert deployment <= read
+    assert len(deployment) <= 6, sorted(deployment)
 
 
 # What the variables are read by: this module's neighbours must not read them themselves.
@@ -144,5 +178,5 @@ def test_only_the_config_module_reads_mdvax_variables():
 def test_every_variable_the_settings_read_is_in_the_readme():
     read = set(re.findall(r"\bMDVAX_[A-Z0-9_]+\b", (PACKAGE_DIR / "config.py").read_text()))
     readme = (REPO / "README.md").read_text()
-    assert len(read) > 20  # the pattern finds them
+    assert len(read) > 12  # the pattern finds them
     assert sorted(name for name in read if f"`{name}`" not in readme) == []

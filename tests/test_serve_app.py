@@ -73,8 +73,8 @@ def test_options_translate_to_voila_traitlets():
     assert "--Voila.ip=127.0.0.1" in argv
     assert "--Voila.port=9000" in argv
     assert "--MdvaxVoila.max_kernels=7" in argv
-    assert "--VoilaConfiguration.default_pool_size=3" in argv
-    assert "--VoilaConfiguration.preheat_kernel=True" in argv
+    assert "--MdvaxVoila.pool_size=3" in argv
+    assert not any("cull" in arg for arg in argv)  # not given: the config files decide
 
 
 @pytest.mark.parametrize(
@@ -94,8 +94,8 @@ def test_impossible_options_are_named(changes, message):
 
 
 def test_bad_environment_value_is_named(monkeypatch):
-    monkeypatch.setenv("MDVAX_SERVE_MAX_KERNELS", "lots")
-    with pytest.raises(ConfigError, match="MDVAX_SERVE_MAX_KERNELS must be an integer"):
+    monkeypatch.setenv("MDVAX_SERVE_PORT", "lots")
+    with pytest.raises(ConfigError, match="MDVAX_SERVE_PORT must be an integer"):
         ServeOptions(notebook=BARE_PAGE)
 
 
@@ -116,7 +116,7 @@ def test_kernel_launcher_keeps_its_bytecode_in_its_own_cache(tmp_path):
         "import sys; from mdvax.serve.kernel import use_bytecode_cache; use_bytecode_cache(); "
         "import colorsys; print(sys.pycache_prefix, sys.dont_write_bytecode)"
     )
-    env = {**os.environ, "MDVAX_BYTECODE_CACHE": str(cache), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "MDVAX_CACHE_DIR": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTHONPYCACHEPREFIX", None)
     result = subprocess.run(
         [sys.executable, "-OO", "-c", code], env=env, capture_output=True, text=True, check=True

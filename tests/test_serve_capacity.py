@@ -10,7 +10,7 @@ from mdvax.serve.capacity import (
     default_max_kernels,
     default_pool_size,
 )
-from mdvax.serve.settings import ServeOptions
+from tests.support.serve_options import resolved
 
 
 @pytest.mark.parametrize(
@@ -40,21 +40,18 @@ def test_forked_kernels_cost_less_memory(cores, available_mb, expected):
     assert FORKED_KERNEL_MB >= 61  # a forked dashboard kernel's measured PSS
 
 
-def test_options_count_a_forked_kernel_at_its_own_cost(monkeypatch):
-    monkeypatch.delenv("MDVAX_SERVE_MAX_KERNELS", raising=False)
-    forked = ServeOptions(pool_size=1, fork_kernels=True)
-    launched = ServeOptions(pool_size=1, fork_kernels=False)
-    forked.validate()
-    launched.validate()
+def test_the_server_counts_a_forked_kernel_at_its_own_cost():
+    forked = resolved(pool_size=1)  # forking is the default
+    launched = resolved(pool_size=1, fork_kernels=False)
     assert forked.max_kernels == default_max_kernels(pool_size=1, kernel_mb=FORKED_KERNEL_MB)
     assert launched.max_kernels == default_max_kernels(pool_size=1, kernel_mb=KERNEL_MB)
 
 
-def test_options_use_the_formula_unless_set(monkeypatch):
-    monkeypatch.delenv("MDVAX_SERVE_MAX_KERNELS", raising=False)
-    monkeypatch.delenv("MDVAX_SERVE_POOL_SIZE", raising=False)
-    options = ServeOptions(pool_size=1)
-    argv = options.voila_argv()
-    assert options.max_kernels == default_max_kernels(pool_size=1) > 1
-    assert f"--MdvaxVoila.max_kernels={options.max_kernels}" in argv
-    assert ServeOptions(max_kernels=3, pool_size=1).voila_argv()[-2].endswith("=3")
+def test_the_server_uses_the_formula_unless_told():
+    machine = resolved()
+    assert machine.pool_size == default_pool_size() > 0
+    assert machine.voila_configuration.default_pool_size == machine.pool_size
+    assert machine.voila_configuration.preheat_kernel is True
+    assert resolved(max_kernels=3, pool_size=1).max_kernels == 3
+    none = resolved(max_kernels=3, pool_size=0)
+    assert none.voila_configuration.preheat_kernel is False

@@ -15,7 +15,6 @@ from datetime import date, datetime
 import psutil
 import pytest
 
-from mdvax.config import get_settings
 from mdvax.serve.process import ServeProcess
 from mdvax.serve.provisioner import RESTART_DELAY_S
 from tests.hostile_client import take_kernel
@@ -30,9 +29,9 @@ QUERY = f"?date={DAY.isoformat()}&measure=fully_vaccinated&per_capita=0"
 
 def serve(data_env: dict, log, *args: str) -> ServeProcess:
     """``mdvax serve`` on the dashboard, no pool (each visit starts its kernel), 3 s to connect."""
-    env = {**data_env, "MDVAX_SERVE_CONNECT_TIMEOUT": "3"}
-    options = ("--notebook", str(DASHBOARD), "--pool-size", "0", "--max-kernels", "4", *args)
-    return ServeProcess(*options, env=env, log_path=log)
+    options = ("--notebook", str(DASHBOARD), "--pool-size", "0", "--max-kernels", "4")
+    connect = "--MdvaxVoila.connect_timeout=3"
+    return ServeProcess(*options, connect, *args, env=data_env, log_path=log)
 
 
 @pytest.fixture(scope="module")
@@ -148,10 +147,8 @@ def test_preloaded_data_is_not_served_after_an_update(tmp_path):
 
 
 def test_fork_server_can_be_turned_off(filled, tmp_path):
-    assert get_settings({"MDVAX_SERVE_FORK_KERNELS": "off"}).serve_fork_kernels is False
-    assert get_settings({}).serve_fork_kernels is True
-    niceness = {**filled, "MDVAX_KERNEL_NICENESS": "3"}  # not the default
-    with serve(niceness, tmp_path / "serve.log", "--no-fork-kernels") as server:
+    niceness = "--MdvaxKernelManager.kernel_niceness=3"  # not the default
+    with serve(filled, tmp_path / "serve.log", "--no-fork-kernels", niceness) as server:
         kernel_id = take_kernel(server, query=QUERY)
         assert server.template_pid() is None
         assert not forked(server, kernel_id)

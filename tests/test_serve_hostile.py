@@ -34,20 +34,26 @@ from tests.hostile_client import (
 REPO = Path(__file__).resolve().parent.parent
 QUERY_PAGE = REPO / "tests" / "notebooks" / "query_page.ipynb"
 TOKEN = "health-token-for-tests"
+#: The operator's config file of this server (``mdvax serve --config``).
 LIMITS = {
-    "MDVAX_SERVE_TRUSTED_PROXIES": "127.0.0.1",
-    "MDVAX_SERVE_KERNELS_PER_CLIENT": "2",
-    "MDVAX_SERVE_SOCKETS_PER_CLIENT": "3",
-    "MDVAX_SERVE_CONNECT_TIMEOUT": "4",
-    "MDVAX_SERVE_REQUEST_TIMEOUT": "3",
-    "MDVAX_SERVE_HEALTH_TOKEN": TOKEN,
+    "MdvaxVoila": {
+        "trusted_proxies": ["127.0.0.1"],
+        "kernels_per_client": 2,
+        "sockets_per_client": 3,
+        "connect_timeout": 4,
+        "request_timeout": 3,
+    }
 }
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     log = tmp_path_factory.mktemp("hostile") / "serve.log"
+    config = log.with_name("serve.json")
+    config.write_text(json.dumps(LIMITS), encoding="utf-8")
     args = (
+        "--config",
+        str(config),
         "--notebook",
         str(QUERY_PAGE),
         "--pool-size",
@@ -59,7 +65,8 @@ def server(tmp_path_factory):
         "--cull-interval",
         "1",
     )
-    with ServeProcess(*args, env=LIMITS, log_path=log) as running:
+    env = {"MDVAX_SERVE_HEALTH_TOKEN": TOKEN}  # a secret: from the environment
+    with ServeProcess(*args, env=env, log_path=log) as running:
         running.log = log
         yield running
 

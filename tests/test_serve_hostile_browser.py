@@ -41,8 +41,7 @@ def limited_server(server, tmp_path_factory):
     baseline = max(vm_data(pid) for pid in server.kernel_pids())
     limit = math.ceil(baseline / 2**20) + HEADROOM_MB
     log = tmp_path_factory.mktemp("memory") / "serve.log"
-    env = {"MDVAX_KERNEL_MEMORY_MB": str(limit)}
-    with bare_page_server(log, env) as running:
+    with bare_page_server(log, args=(f"--MdvaxKernelManager.kernel_memory_mb={limit}",)) as running:
         running.limit, running.log = limit, log
         yield running
 

@@ -44,3 +44,13 @@ async def _scenario(tmp_path) -> str:
             client.stop_channels()
         await manager.shutdown_all(now=True)
         manager.context.destroy(linger=0)
+
+
+def test_kernel_limits_travel_on_the_kernel_command_line():
+    from mdvax.serve.kernel import KernelLimits
+
+    limits = KernelLimits(memory_mb=700, niceness=3)  # not the defaults
+    argv = ["-f", "conn.json", *limits.argv(), "--HistoryManager.enabled=False"]
+    rest = ["-f", "conn.json", "--HistoryManager.enabled=False"]
+    assert KernelLimits.from_argv(argv) == (limits, rest)
+    assert KernelLimits.from_argv(["-f", "x"]) == (KernelLimits(), ["-f", "x"])

@@ -84,9 +84,9 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("static")
     args = ("--pool-size", "1", "--max-kernels", "2")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MDVAX_STATIC_CACHE", str(folder / "compressed"))
+        patch.setenv("MDVAX_CACHE_DIR", str(folder / "cache"))
         with dashboard_server(folder / "data", args=args) as running:
-            running.compressed = folder / "compressed"
+            running.compressed = folder / "cache" / "static"
             yield running
 
 

@@ -41,7 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 success, non-zero failure)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "accepts_traitlets", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.traitlets = extra  # ``mdvax serve --Class.trait=value``: checked by the command
     previous = stop_cleanly_on_sigterm()
     try:
         return _run(args)

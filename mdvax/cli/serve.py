@@ -18,8 +18,14 @@ def register(subparsers) -> None:
             "Serve notebooks/dashboard.ipynb at / with Voila: preheated kernel pool, idle "
             "kernels culled, no tracebacks or sources sent, a cap on live kernels (visitors "
             "beyond it get the same view as a still picture, HTTP 503 with Retry-After; cap and "
-            "pool default to what the machine's cores and memory allow), GET /healthz, JSON logs."
+            "pool default to what the machine's cores and memory allow), GET /healthz, JSON logs. "
+            "Server options (caps, timeouts, kernel memory...) are traitlets: set them in a JSON "
+            "config file (--config) or here as --Class.trait=value, e.g. "
+            "--MdvaxVoila.kernels_per_client=3; docs/serving.md lists them."
         ),
+    )
+    parser.add_argument(
+        "--config", type=Path, help="JSON file of server options (default: MDVAX_SERVE_CONFIG)"
     )
     parser.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="TCP port (default 8866)")
@@ -39,7 +45,9 @@ def register(subparsers) -> None:
         help="start each kernel from scratch instead of forking a preloaded template",
     )
     parser.set_defaults(
-        func=run, _option_names=[name for name in defaults if name != "retry_after"]
+        func=run,
+        accepts_traitlets=True,
+        _option_names=[name for name in defaults if name != "traitlets"],
     )
 
 
@@ -48,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from mdvax.serve.app import serve  # Voila imports are slow: only when serving
 
     given = {name: getattr(args, name) for name in args._option_names}
-    options = ServeOptions(**{name: value for name, value in given.items() if value is not None})
+    given = {name: value for name, value in given.items() if value is not None}
+    options = ServeOptions(**given, traitlets=args.traitlets)
     options.validate()
     return serve(options)

@@ -9,10 +9,14 @@ from pathlib import Path
 
 from tornado.ioloop import PeriodicCallback
 from tornado.web import GZipContentEncoding
-from traitlets import Float, Integer, List, Unicode, default
+from traitlets import Bool, Float, Integer, List, Unicode, default
+from traitlets.config import Config
+from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader
 
 from mdvax.config import MAX_UPLOAD_BYTES, get_settings
+from mdvax.errors import ServeError
 from mdvax.serve import logs
+from mdvax.serve.capacity import FORKED_KERNEL_MB, KERNEL_MB, default_max_kernels, default_pool_size
 from mdvax.serve.handlers import CappedVoilaHandler, HealthHandler, SecurityHeaders, kernel_taken
 from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
 from mdvax.serve.payload import CacheHeaders, Precompressed, PrecompressedFiles, with_precompressed
@@ -56,23 +60,31 @@ TEMPLATE_STATIC = r"/voila/templates/([\w-]+/static/.+)"
 STATIC_ROUTES = ("/voila/static/", "/voila/templates/", "/voila/labextensions/")
 
 
-#: Traits of :class:`MdvaxVoila` whose default comes from :class:`mdvax.config.Settings`.
-_SETTINGS = {
-    "trusted_proxies": "serve_trusted_proxies",
-    "health_token": "serve_health_token",
-    "kernels_per_client": "serve_kernels_per_client",
-    "sockets_per_client": "serve_sockets_per_client",
-    "connect_timeout": "serve_connect_timeout",
-    "request_timeout": "serve_request_timeout",
-}
-
-
 class MdvaxVoila(Voila):
     """Standalone Voila serving one notebook at ``/`` with the repository's settings."""
 
     name = "voila"  # Voila's handlers look the application up as settings["voila"]
 
-    max_kernels = Integer(12, config=True, help="Ceiling on live kernels, preheated pool included.")
+    max_kernels = Integer(
+        None,
+        allow_none=True,
+        config=True,
+        help="Ceiling on live kernels, pool included (default: from the machine's cores and memory).",
+    )
+    pool_size = Integer(
+        None,
+        allow_none=True,
+        min=0,
+        config=True,
+        help="Preheated kernels kept ready, 0 for none (default: from the machine's cores).",
+    )
+    fork_kernels = Bool(True, config=True, help="Fork kernels from a preloaded template.")
+    config_file = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="The operator's JSON config file, read after the shipped voila.json.",
+    )
     retry_after = Integer(10, config=True, help="Seconds in the busy page's Retry-After.")
     health_path = Unicode("healthz", config=True, help="Path of the health endpoint.")
 
@@ -81,9 +93,13 @@ class MdvaxVoila(Voila):
 
     config_file_paths = List(Unicode(), config=True, help="Where voila.json is looked up.")
 
-    # Defaults from the environment (mdvax.config.Settings, see _SETTINGS) unless configured.
     trusted_proxies = List(Unicode(), config=True, help="Proxies whose X-Forwarded-For counts.")
-    health_token = Unicode(None, allow_none=True, config=True, help="Token for /healthz details.")
+    health_token = Unicode(
+        None,
+        allow_none=True,
+        config=True,
+        help="Token for /healthz details (default: MDVAX_SERVE_HEALTH_TOKEN).",
+    )
     kernels_per_client = Integer(2, config=True, help="Kernels one client address may hold.")
     sockets_per_client = Integer(6, config=True, help="Kernel websockets one client may hold.")
     connect_timeout = Float(15.0, config=True, help="Seconds a sent page has to connect.")
@@ -99,16 +115,32 @@ class MdvaxVoila(Voila):
     def _default_connection_class(self):
         return FilteredConnection
 
+    def load_config_file(self, filename, path=None):
+        """The shipped ``voila.json``, then the operator's :attr:`config_file`; the command line wins."""
+        super().load_config_file(filename, path=path)
+        if not self.config_file:
+            return
+        file = Path(self.config_file)
+        try:
+            loaded = JSONFileConfigLoader(file.name, str(file.parent), log=self.log).load_config()
+        except ConfigFileNotFound:
+            raise ServeError(f"config file not found: {file}") from None
+        except ValueError as error:  # not JSON
+            raise ServeError(f"config file {file} is not valid JSON: {error}") from None
+        merged = Config()
+        merged.merge(loaded)
+        merged.merge(self.cli_config)
+        self.update_config(merged)
+
     def initialize(self, argv=None):
-        """Parse the command line, read ``voila.json``, then switch logs to JSON."""
+        """Parse the command line, read the config files, size the pool, switch logs to JSON."""
         require_compatible(self.log)
         share_compiled_templates()  # Voila's page templates compiled once, not once per page
         super().initialize(argv)
         logs.configure(self.log, self.log_level)
-        settings = get_settings()
-        for trait, field in _SETTINGS.items():
-            if trait not in self.config.get("MdvaxVoila", {}):
-                setattr(self, trait, getattr(settings, field))
+        if self.health_token is None:
+            self.health_token = get_settings().serve_health_token  # a secret: from the environment
+        self._size_kernels()
         self.voila_configuration.multi_kernel_manager_class = MdvaxKernelManager
         SecurityHeaders.trusted = tuple(self.trusted_proxies)
         # Still pictures of the views: for the dashboard only (a bare page has no views).
@@ -123,14 +155,32 @@ class MdvaxVoila(Voila):
             "websocket_ping_timeout": 30,
         }
 
+    def _size_kernels(self) -> None:
+        """Pool and cap from the machine unless configured; refuse a cap no visitor fits under."""
+        if self.pool_size is None:
+            self.pool_size = default_pool_size()
+        if self.max_kernels is None:
+            kernel_mb = FORKED_KERNEL_MB if self.fork_kernels else KERNEL_MB
+            self.max_kernels = default_max_kernels(pool_size=self.pool_size, kernel_mb=kernel_mb)
+        if self.max_kernels <= self.pool_size:
+            raise ServeError(
+                f"max kernels ({self.max_kernels}) must exceed the pool size ({self.pool_size}),"
+                " or no visitor could ever get a kernel"
+            )
+        self.voila_configuration.default_pool_size = self.pool_size
+        self.voila_configuration.preheat_kernel = self.pool_size > 0
+
     def init_settings(self):
         """Voila's settings with our kernel manager; a kernel handed out is a visitor's."""
         self.config.MdvaxKernelManager.max_zmq_sockets = (
             self.max_kernels * ZMQ_SOCKETS_PER_KERNEL + 64
         )
         self.config.MdvaxKernelManager.connect_timeout = self.connect_timeout
+        self.config.MdvaxKernelManager.fork_kernels = self.fork_kernels
         settings = super().init_settings()
         manager = self.kernel_manager
+        if manager.cull_idle_timeout <= 0 or manager.cull_interval <= 0:
+            raise ServeError("cull idle timeout and cull interval must be positive seconds")
         taken = functools.partial(kernel_taken, manager)
         wrap_pool_take(manager, taken)  # a pooled kernel handed to a page request
         manager.on_visitor_kernel = taken  # or, without a pool, one started for it
@@ -195,8 +245,8 @@ def serve(options: ServeOptions) -> int:
     os.environ["JUPYTER_PATH"] = os.pathsep.join(jupyter_path)
     for name, value in KERNEL_ENV.items():
         os.environ.setdefault(name, value)
-    raise_file_limit(2 * options.max_kernels * ZMQ_SOCKETS_PER_KERNEL + 256)
     app = MdvaxVoila.instance()
     app.initialize(options.voila_argv())
+    raise_file_limit(2 * app.max_kernels * ZMQ_SOCKETS_PER_KERNEL + 256)
     app.start()
     return 0

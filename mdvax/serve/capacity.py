@@ -10,7 +10,7 @@ a CPU-second to start; a kernel forked from the preloaded template (the default,
 :mod:`mdvax.serve.forkserver`) shares most of its pages with the template and its siblings:
 ~42 MB USS, ~61 MB PSS (:data:`FORKED_KERNEL_MB` rounds the PSS up). Once started a kernel
 idles between a visitor's clicks, so a core carries a few of them (:data:`KERNELS_PER_CORE`). Visitors beyond the cap get the still picture of their
-view. ``--max-kernels``/``--pool-size`` (or ``MDVAX_SERVE_MAX_KERNELS``/``_POOL_SIZE``)
+view. ``MdvaxVoila.max_kernels``/``pool_size`` (``--max-kernels``/``--pool-size``)
 override either. On the 2-core, 24 GiB development machine: pool 2, cap 10.
 """
 

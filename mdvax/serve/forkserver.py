@@ -141,15 +141,15 @@ def become_kernel(conn: socket.socket, listener: socket.socket, request: dict) -
         os.close(null)
         conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
         conn.close()
-        from mdvax.config import get_settings
         from mdvax.serve import kernel
 
         watch_server(int(request["env"].get("JPY_PARENT_PID") or 0))
-        kernel.limit(get_settings())
+        limits, args = kernel.KernelLimits.from_argv(request["args"])
+        kernel.limit(limits)
         # parent_handle 1: no parent poller (ours is watch_server) and no banner on stderr
         # (ipykernel prints one, not JSON, when it has no parent).
-        sys.argv = [kernel.__file__, *request["args"], "--IPKernelApp.parent_handle=1"]
-        keep_open(request["args"])
+        sys.argv = [kernel.__file__, *args, "--IPKernelApp.parent_handle=1"]
+        keep_open(args)
         kernel.run()
         code = 0
     except SystemExit as exit_:

@@ -14,8 +14,9 @@ kernel, each visitor's kernel saves (measured on the dashboard, RSS):
   kernel would compile every module again, seconds of CPU each);
 - about 2 MB: no IPython history database (``--HistoryManager.enabled=False`` in the spec).
 
-Each kernel also gets a hard memory ceiling, :func:`limit_memory` (``MDVAX_KERNEL_MEMORY_MB``):
-a visitor who makes their kernel grow ends that kernel only (their page shows the reload
+Each kernel also gets a hard memory ceiling, :func:`limit_memory`, and a lower CPU priority
+(:class:`KernelLimits`, options of the server's kernel manager passed on the kernel's command
+line): a visitor who makes their kernel grow ends that kernel only (their page shows the reload
 notice), never the machine.
 """
 
@@ -29,7 +30,11 @@ import resource
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+#: The module the served kernel spec runs (``python -OO -m mdvax.serve.kernel``).
+KERNEL_MODULE = "mdvax.serve.kernel"
 
 #: The kernel exits once its data segment comes this close to the limit (10 % of the limit at
 #: most), before allocations start failing: a ``MemoryError`` inside a widget callback would
@@ -40,7 +45,7 @@ EXIT_MARGIN = 32 * 1024 * 1024
 def bytecode_cache() -> Path:
     """Where the kernels keep their bytecode: :attr:`mdvax.config.Settings.bytecode_cache`.
 
-    ``$MDVAX_BYTECODE_CACHE``, else ``$XDG_CACHE_HOME/mdvax/bytecode`` (``~/.cache/mdvax/...``).
+    ``$MDVAX_CACHE_DIR/bytecode``, else ``$XDG_CACHE_HOME/mdvax/bytecode``.
     """
     from mdvax.config import get_settings
 
@@ -120,15 +125,50 @@ def limit_memory(megabytes: int, interval: float = 0.2) -> None:
     threading.Thread(target=watch, name="mdvax-memory-watch", daemon=True).start()
 
 
-def limit(settings) -> None:
-    """The kernel's memory ceiling and lower CPU priority (``settings``: :class:`~mdvax.config.Settings`).
+@dataclass(frozen=True)
+class KernelLimits:
+    """A kernel's memory ceiling and CPU priority, sent on its command line by the server.
 
-    The niceness is added to the one inherited: under load the server's event loop, which sends
-    every page and still picture, runs before the kernels' work.
+    Attributes
+    ----------
+    memory_mb : int
+        Data memory the kernel may use before it ends (0: no limit).
+    niceness : int
+        Added to the inherited niceness (0 to 19): under load the server's event loop, which
+        sends every page and still picture, runs before the kernels' work.
     """
-    limit_memory(settings.kernel_memory_mb)
-    if settings.kernel_niceness:
-        os.nice(settings.kernel_niceness)
+
+    memory_mb: int = 1024
+    niceness: int = 10
+
+    #: Prefix of the kernel's own arguments (removed before ipykernel parses the rest).
+    PREFIX = "--mdvax-kernel-"
+
+    def argv(self) -> list[str]:
+        """The arguments that carry these limits."""
+        return [
+            f"{self.PREFIX}memory-mb={self.memory_mb}",
+            f"{self.PREFIX}niceness={self.niceness}",
+        ]
+
+    @classmethod
+    def from_argv(cls, argv: list[str]) -> tuple[KernelLimits, list[str]]:
+        """The limits in ``argv`` (defaults for those absent) and the other arguments."""
+        values, rest = {}, []
+        for arg in argv:
+            name, _, value = arg.removeprefix(cls.PREFIX).partition("=")
+            if arg.startswith(cls.PREFIX) and name in ("memory-mb", "niceness"):
+                values[name.replace("-", "_")] = int(value)
+            else:
+                rest.append(arg)
+        return cls(**values), rest
+
+
+def limit(limits: KernelLimits) -> None:
+    """Apply ``limits`` to this process (the kernel)."""
+    limit_memory(limits.memory_mb)
+    if limits.niceness > 0:
+        os.nice(min(19, limits.niceness))
 
 
 def prepare() -> None:
@@ -160,9 +200,8 @@ def run() -> None:
 
 def main() -> None:
     """Start ipykernel without ``debugpy``, under the memory ceiling, at a lower priority."""
-    from mdvax.config import get_settings
-
-    limit(get_settings())
+    limits, sys.argv[1:] = KernelLimits.from_argv(sys.argv[1:])
+    limit(limits)
     prepare()
     run()
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import zmq
 from traitlets import Bool, Float, Integer
 
+from mdvax.serve.kernel import KERNEL_MODULE, KernelLimits
 from mdvax.upstream.voila import AsyncMappingKernelManager
 
 #: ZMQ sockets one kernel may need on the server: 4 channels for each of its websockets (at
@@ -70,7 +71,17 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
     max_zmq_sockets = Integer(1023, config=True, help="ZMQ context socket limit.")
     connect_timeout = Float(15.0, config=True, help="Seconds for a sent page to connect.")
     render_timeout = Float(120.0, config=True, help="Seconds a page may take to render.")
-    fork_kernels = Bool(False, config=True, help="Fork kernels from a preloaded template.")
+    fork_kernels = Bool(False, config=True, help="Fork kernels (MdvaxVoila.fork_kernels sets it).")
+    kernel_memory_mb = Integer(
+        1024, config=True, help="Data memory one kernel may use before it ends (0: no limit)."
+    )
+    kernel_niceness = Integer(
+        10,
+        min=0,
+        max=19,
+        config=True,
+        help="How far below the server's a kernel's CPU priority is.",
+    )
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -87,7 +98,10 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
             provisioner.start()
 
     async def start_kernel(self, *args, **kwargs):
-        """Start a kernel, counting failures for ``/healthz``."""
+        """Start a kernel under the configured limits, counting failures for ``/healthz``."""
+        if self._runs_mdvax_kernel(kwargs.get("kernel_name", args[0] if args else None)):
+            limits = KernelLimits(memory_mb=self.kernel_memory_mb, niceness=self.kernel_niceness)
+            kwargs["extra_arguments"] = [*kwargs.get("extra_arguments", []), *limits.argv()]
         try:
             kernel_id = await super().start_kernel(*args, **kwargs)
         except Exception:
@@ -98,6 +112,14 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
         if not preheated and self.on_visitor_kernel is not None:  # no pool: Voila starts one
             self.on_visitor_kernel(kernel_id)
         return kernel_id
+
+    def _runs_mdvax_kernel(self, kernel_name: str | None) -> bool:
+        """The kernel spec starts :mod:`mdvax.serve.kernel` (which takes the limits)."""
+        try:
+            spec = self.kernel_spec_manager.get_kernel_spec(kernel_name or self.default_kernel_name)
+        except Exception:  # no such kernel: starting it fails with Jupyter's own error
+            return False
+        return KERNEL_MODULE in spec.argv
 
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):
         """Shut a kernel down and forget its visitor."""

@@ -67,7 +67,7 @@ _SUFFIX = {"br": ".br", "gzip": ".gz"}
 
 
 def cache_folder() -> Path:
-    """Where compressed copies are kept: ``$MDVAX_STATIC_CACHE``, else the user's cache."""
+    """Where compressed copies are kept: ``$MDVAX_CACHE_DIR/static``, else the user's cache."""
     from mdvax.config import get_settings
 
     return get_settings().static_cache

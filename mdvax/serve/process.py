@@ -16,11 +16,11 @@ from pathlib import Path
 from mdvax.errors import ServeError
 
 #: Every visitor of a test or benchmark server shares one address (127.0.0.1): the per-client
-#: limits are lifted unless the caller (or the environment) sets them.
-SHARED_ADDRESS_ENV = {
-    "MDVAX_SERVE_KERNELS_PER_CLIENT": "1000",
-    "MDVAX_SERVE_SOCKETS_PER_CLIENT": "1000",
-}
+#: limits are lifted unless the caller's options set them.
+SHARED_ADDRESS_OPTIONS = (
+    "--MdvaxVoila.kernels_per_client=1000",
+    "--MdvaxVoila.sockets_per_client=1000",
+)
 
 
 def free_port() -> int:
@@ -36,17 +36,20 @@ class ServeProcess:
     Parameters
     ----------
     *args : str
-        Extra ``mdvax serve`` options (``--notebook``, ``--max-kernels``...).
+        Extra ``mdvax serve`` options (``--notebook``, ``--max-kernels``,
+        ``--MdvaxVoila.connect_timeout=4``...). Per-client limits are lifted
+        (:data:`SHARED_ADDRESS_OPTIONS`) unless set here.
     env : dict, optional
-        Extra environment variables (``MDVAX_DATA_DIR``...). Per-client limits are lifted
-        (:data:`SHARED_ADDRESS_ENV`) unless set here or in the environment.
+        Extra environment variables (``MDVAX_DATA_DIR``...).
     log_path : Path, optional
         File receiving the server's JSON log lines (stdout and stderr).
     """
 
     def __init__(self, *args: str, env: dict | None = None, log_path: Path | None = None):
-        self.options = list(args)
-        self.env = {**SHARED_ADDRESS_ENV, **os.environ, **(env or {})}
+        given = {arg.split("=", 1)[0] for arg in args}
+        lifted = [o for o in SHARED_ADDRESS_OPTIONS if o.split("=", 1)[0] not in given]
+        self.options = [*lifted, *args]
+        self.env = {**os.environ, **(env or {})}
         self.log_path = Path(log_path) if log_path else None
         self.process: subprocess.Popen | None = None
         self.port = 0
@@ -72,12 +75,12 @@ class ServeProcess:
         return self
 
     def pool_size(self) -> int:
-        """The pool size asked for on the command line, else the shipped default."""
+        """The pool size asked for on the command line, else the machine's default."""
         if "--pool-size" in self.options:
             return int(self.options[self.options.index("--pool-size") + 1])
-        from mdvax.serve.settings import ServeOptions
+        from mdvax.serve.capacity import default_pool_size
 
-        return ServeOptions(notebook=Path(__file__)).pool_size
+        return default_pool_size()
 
     def health(self) -> dict:
         """The parsed ``/healthz`` answer."""

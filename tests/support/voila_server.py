@@ -90,10 +90,10 @@ def dashboard_server(
 
 
 @contextmanager
-def bare_page_server(log: Path, env: dict[str, str] | None = None) -> Iterator[ServeProcess]:
+def bare_page_server(log: Path, args: tuple[str, ...] = ()) -> Iterator[ServeProcess]:
     """``mdvax serve`` on :data:`BARE_PAGE` with two preheated kernels, its log in ``log``."""
-    args = ("--notebook", str(BARE_PAGE), "--pool-size", "2")
-    with ServeProcess(*args, env=env, log_path=log) as server:
+    options = ("--notebook", str(BARE_PAGE), "--pool-size", "2", *args)
+    with ServeProcess(*options, log_path=log) as server:
         yield server
 
 
