@@ -38,7 +38,7 @@ class ServeProcess:
     *args : str
         Extra ``mdvax serve`` options (``--notebook``, ``--max-kernels``,
         ``--MdvaxVoila.connect_timeout=4``...). Per-client limits are lifted
-        (:data:`SHARED_ADDRESS_OPTIONS`) unless set here.
+        (:data:`SHARED_ADDRESS_OPTIONS`) unless set here or a ``--config`` file is given.
     env : dict, optional
         Extra environment variables (``MDVAX_DATA_DIR``...).
     log_path : Path, optional
@@ -47,7 +47,11 @@ class ServeProcess:
 
     def __init__(self, *args: str, env: dict | None = None, log_path: Path | None = None):
         given = {arg.split("=", 1)[0] for arg in args}
-        lifted = [o for o in SHARED_ADDRESS_OPTIONS if o.split("=", 1)[0] not in given]
+        lifted = [
+            option
+            for option in SHARED_ADDRESS_OPTIONS
+            if "--config" not in given and option.split("=", 1)[0] not in given
+        ]
         self.options = [*lifted, *args]
         self.env = {**os.environ, **(env or {})}
         self.log_path = Path(log_path) if log_path else None
