@@ -206,7 +206,7 @@ def test_websocket_flood_is_refused_per_kernel_and_per_client(idle):
 def test_health_is_unhealthy_when_zmq_sockets_run_out():
     import zmq
 
-    from mdvax.serve.handlers import kernel_problem
+    from mdvax.serve.health import kernel_problem
 
     class Manager:
         context = zmq.Context()

@@ -16,9 +16,12 @@ from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader
 from mdvax.config import MAX_UPLOAD_BYTES, get_settings
 from mdvax.errors import ServeError
 from mdvax.serve import logs
+from mdvax.serve.admission import Admission
 from mdvax.serve.capacity import FORKED_KERNEL_MB, KERNEL_MB, default_max_kernels, default_pool_size
-from mdvax.serve.handlers import CappedVoilaHandler, HealthHandler, SecurityHeaders, kernel_taken
+from mdvax.serve.headers import SecurityHeaders
+from mdvax.serve.health import HealthHandler
 from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
+from mdvax.serve.page import CappedVoilaHandler
 from mdvax.serve.payload import CacheHeaders, Precompressed, PrecompressedFiles, with_precompressed
 from mdvax.serve.settings import DEFAULT_NOTEBOOK, SHARE_DIR, VOILA_JSON, ServeOptions
 from mdvax.serve.sockets import FilteredConnection, KernelSocketHandler, QuerySocketHandler
@@ -90,6 +93,8 @@ class MdvaxVoila(Voila):
 
     #: Still pictures of the dashboard's views (:mod:`mdvax.serve.static_view`), or None.
     static_views = None
+    #: Who may have a live page (:mod:`mdvax.serve.admission`); one per server.
+    admission: Admission
 
     config_file_paths = List(Unicode(), config=True, help="Where voila.json is looked up.")
 
@@ -141,6 +146,7 @@ class MdvaxVoila(Voila):
         if self.health_token is None:
             self.health_token = get_settings().serve_health_token  # a secret: from the environment
         self._size_kernels()
+        self.admission = Admission(self.max_kernels - self.pool_size, self.kernels_per_client)
         self.voila_configuration.multi_kernel_manager_class = MdvaxKernelManager
         SecurityHeaders.trusted = tuple(self.trusted_proxies)
         # Still pictures of the views: for the dashboard only (a bare page has no views).
@@ -181,7 +187,7 @@ class MdvaxVoila(Voila):
         manager = self.kernel_manager
         if manager.cull_idle_timeout <= 0 or manager.cull_interval <= 0:
             raise ServeError("cull idle timeout and cull interval must be positive seconds")
-        taken = functools.partial(kernel_taken, manager)
+        taken = functools.partial(self.admission.kernel_taken, manager)
         wrap_pool_take(manager, taken)  # a pooled kernel handed to a page request
         manager.on_visitor_kernel = taken  # or, without a pool, one started for it
         return settings
