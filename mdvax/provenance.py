@@ -166,10 +166,9 @@ def fetched_text(prov: Provenance) -> str:
 
 
 def stopped_on(prov: Provenance, today: date | None = None) -> date | None:
-    """The day the source stopped, judged from the newest data: its last day, when that is more
-    than :data:`STALE_AFTER_DAYS` days before ``today`` (default: today).
+    """The day the source stopped: the newest data's last day, if long past.
 
-    None while the source moves, and for an archived vintage (the source went on after it).
+    That is, more than :data:`STALE_AFTER_DAYS` days before ``today`` (default: today). None while the source moves, and for an archived vintage (the source went on after it).
     """
     today = today or datetime.now().date()
     if prov.as_of is not None or (today - prov.last_date).days <= STALE_AFTER_DAYS:

@@ -147,8 +147,10 @@ def provenance_html(prov: Provenance, today: date | None = None) -> str:
 
 
 def about_html(newest: Provenance, today: date | None = None) -> str:
-    """"About the data": the figures' definitions and the day the source stopped (``newest``
-    is the newest vintage's provenance, whichever vintage is shown)."""
+    """The "About the data" section: what the figures are, and the day the source stopped.
+
+    ``newest`` is the newest vintage's provenance, whichever vintage is shown.
+    """
     return render("dashboard/about.html.j2", stopped=stopped_on(newest, today))
 
 
