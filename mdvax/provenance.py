@@ -138,7 +138,7 @@ def source_text(prov: Provenance) -> str:
     """Where the data came from, in words (plain text; no path of the server, no command).
 
     The packaged snapshot is the state's table as published on its day; a vintage imported
-    from the state's git repository is its commit (short) and day, and its file.
+    from the state's git repository is its commit (short) and day.
     """
     if prov.shipped:
         published = fmt.day(prov.published or prov.last_date)
@@ -151,10 +151,7 @@ def source_text(prov: Provenance) -> str:
         commit = prov.source[4:]
     if commit:
         text = f"the state's git repository, commit {commit[:7]}"
-        if prov.published:
-            text += f" of {fmt.day(prov.published)}"
-        path = prov.details.get("path")
-        return f"{text} (file {path})" if path else text
+        return f"{text} of {fmt.day(prov.published)}" if prov.published else text
     return SOURCE_NAMES.get(prov.source, prov.source)
 
 
