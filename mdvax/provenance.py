@@ -1,9 +1,17 @@
-"""Where shown data came from: one :class:`Provenance` for the dashboard and the report."""
+"""Where shown data came from: one :class:`Provenance` for the dashboard and the report.
+
+:func:`source_text` and :func:`stopped_on` are what the public pages say about it (the banner,
+the "About the data" section, the still picture): derived from the data, never written by hand,
+so the pages cannot contradict each other, and free of shell commands (those are the operator's).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+
+from mdvax import format as fmt
 
 #: The source is called stale when its newest day is more than this many days before the
 #: reference day (a report's as-of day, else the day the data was fetched).
@@ -34,6 +42,10 @@ class Provenance:
         Day the data is judged against for staleness (default: the fetch day).
     as_of : date or None
         Day the data was taken as published on (None: the newest data, whatever its date).
+    details : dict
+        Where an archived vintage's bytes came from (a git vintage's ``commit``, ``path``...).
+    shipped : bool
+        The snapshot packaged with mdvax (:mod:`mdvax.embedded`): nobody fetched it.
     """
 
     source: str
@@ -45,10 +57,14 @@ class Provenance:
     first_date: date | None = None
     reference: date | None = None
     as_of: date | None = None
+    details: dict = field(default_factory=dict, compare=False)
+    shipped: bool = False
 
     @classmethod
     def from_cache(cls, meta, as_of: date | None = None) -> Provenance:
         """From the cache's :class:`mdvax.cache.CacheMeta` (the newest data)."""
+        from mdvax import embedded
+
         fetched = utc(meta.fetched_at)
         return cls(
             source=meta.source,
@@ -60,6 +76,7 @@ class Provenance:
             last_date=meta.last_date,
             reference=as_of or fetched.date(),
             as_of=as_of,
+            shipped=meta.source == embedded.note(),
         )
 
     @classmethod
@@ -74,6 +91,7 @@ class Provenance:
             last_date=row["last_date"].date(),
             reference=as_of,
             as_of=as_of,
+            details=_details(row.get("provenance")),
         )
 
     @property
@@ -96,3 +114,60 @@ class Provenance:
 def utc(value: datetime) -> datetime:
     """``value`` as an aware UTC datetime (naive values are taken as UTC)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _details(text: object) -> dict:
+    """A vintage's ``provenance`` JSON as a dict (empty when absent or unreadable)."""
+    try:
+        found = json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+#: How a visitor reads the name of a source (other names are shown as they are).
+SOURCE_NAMES = {
+    "maryland-csv": "Maryland Department of Health open data",
+    "maryland-api": "Maryland Department of Health open data (its API)",
+    "maryland-github": "the state's git repository (its county file)",
+    "file": "a copy of the table loaded by this site's operator",
+}
+
+
+def source_text(prov: Provenance) -> str:
+    """Where the data came from, in words (plain text; no path of the server, no command).
+
+    The packaged snapshot is the state's table as published on its day; a vintage imported
+    from the state's git repository is its commit (short) and day.
+    """
+    if prov.shipped:
+        published = fmt.day(prov.published or prov.last_date)
+        return (
+            "the snapshot shipped with mdvax, as the Maryland Department of Health "
+            f"published it on {published}"
+        )
+    commit = str(prov.details.get("commit") or "")
+    if not commit and prov.source.startswith("git:"):
+        commit = prov.source[4:]
+    if commit:
+        text = f"the state's git repository, commit {commit[:7]}"
+        return f"{text} of {fmt.day(prov.published)}" if prov.published else text
+    return SOURCE_NAMES.get(prov.source, prov.source)
+
+
+def fetched_text(prov: Provenance) -> str:
+    """``2022-03-07 17:00 UTC`` when the data was downloaded ("" for a snapshot or an upload)."""
+    if prov.fetched_at is None or prov.shipped:
+        return ""
+    return f"{prov.fetched_at:%Y-%m-%d %H:%M} UTC"
+
+
+def stopped_on(prov: Provenance, today: date | None = None) -> date | None:
+    """The day the source stopped: the newest data's last day, if long past.
+
+    That is, more than :data:`STALE_AFTER_DAYS` days before ``today`` (default: today). None while the source moves, and for an archived vintage (the source went on after it).
+    """
+    today = today or datetime.now().date()
+    if prov.as_of is not None or (today - prov.last_date).days <= STALE_AFTER_DAYS:
+        return None
+    return prov.last_date

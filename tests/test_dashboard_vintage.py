@@ -110,6 +110,50 @@ def test_as_of_link_opens_the_vintage_it_names(data, repo):
     assert "as_of=2022-03-07" in d.share.value  # links always name the vintage
 
 
+def link_query(d) -> str:
+    """The query string of the "Link to this view" field."""
+    return urlsplit(html.unescape(d.share.value.split('value="', 1)[1].split('"', 1)[0])).query
+
+
+def test_the_link_reopens_a_middle_vintage_chosen_by_link_or_control(data, repo):
+    view = f"&date={DAY}&county=Montgomery&measure=first_dose&per_capita=0"
+    d = open_view("as_of=" + NO_COMMIT + view)
+    again = open_view(link_query(d))  # the link field, opened
+    assert again.state == d.state
+    assert again.state.as_of == date.fromisoformat(ITS_VINTAGE)  # neither first nor last
+    assert again.panel.value == d.panel.value
+    assert f"<td>{raw_value(repo, ITS_VINTAGE, DAY):,}</td>" in again.panel.value
+    d.change({"as_of": date.fromisoformat(OTHER)})  # the vintage control
+    again = open_view(link_query(d))
+    assert again.state == d.state
+    assert parse_qs(link_query(again))["as_of"] == [OTHER]
+    assert f"<td>{raw_value(repo, OTHER, DAY):,}</td>" in again.panel.value
+
+
+def test_the_link_keeps_an_as_of_no_archived_vintage_can_show_yet(data):
+    # Before the first archived vintage: the newest is shown with a note, and the link still
+    # asks for that day, so it shows it once older history is imported.
+    d = open_view(f"as_of=2021-04-01&date={DAY}&county=Howard")
+    assert d.state.as_of is None
+    assert "before the first archived vintage" in d.notes.value
+    assert parse_qs(link_query(d))["as_of"] == ["2021-04-01"]
+    again = open_view(link_query(d))
+    assert (again.state, again.notes.value) == (d.state, d.notes.value)
+    assert link_query(again) == link_query(d)
+    # Choosing a vintage with the control replaces it.
+    d.change({"as_of": date.fromisoformat(OTHER)})
+    assert parse_qs(link_query(d))["as_of"] == [OTHER]
+
+
+def test_an_archived_vintage_names_its_commit_and_day_not_a_bare_hash(data, repo):
+    sha = commits(repo)[ITS_VINTAGE]
+    d = open_view(f"as_of={ITS_VINTAGE}")
+    banner = html.unescape(d.provenance.value)
+    assert f"the state's git repository, commit {sha[:7]} of 10 Apr 2021" in banner
+    assert sha not in banner
+    assert "git:" not in banner
+
+
 def test_panel_shows_how_the_figure_was_revised(data, repo):
     days = [day for day in commits(repo) if max(DAY, SINCE) <= day <= OTHER]  # imported
     expected = [raw_value(repo, day, DAY) for day in days]
@@ -177,10 +221,16 @@ def test_a_day_the_vintage_had_not_published_falls_back_to_its_last(data):
     assert d.controls.dates[-1] == date(2021, 4, 9)
 
 
-def test_without_an_archive_the_control_is_hidden(filled_data_dir):
-    d = build_app(query="as_of=2021-03-30").dashboard
+def test_without_an_archive_the_control_is_hidden_and_the_link_keeps_as_of(filled_data_dir):
+    d = build_app(query="as_of=2021-03-27&date=2021-03-25").dashboard
     assert d.controls.as_of.layout.display == "none"
-    assert "as_of" not in d.share.value
+    assert "no archived vintages to choose from" in d.notes.value
+    # A server that cannot show the vintage yet (no archive, or one not read yet) keeps the
+    # visitor's as_of in the link: the link shows that vintage where it is archived.
+    assert parse_qs(link_query(d))["as_of"] == ["2021-03-27"]
+    assert build_app(query=link_query(d)).dashboard.state == d.state
+    # A bad as_of is not kept.
+    assert "as_of" not in link_query(build_app(query="as_of=2999-01-01").dashboard)
 
 
 def test_notebook_has_an_as_of_parameter():
@@ -230,6 +280,41 @@ def test_switching_the_vintage_in_the_browser_changes_map_and_figures(server, br
     link = page.locator(".mdvax-link input")
     expect(link).to_have_value(re.compile(r"[?&]as_of=2022-03-07(&|$)"), timeout=30_000)
     expect(page.locator(".mdvax-asof")).to_contain_text("Data as of 6 Mar 2022")
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_link_field_reopens_the_middle_vintage_in_the_browser(server, browser, repo):
+    from playwright.sync_api import expect
+
+    from mdvax.serve.probe import wait_for_map
+
+    view = f"date={DAY}&county=Montgomery&measure=first_dose&per_capita=0"
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(f"{server.url}?as_of={NO_COMMIT}&{view}")
+    wait_for_map(page)
+    link = page.locator(".mdvax-link input")
+    expect(link).to_have_value(re.compile(rf"[?&]as_of={ITS_VINTAGE}(&|$)"), timeout=30_000)
+    query = urlsplit(link.input_value()).query
+    page.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(f"{server.url}?{query}")
+    wait_for_map(page)
+    total = page.locator(".mdvax-panel[data-fips='24031'] tr").first.locator("td")
+    expect(total).to_have_text(f"{raw_value(repo, ITS_VINTAGE, DAY):,}", timeout=30_000)
+    control = page.locator(".mdvax-asof-control select")
+    shown = control.evaluate("s => s.options[s.selectedIndex].text")
+    assert shown.replace(NBSP, " ") == "10 Apr 2021"
+    # What the page says of its data: a commit and its day, one date, no shell command.
+    sha = commits(repo)[ITS_VINTAGE]
+    banner = page.locator(".mdvax-asof")
+    expect(banner).to_contain_text(f"commit {sha[:7]} of 10 Apr 2021")
+    expect(page.locator(".mdvax-about")).to_contain_text("stopped updating on 6 Mar 2022")
+    body = page.inner_text("body")
+    assert "git:" not in body
+    assert "mdvax update" not in body
+    assert "stopped updating in 2021" not in body
     page.close()
 
 

@@ -38,7 +38,9 @@ def test_first_visit_offline_shows_the_map_from_the_packaged_snapshot(browser, o
         page.goto(offline_server.url, wait_until="domcontentloaded")
         wait_for_map(page)
         text = page.inner_text("body")
-        assert "embedded snapshot, published 2022-03-07" in text
+        assert "the snapshot shipped with mdvax" in text
+        assert "published it on 7 Mar 2022" in text
+        assert "mdvax update" not in text  # no shell command for the public
         assert page.locator("input[type=file]").count() == 0  # no upload prompt
     finally:
         page.close()

@@ -7,7 +7,7 @@ matplotlib would add ~30 MB and half a second to every visitor's kernel for two 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 
@@ -16,7 +16,7 @@ from mdvax import measures
 from mdvax.config import MARYLAND_DATASET_PAGE
 from mdvax.dashboard.model import View
 from mdvax.dashboard.state import NAME_BY_FIPS, ViewState
-from mdvax.provenance import Provenance
+from mdvax.provenance import Provenance, fetched_text, source_text, stopped_on
 from mdvax.templates import render
 
 #: Chart size in SVG user units (it scales to the panel's width).
@@ -136,13 +136,22 @@ def marker_svg(series: pd.DataFrame, day: date) -> str:
 
 def provenance_html(prov: Provenance, today: date | None = None) -> str:
     """The "data as of" banner: last day in the source, when it was fetched, from where."""
-    today = today or datetime.now().date()
     return render(
         "dashboard/provenance.html.j2",
         prov=prov,
+        source=source_text(prov),
+        fetched=fetched_text(prov),
         dataset_page=MARYLAND_DATASET_PAGE if prov.source.startswith("maryland") else "",
-        stale=prov.as_of is None and (today - prov.last_date).days > 2,
+        stopped=stopped_on(prov, today),
     )
+
+
+def about_html(newest: Provenance, today: date | None = None) -> str:
+    """The "About the data" section: what the figures are, and the day the source stopped.
+
+    ``newest`` is the newest vintage's provenance, whichever vintage is shown.
+    """
+    return render("dashboard/about.html.j2", stopped=stopped_on(newest, today))
 
 
 def notes_html(notes: list[str]) -> str:

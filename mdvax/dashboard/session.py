@@ -89,6 +89,7 @@ class Dashboard:
         self.controls = Controls(self.data.dates(), self.change, self.reset, published)
         self.notes = widgets.HTML(panel.notes_html(list(notes)))
         self.provenance = widgets.HTML(panel.provenance_html(self.data.provenance))
+        self.about = widgets.HTML(panel.about_html(self.vintages.newest.provenance))
         self.headline = widgets.HTML()
         self.headline.add_class("mdvax-live")  # a polite live region (a11y.js)
         self.panel = widgets.HTML()
@@ -112,7 +113,8 @@ class Dashboard:
     def change(self, fields: dict) -> None:
         """A control moved: ``fields`` holds the changed state fields."""
         if "as_of" in fields:
-            self.state = dataclasses.replace(self.state, as_of=fields.pop("as_of"))
+            chosen = fields.pop("as_of")
+            self.state = dataclasses.replace(self.state, as_of=chosen, asked_as_of=None)
             self._load_vintage()
         self.state = st.update(self.state, **fields)
         self.render()
@@ -175,8 +177,10 @@ class Dashboard:
         self.controls.show(s)  # the county selector follows map clicks, Back and Escape
         self.table.update()
         # Links name the vintage even when it is the newest, so they keep showing the same
-        # figures after newer vintages arrive (as every other field is explicit too).
-        linked = dataclasses.replace(s, as_of=published) if self.vintages.choosable else s
+        # figures after newer vintages arrive (as every other field is explicit too). An as_of
+        # no vintage here could show stays in the link as asked (``st.to_query``).
+        named = self.vintages.choosable and s.asked_as_of is None
+        linked = dataclasses.replace(s, as_of=published) if named else s
         query = st.to_query(linked)
         download = self._download_html(view, published if self.vintages.choosable else None)
         _set(self.share, panel.link_html(self.page_url, query) + download)
@@ -218,6 +222,7 @@ class Dashboard:
                 body,
                 self.table.widget,
                 share,
+                self.about,
                 widgets.HTML(access.footer_html()),
             ]
         )

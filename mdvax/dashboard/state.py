@@ -57,6 +57,10 @@ class ViewState:
         FIPS code of the county whose panel is open; ``None`` is the state view.
     as_of : datetime.date or None
         Publication day of the vintage shown (one of the archive's); ``None`` is the newest.
+    asked_as_of : datetime.date or None
+        A valid ``as_of`` the link asked for that no vintage known here could show (none
+        archived, or all published later): the newest is shown with a note, and links keep
+        asking for that day, so they show it wherever it is archived.
     """
 
     date: date
@@ -65,6 +69,15 @@ class ViewState:
     per_capita: bool = True
     county: str | None = None
     as_of: date | None = None
+    asked_as_of: date | None = None
+
+
+class UnavailableVintageError(ValueError):
+    """A valid ``as_of`` that none of the vintages known here can show; ``day`` is kept."""
+
+    def __init__(self, message: str, day: date) -> None:
+        super().__init__(message)
+        self.day = day
 
 
 @dataclass(frozen=True)
@@ -145,16 +158,18 @@ def parse_county(value: object) -> str:
 def _parse_as_of(value: object, vintages: Sequence[Vintage]) -> Vintage:
     """The vintage ``as_of`` names: the latest published on or before that day."""
     day = _iso_date("as_of", value)
-    if not vintages:
-        raise ValueError(f"as_of {day.isoformat()}: no archived vintages to choose from")
     if day > date.today():
         raise ValueError(f"as_of {day.isoformat()} is in the future")
+    if not vintages:
+        message = f"as_of {day.isoformat()}: no archived vintages to choose from"
+        raise UnavailableVintageError(message, day)
     found = vintage_on(vintages, day)
     if found is None:
-        raise ValueError(
+        message = (
             f"as_of {day.isoformat()} is before the first archived vintage "
             f"({vintages[0].published.isoformat()})"
         )
+        raise UnavailableVintageError(message, day)
     return found
 
 
@@ -193,6 +208,8 @@ def resolve(
             chosen = _parse_as_of(values.pop("as_of"), vintages)
         except ValueError as error:
             notes.append(f"Ignored {error}; showing the newest vintage instead.")
+            if isinstance(error, UnavailableVintageError):
+                fields["asked_as_of"] = error.day
         else:
             first, last = chosen.first, chosen.last
             fields["date"] = last
@@ -243,8 +260,9 @@ def to_query(state: ViewState) -> str:
         params["daily"] = 1
     if state.county:
         params["county"] = state.county
-    if state.as_of:
-        params["as_of"] = state.as_of.isoformat()
+    as_of = state.as_of or state.asked_as_of
+    if as_of:
+        params["as_of"] = as_of.isoformat()
     return urlencode(params)
 
 

@@ -157,14 +157,14 @@ def _table_stamp() -> tuple:
 
 
 def _own_classes(html: str) -> str:
-    """The live headline's markup, with classes of the still picture's own.
+    """The live headline's (or banner's) markup, with classes of the still picture's own.
 
     Scripts and tests that look for the live page's ``.mdvax-headline`` must not find this
     copy first.
     """
-    return html.replace('class="mdvax-headline"', 'class="mdvax-static-headline"').replace(
-        'class="mdvax-big"', 'class="mdvax-static-big"'
-    )
+    for name in ("headline", "big", "asof", "stale"):
+        html = html.replace(f'class="mdvax-{name}"', f'class="mdvax-static-{name}"')
+    return html
 
 
 def render_view(data, state) -> Markup:
@@ -206,6 +206,7 @@ def render_view(data, state) -> Markup:
             "serve/static_view.html.j2",
             title=title,
             headline=Markup(_own_classes(panel.headline_html(view, state))),
+            banner=Markup(_own_classes(panel.provenance_html(data.provenance))),
             svg=Markup(svg),
             rows=sorted(rows),
         )
