@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -67,14 +68,16 @@ def test_concurrent_holders_still_exclude_each_other(tmp_path):
     counter.write_text("0")
     processes, rounds = 4, 40
     started = [
-        subprocess.Popen([sys.executable, "-c", COUNT, str(lock), str(counter), str(log), str(rounds)])
+        subprocess.Popen(
+            [sys.executable, "-c", COUNT, str(lock), str(counter), str(log), str(rounds)]
+        )
         for _ in range(processes)
     ]
     assert [p.wait(timeout=240) for p in started] == [0] * processes
     assert int(counter.read_text()) == processes * rounds
     holds = sorted(tuple(map(int, line.split())) for line in log.read_text().splitlines())
     assert len(holds) == processes * rounds
-    assert all(end <= next_start for (_, end), (next_start, _) in zip(holds, holds[1:], strict=False))
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(holds))
     assert not lock.exists()
 
 

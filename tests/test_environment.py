@@ -183,6 +183,6 @@ def test_upgrade_writes_the_new_versions_into_pyproject_and_environment_yml(tmp_
     assert "  - python=3.11\n" in environment.read_text()
     # Everything else as it was.
     before = conda_packages(ROOT / "environment.yml")
-    assert {k: v for k, v in conda.items() if k not in {"psycopg", "brotli-python", "jupyterlab"}} == {
-        k: v for k, v in before.items() if k not in {"psycopg", "brotli-python", "jupyterlab"}
-    }
+    assert {
+        k: v for k, v in conda.items() if k not in {"psycopg", "brotli-python", "jupyterlab"}
+    } == {k: v for k, v in before.items() if k not in {"psycopg", "brotli-python", "jupyterlab"}}
