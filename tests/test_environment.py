@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements" / "constraints.txt"
@@ -186,3 +187,52 @@ def test_upgrade_writes_the_new_versions_into_pyproject_and_environment_yml(tmp_
     assert {
         k: v for k, v in conda.items() if k not in {"psycopg", "brotli-python", "jupyterlab"}
     } == {k: v for k, v in before.items() if k not in {"psycopg", "brotli-python", "jupyterlab"}}
+
+
+#: Runtime dependencies the package never imports by name, and why they are runtime ones.
+LOADED_BY_NAME = {"psycopg": "SQLAlchemy loads it for postgresql+psycopg:// archive URLs"}
+
+
+def imported_distributions() -> set[str]:
+    """Distributions of the top-level modules ``mdvax`` imports anywhere (functions too)."""
+    import ast
+
+    modules = set()
+    for path in (ROOT / "mdvax").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    by_module = importlib.metadata.packages_distributions()
+    return {normal(d) for m in modules for d in by_module.get(m, [])} - {"mdvax"}
+
+
+def runtime_closure() -> set[str]:
+    """The runtime dependencies and theirs, from the installed metadata (no extras)."""
+    todo = [pinned(r)[0] for r in project()["project"]["dependencies"]]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for line in importlib.metadata.requires(name) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(normal(requirement.name))
+    return seen
+
+
+def test_every_runtime_dependency_is_used_by_the_package():
+    # geopandas, shapely (scripts and tests) and jupyterlab (researchers) were runtime ones.
+    direct = {pinned(r)[0] for r in project()["project"]["dependencies"]}
+    unused = direct - imported_distributions() - set(LOADED_BY_NAME)
+    assert not unused, f"runtime dependencies mdvax never imports: {sorted(unused)}"
+
+
+def test_everything_the_package_imports_comes_with_a_plain_install():
+    # `pip install .` without extras has every distribution mdvax imports (psutil included).
+    missing = imported_distributions() - runtime_closure()
+    assert not missing, f"imported but only in an extra or nowhere: {sorted(missing)}"
+    assert "psutil" in {pinned(r)[0] for r in project()["project"]["dependencies"]}
