@@ -5,13 +5,17 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
 
-.PHONY: setup system-deps run update test lint bench clean
+.PHONY: setup system-deps run update test lint bench clean lock upgrade
 
-# The virtualenv, with the package (editable) and the test tools; redone when pyproject changes.
-$(VENV)/.installed: pyproject.toml
+# Every package at the version requirements/constraints.txt pins (the container and Binder install
+# the same file).
+CONSTRAINTS = requirements/constraints.txt
+
+# The virtualenv, with the package (editable) and the test tools; redone when either file changes.
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,geometry]"
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[test,geometry]"
 	touch $@
 
 setup: $(VENV)/.installed
@@ -46,6 +50,17 @@ $(AXE): tests/a11y/package-lock.json
 	touch $@
 
 a11y-deps: $(AXE)
+
+# Re-resolve $(CONSTRAINTS) after a change to pyproject.toml's requirements (uv pip compile;
+# scripts/lock.py says how). `make upgrade` takes the newest release of every package and writes
+# the new versions into pyproject.toml and environment.yml too; then `make test`, and commit.
+lock:
+	test -x $(BIN)/uv || $(MAKE) setup
+	$(BIN)/python scripts/lock.py
+
+upgrade:
+	test -x $(BIN)/uv || $(MAKE) setup
+	$(BIN)/python scripts/lock.py --upgrade
 
 bench: setup system-deps
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done

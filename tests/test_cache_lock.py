@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -33,8 +34,51 @@ def other_process_takes(path: Path) -> bool:
 def test_a_second_process_takes_the_lock_right_after_an_update_returns(data_env):
     result = update(source="maryland-csv")
     assert result.status == "updated"
-    assert data_env.lock_path.exists()
     assert other_process_takes(data_env.lock_path)
+
+
+def test_an_update_leaves_no_lock_file_in_the_data_folder(data_env):
+    assert update(source="maryland-csv").status == "updated"
+    stray = [p.name for p in data_env.data_dir.rglob("*") if p.name.endswith(".lock")]
+    assert stray == []
+    with Cache(data_env).lock():
+        assert data_env.lock_path.exists()  # held: the file is there, for other processes to see
+    assert not data_env.lock_path.exists()
+
+
+COUNT = (
+    "import sys, time; from pathlib import Path; from mdvax.cache.files import locked\n"
+    "lock, counter, log = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])\n"
+    "for _ in range(int(sys.argv[4])):\n"
+    "    with locked(lock, timeout=60):\n"
+    "        start = time.monotonic_ns()\n"
+    "        value = int(counter.read_text())\n"
+    "        time.sleep(0.002)\n"
+    "        counter.write_text(str(value + 1))\n"
+    "        with log.open('a') as out:\n"
+    "            out.write(f'{start} {time.monotonic_ns()}\\n')\n"
+)
+
+
+def test_concurrent_holders_still_exclude_each_other(tmp_path):
+    # The lock file goes on every release: holders that opened the old file and a newcomer that
+    # creates a new one must still take turns. Each process adds 1 to a counter under the lock,
+    # read-sleep-write, many times: a lost increment or overlapping hold times mean two held it.
+    lock, counter, log = tmp_path / "x.lock", tmp_path / "counter", tmp_path / "holds"
+    counter.write_text("0")
+    processes, rounds = 4, 40
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", COUNT, str(lock), str(counter), str(log), str(rounds)]
+        )
+        for _ in range(processes)
+    ]
+    assert [p.wait(timeout=240) for p in started] == [0] * processes
+    assert int(counter.read_text()) == processes * rounds
+    holds = sorted(tuple(map(int, line.split())) for line in log.read_text().splitlines())
+    assert len(holds) == processes * rounds
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(holds))
+    assert not lock.exists()
 
 
 def test_an_update_in_another_process_fails_fast_while_the_lock_is_held(data_env):
@@ -84,4 +128,5 @@ def test_report_runs_share_the_same_lock(tmp_path, monkeypatch):
         busy = pytest.raises(ReportError, match="another `mdvax report` has been writing")
         with busy, build._locked(out):
             pass
+    assert not (out / site.LOCK).exists()  # nothing left in the published folder
     assert other_process_takes(out / site.LOCK)

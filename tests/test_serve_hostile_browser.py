@@ -5,6 +5,7 @@ visitor carries on."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import psutil
@@ -65,6 +66,52 @@ def csp_violations(page) -> list[str]:
     return [line for line in page.console_lines if "Content Security Policy" in line]
 
 
+#: webpack's "Unsatisfied version" warnings a page load gives today, as (shared module, range the
+#: extension asks for). Voila 0.5.13's page provides JupyterLab 4.2.5 (services 7.2.5, coreutils
+#: 6.2.5) and leaflet 1.9.4; no release of voila, jupyterlab_widgets or jupyter-leaflet asks for
+#: less (docs/serving.md, "Front-end versions"). Harmless (each extension gets the page's copy),
+#: but the list may only shrink: a new or changed one is a new mismatch to look at.
+KNOWN_VERSION_WARNINGS = (
+    # jupyterlab_widgets 3.0.17 (@jupyter-widgets/jupyterlab-manager 5.0.16), built on 4.6.2.
+    *[
+        (f"@jupyterlab/{name}", "^4.6.2")
+        for name in [
+            "console",
+            "logconsole",
+            "mainmenu",
+            "notebook",
+            "outputarea",
+            "rendermime",
+            "settingregistry",
+            "translation",
+        ]
+    ],
+    ("@jupyterlab/services", "^7.6.2"),
+    # Voila 0.5.13's own @voila-dashboards/widgets-manager8, built on JupyterLab 4.5.10.
+    ("@jupyterlab/rendermime", "^4.5.10"),
+    ("@jupyterlab/statedb", "^4.5.10"),
+    ("@jupyterlab/services", "^7.5.10"),
+    ("@jupyterlab/coreutils", "^6.5.10"),
+    # jupyter-leaflet 0.20.0: a leaflet plugin it bundles asks for leaflet =1.4.0.
+    ("leaflet", "=1.4.0"),
+)
+
+
+def version_warnings(page) -> list[tuple[str, str]]:
+    """(shared module, required range) of each webpack version warning on the page."""
+    found = []
+    for line in page.console_lines:
+        unsatisfied = re.search(r"of shared singleton module (\S+) \(required ([^)]+)\)", line)
+        missing = re.search(r"No satisfying version \(([^)]+)\) of shared module (\S+)", line)
+        if unsatisfied:
+            found.append((unsatisfied[1], unsatisfied[2]))
+        elif missing:
+            found.append((missing[2], missing[1]))
+        else:
+            assert "version" not in line.lower() or "shared" not in line, line
+    return found
+
+
 def step_restyles(page) -> None:
     """A slider step reaches the kernel and comes back as a restyled map."""
     before = page.get_attribute("path.leaflet-interactive", "fill-opacity")
@@ -93,8 +140,23 @@ def test_dashboard_works_under_the_content_security_policy(browser, tmp_path_fac
             page.wait_for_selector(".mdvax-panel[data-fips]", timeout=30_000)
             assert csp_violations(page) == []
             assert page.query_selector("#mdvax-reload-notice") is None
+            assert set(version_warnings(page)) <= set(KNOWN_VERSION_WARNINGS)
         finally:
             leave(page)
+
+
+def test_front_end_version_warnings_are_only_the_known_ones(browser, server):
+    # Issue 21: ~15 "Unsatisfied version" warnings on every page load. No compatible set of
+    # releases removes them (docs/serving.md); the count may not grow, nor a new one appear.
+    page = visit(browser, server.url)
+    try:
+        step_restyles(page)
+        found = version_warnings(page)
+        assert len(found) <= len(KNOWN_VERSION_WARNINGS) == 14, found
+        assert sorted(set(found)) == sorted(found)  # each once per page load
+        assert set(found) <= set(KNOWN_VERSION_WARNINGS), set(found) - set(KNOWN_VERSION_WARNINGS)
+    finally:
+        leave(page)
 
 
 def test_bare_page_runs_no_injected_script_under_the_policy(browser, server):

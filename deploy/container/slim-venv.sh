@@ -5,11 +5,8 @@
 # - test suites and C headers shipped inside wheels;
 # - pyarrow's Flight and S3 libraries (loaded by `pyarrow.flight`, and by `pyarrow.fs`, which goes
 #   on without S3 when it is missing);
-# - pyogrio and its GDAL (geopandas loads it only to read or write files; mdvax builds its frames
-#   from the package's GeoJSON with `GeoDataFrame.from_features`);
 # - jedi and debugpy (IPython completes without jedi, ipykernel runs without a debugger: both
 #   check for them first), babel's locale data but English (the Jupyter pages are in English);
-# - JupyterLab's editor (a dependency for people who edit the notebooks; Voila does not use it);
 # - pip and setuptools (nothing is installed after the build);
 # - symbols that are not needed to link (`strip --strip-unneeded`), when binutils is there.
 # The import check at the end fails the build when a removal broke an import.
@@ -18,12 +15,12 @@ venv=$1
 site=$(echo "$venv"/lib/python3*/site-packages)
 [ -d "$site" ] || { echo "slim-venv: no site-packages under $venv" >&2; exit 1; }
 
-"$venv/bin/python" -m pip uninstall --quiet --yes pyogrio jedi debugpy jupyterlab setuptools pip
+"$venv/bin/python" -m pip uninstall --quiet --yes jedi debugpy setuptools pip
 cd "$site"
 rm -rf pandas/tests numpy/tests numpy/*/tests pyarrow/tests pyarrow/include pyarrow/src \
   pyarrow/libarrow_flight.so* pyarrow/libarrow_python_flight.so* pyarrow/_flight.*.so \
   pyarrow/_pyarrow_cpp_tests.*.so pyarrow/libarrow_s3.so* pyarrow/_s3fs.*.so \
-  shapely/tests pyproj/tests geopandas/tests geopandas/*/tests matplotlib/tests
+  matplotlib/tests
 if command -v strip >/dev/null; then
   # Not the libraries auditwheel grafted into <name>.libs/: patchelf moved their segments,
   # and strip would leave them unloadable ("ELF load command address/offset not page-aligned").
@@ -32,6 +29,6 @@ fi
 find babel/locale-data -type f ! -name 'root.dat' ! -name 'en.dat' ! -name 'en_*.dat' -delete
 
 # What the dashboard, the update and the reports import must still import.
-"$venv/bin/python" -c "import pandas, pyarrow.feather, pyarrow.fs, pyarrow.parquet, geopandas, \
+"$venv/bin/python" -c "import pandas, pyarrow.feather, pyarrow.fs, pyarrow.parquet, psutil, \
 matplotlib.pyplot, sqlalchemy, psycopg, voila.app, papermill, ipykernel.ipkernel, mdvax.cli, \
 babel; babel.Locale.parse('en')"

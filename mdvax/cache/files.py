@@ -26,12 +26,15 @@ def locked(
     """Hold the lock file ``path`` (an OS file lock) for the ``with`` block, then release it.
 
     The lock is released when the block ends, however it ends; a process that dies holding it
-    releases it too (the OS drops the lock with the file descriptor).
+    releases it too (the OS drops the lock with the file descriptor). The holder removes the file
+    before it lets go, so no empty lock file stays in the data or reports folder; a process
+    waiting on the removed file then finds it unlinked and opens the path anew (filelock checks
+    the link count after each ``flock``), so holders still take turns.
 
     Parameters
     ----------
     path : Path
-        The lock file; its folder is created if needed. The file itself is left in place.
+        The lock file; its folder is created if needed. It exists while the lock is held.
     timeout : float
         Seconds to wait for another holder to release it (0: fail at once).
     busy : str, optional
@@ -56,7 +59,10 @@ def locked(
     try:
         yield
     finally:
-        lock.release()
+        try:
+            path.unlink(missing_ok=True)  # still held: nobody can take this file meanwhile
+        finally:
+            lock.release()
 
 
 def atomic_write(path: Path, write: Callable[[Path], None], prefix: str | None = None) -> None:
