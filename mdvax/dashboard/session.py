@@ -23,7 +23,7 @@ from mdvax.dashboard import access, model, panel
 from mdvax.dashboard import revisions as rev
 from mdvax.dashboard import state as st
 from mdvax.dashboard.controls import Controls
-from mdvax.dashboard.map import Classes, CountyMap
+from mdvax.dashboard.map import CountyMap
 from mdvax.dashboard.vintages import Vintages
 
 log = logging.getLogger(__name__)
@@ -155,11 +155,8 @@ class Dashboard:
         """Bring every widget in line with ``self.state``."""
         s = self.state
         self.view = view = model.compute(self.data, s)
-        classes = Classes.for_range(view.vmax)
-        self.map.restyle({f: classes.colour(v) for f, v in view.shown.items()}, s.county)
-        self.map.set_legend(
-            stats.label(s.measure, s.daily, s.per_capita), classes, fmt.compact(s.per_capita)
-        )
+        self.map.restyle(view.picture.fills, s.county)
+        self.map.set_legend(view.picture)
         published = self.vintages.find(s.as_of).published
         line, revised = self.revisions.html(s, published)
         _set(self.headline, panel.headline_html(view, s) + line)
