@@ -13,6 +13,7 @@ import re
 from datetime import date
 from html import unescape
 
+import pandas as pd
 import pytest
 
 from mdvax import format as fmt
@@ -20,7 +21,7 @@ from mdvax.dashboard import build_app
 from mdvax.dashboard.app import load_data
 from mdvax.measures import label
 from mdvax.normalize.counties import JURISDICTIONS
-from mdvax.render import Classes
+from mdvax.render import NO_DATA, Classes, MapView, map_picture
 from mdvax.report import sections
 from mdvax.report.inputs import gather
 from mdvax.serve.static_view import StaticViews
@@ -115,3 +116,33 @@ def test_the_same_view_has_the_same_classes_and_colours_everywhere(data_dir, vie
     by_name = {row[0]: row[2] for row in report.metadata["table"]["rows"]}
     names = dict(legend)
     assert by_name == {name: names[fills[fips]] for name, fips in JURISDICTIONS.items()}
+
+
+def test_picture_scales_to_the_highest_figure_of_any_day_and_greys_a_missing_one():
+    names = list(JURISDICTIONS)
+    figures = pd.DataFrame(
+        [
+            [float(i) for i in range(24)],
+            [20.0 * i for i in range(24)],  # the view's day: 0, 20, ..., 460
+            [470.0 if i == 5 else float("nan") for i in range(24)],  # the top, on a later day
+        ],
+        index=pd.date_range("2021-02-01", periods=3),
+        columns=names,
+    )
+    figures.iloc[1, 7] = float("nan")  # no figure for one county on the view's day
+    picture = map_picture(figures, MapView(date(2021, 2, 2), "first_dose", daily=True))
+    assert picture.title == "First doses (daily)"
+    assert picture.top == 470.0
+    assert picture.classes.step == 100  # 470 / 9 rounded up to a round width
+    assert picture.names == ("0 to under 100", "100 to under 200", "200 to under 300",
+                             "300 to under 400", "400 or more")  # fmt: skip
+    assert picture.bounds == ("0", "100", "200", "300", "400")
+    for i, name in enumerate(names):
+        fips = JURISDICTIONS[name]
+        if i == 7:
+            assert picture.fills[fips] == NO_DATA
+            assert picture.class_name(fips) == "no data"
+        else:
+            assert picture.fills[fips] == picture.classes.colours[min(20 * i // 100, 4)]
+            assert picture.class_name(fips) == picture.names[min(20 * i // 100, 4)]
+    assert picture.legend == list(zip(picture.classes.colours, picture.names, strict=True))
