@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from mdvax import format as fmt
@@ -28,6 +29,7 @@ __all__ = ["MapView", "Picture", "county_figures", "map_picture"]
 
 #: Class text of a county with no figure.
 NO_DATA_TEXT = "no data"
+_NAMES, _FIPS = list(JURISDICTIONS), list(JURISDICTIONS.values())
 
 
 class ViewLike(Protocol):
@@ -143,9 +145,13 @@ def map_picture(figures: pd.DataFrame, view: ViewLike) -> Picture:
     Picture
         On the scale 0 to the highest figure of ``figures`` on any day.
     """
-    counties = figures[list(JURISDICTIONS)]
-    on_day = counties.loc[pd.Timestamp(view.date)]
-    values = {JURISDICTIONS[name]: float(value) for name, value in on_day.items()}
-    top = float(counties.max().max())  # missing figures skipped; NaN when all are missing
+    # NumPy, not pandas: this runs on every step of the dashboard's slider.
+    columns = figures.columns.get_indexer(_NAMES)
+    if (columns < 0).any():
+        raise KeyError("the figures lack a county's column: make them with county_figures()")
+    grid = figures.to_numpy()[:, columns]
+    on_day = grid[figures.index.get_loc(pd.Timestamp(view.date))]
+    values = dict(zip(_FIPS, on_day.tolist(), strict=True))
+    top = float(np.fmax.reduce(grid, axis=None))  # missing figures skipped; NaN if all are
     title = label(view.measure, view.daily, view.per_capita)
     return Picture.build(values, top if top == top else 1.0, title, view.per_capita)
