@@ -20,6 +20,7 @@ from mdvax.dashboard.model import View
 from mdvax.dashboard.state import ViewState
 from mdvax.normalize.counties import JURISDICTIONS
 from mdvax.provenance import Provenance
+from mdvax.render import Picture
 
 
 def _view() -> View:
@@ -35,7 +36,9 @@ def _view() -> View:
         index=pd.Index(names, name="county"),
     )
     state = {"value": 123456, "unassigned": 789, "pct": 23.4, "change_7d": 5000, "change_28d": 9}
-    return View(counties, state, counties.set_index("fips")["value"], 0.0, 1.0)
+    shown = counties.set_index("fips")["value"]
+    picture = Picture.build(shown.to_dict(), float(shown.max()), "First doses", per_capita=False)
+    return View(counties, state, shown, picture)
 
 
 def main() -> None:

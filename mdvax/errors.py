@@ -1,7 +1,17 @@
 """Exceptions. Every error mdvax raises on purpose is an :class:`MdvaxError`.
 
 The CLI turns these into a one-line message and a non-zero exit; anything else is a bug.
+
+A dashboard visitor never reads an error's own text (it can name files, URLs or settings of the
+server): they read the fixed :attr:`MdvaxError.visitor_message` of its class
+(:func:`visitor_message`), and the server's log keeps the detail.
 """
+
+#: What a visitor reads when an error that is not an :class:`MdvaxError` (a bug) stops the view.
+UNEXPECTED = (
+    "An unexpected error occurred on the server; it has been logged. "
+    "Reload the page to start again."
+)
 
 
 class MdvaxError(Exception):
@@ -9,48 +19,72 @@ class MdvaxError(Exception):
 
     #: Exit status the CLI uses for this kind of error.
     exit_code = 1
+    #: Fixed text for a dashboard visitor: what happened and what they can do, no detail.
+    visitor_message = (
+        "The server could not do this; the details are in its log. Try again, or reload the page."
+    )
 
 
 class ConfigError(MdvaxError):
     """A setting (an ``MDVAX_*`` environment variable) has a value mdvax cannot use."""
 
     exit_code = 2
+    visitor_message = (
+        "The server is not configured correctly; the details are in its log for its operator."
+    )
 
 
 class SourceError(MdvaxError):
     """A source could not be reached or answered with something that is not the data."""
 
     exit_code = 3
+    visitor_message = (
+        "The state's data source could not be reached or did not send the vaccination table. "
+        "Try again later."
+    )
 
 
 class SchemaError(MdvaxError):
     """The data has columns we do not recognise (names what was found and what was expected)."""
 
     exit_code = 4
+    visitor_message = "The data does not have the columns of Maryland's vaccination table."
 
 
 class ValidationError(MdvaxError):
     """The data has the right shape but impossible values (unknown county, decreasing totals...)."""
 
     exit_code = 4
+    visitor_message = (
+        "The data has values that cannot be right (an unknown county, say), so it is not shown."
+    )
 
 
 class CacheError(MdvaxError):
     """Nothing usable is cached, or the cache is locked by another update."""
 
     exit_code = 5
+    visitor_message = (
+        "The server's copy of the data cannot be read just now (an update may be running). "
+        "Reload the page in a minute."
+    )
 
 
 class ArchiveError(MdvaxError):
     """The archive refused an operation (older snapshot after a newer one, bad as-of date...)."""
 
     exit_code = 6
+    visitor_message = (
+        "The archive of earlier publications cannot be read just now. "
+        "Choose another publication day, or reload the page."
+    )
 
 
 class ReportError(MdvaxError):
     """A report could not be produced."""
 
     exit_code = 7
+    visitor_message = "The report could not be produced."
 
 
 class UnknownMeasureError(MdvaxError):
@@ -61,6 +95,7 @@ class UnknownMeasureError(MdvaxError):
     """
 
     exit_code = 2  # a usage error, like argparse's
+    visitor_message = "That measure is not one the dashboard offers; choose one from the list."
 
     def __init__(self, value: object, valid: tuple[str, ...]) -> None:
         text = str(value)
@@ -77,6 +112,19 @@ class GitError(SourceError):
 class ServeError(MdvaxError):
     """``mdvax serve`` was asked for something impossible (bad option, missing notebook)."""
 
+    visitor_message = "The interactive map could not start. Reload the page to try again."
+
 
 class ForkServerError(ServeError):
     """The fork server could not start a kernel (the server then starts it the usual way)."""
+
+
+def visitor_message(error: BaseException) -> str:
+    """What a dashboard visitor reads about ``error``: its class's fixed text, never its own.
+
+    An error's text can name files, URLs and settings of the server; log it instead
+    (``logging.exception``).
+    """
+    if isinstance(error, MdvaxError):
+        return error.visitor_message
+    return UNEXPECTED

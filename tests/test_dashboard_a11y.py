@@ -77,7 +77,9 @@ def test_legend_gives_the_classes_as_text():
         "0% to under 10%", "10% to under 20%", "20% to under 30%", "30% to under 40%",
         "40% or more",
     ]  # fmt: skip
-    legend = dmap.legend_html("Fully vaccinated", classes, lambda v: f"{v:g}%")
+    picture = dmap.Picture.build({}, 47.0, "Fully vaccinated", per_capita=True)
+    assert picture.classes == classes
+    legend = dmap.legend_html(picture)
     assert 'class="mdvax-swatches" aria-hidden="true"' in legend
     assert "light to dark: 0% to under 10%, 10% to under 20%," in legend
 

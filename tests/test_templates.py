@@ -55,7 +55,7 @@ def test_dashboard_fragments_escape_hostile_text():
         panel.download_html(HOSTILE, HOSTILE),
         panel.chart_svg(series, HOSTILE),
         panel.provenance_html(prov, today=date(2021, 3, 30)),
-        dmap.legend_html(HOSTILE, dmap.Classes.for_range(100.0), fmt.compact(False)),
+        dmap.legend_html(dmap.Picture.build({}, 100.0, HOSTILE, per_capita=False)),
     ]
     for html in fragments:
         assert "<script>" not in html

@@ -23,6 +23,7 @@ import ipyleaflet
 import ipywidgets as widgets
 
 from mdvax.render.classes import NO_DATA, OUTLINE, PALETTES, Classes, county_class
+from mdvax.render.picture import Picture
 from mdvax.templates import render
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "PALETTES",
     "Classes",
     "CountyMap",
+    "Picture",
     "colour_css",
     "county_class",
     "legend_html",
@@ -48,14 +50,14 @@ HOVER_STYLE = {"color": "#333333", "weight": 2.5}
 HOVER_PROMPT = '<div class="mdvax-hover">Hover over or tap a county</div>'
 
 
-def legend_html(title: str, classes: Classes, fmt: Callable[[float], str]) -> str:
+def legend_html(picture: Picture) -> str:
     """The legend: title and one swatch per class with its lower bound (all text escaped).
 
-    Screen readers get the classes as text instead (:meth:`Classes.names`).
+    Screen readers get the classes as text instead (:attr:`Picture.names`).
     """
-    swatches = list(zip(classes.colours, classes.labels(fmt), strict=True))
+    swatches = list(zip(picture.classes.colours, picture.bounds, strict=True))
     return render(
-        "dashboard/legend.html.j2", title=title, swatches=swatches, names=classes.names(fmt)
+        "dashboard/legend.html.j2", title=picture.title, swatches=swatches, names=picture.names
     )
 
 
@@ -198,8 +200,8 @@ class CountyMap:
             self.colours.value = colour_css(fills, selected)
         return len(changed)
 
-    def set_legend(self, title: str, classes: Classes, fmt: Callable[[float], str]) -> None:
-        """Redraw the legend (only sent when it changed)."""
-        value = legend_html(title, classes, fmt)
+    def set_legend(self, picture: Picture) -> None:
+        """Redraw the legend of ``picture`` (only sent when it changed)."""
+        value = legend_html(picture)
         if self.legend.value != value:
             self.legend.value = value

@@ -13,8 +13,9 @@ import pandas as pd
 
 from mdvax import stats
 from mdvax.dashboard.state import NAME_BY_FIPS, ViewState
-from mdvax.normalize.counties import JURISDICTIONS, STATE
+from mdvax.normalize.counties import STATE
 from mdvax.provenance import Provenance
+from mdvax.render.picture import Picture, county_figures, map_picture
 
 __all__ = ["DashboardData", "Provenance", "View", "compute", "series", "table_csv"]
 
@@ -73,12 +74,9 @@ class DashboardData:
         return self._matrices[key]
 
     def _matrix(self, measure: str, daily: bool, per_capita: bool) -> pd.DataFrame:
-        col = stats.column(measure, daily)
-        wide = self.table.pivot(index="date", columns="county", values=col)
-        wide = wide.reindex(columns=list(JURISDICTIONS)).astype("float64")
-        wide[STATE] = stats.state_totals(self.table)[col].astype("float64")
-        if per_capita:
-            wide = 100.0 * wide / self.population.reindex(wide.columns)
+        wide = county_figures(self.table, self.population, measure, daily, per_capita)
+        state = stats.state_totals(self.table)[stats.column(measure, daily)].astype("float64")
+        wide[STATE] = 100.0 * state / self.population[STATE] if per_capita else state
         return wide
 
 
@@ -94,15 +92,20 @@ class View:
         :func:`mdvax.stats.state_view`: ``value, unassigned, pct, change_7d, change_28d``.
     shown : Series
         The coloured quantity (``value`` or ``pct``) by FIPS code.
-    vmin, vmax : float
-        Colour range: 0 to the highest county figure over all days for this measure and mode.
+    picture : Picture
+        The map: colour classes, each county's fill and the legend
+        (:func:`mdvax.render.map_picture`, as the still picture and the report draw it).
     """
 
     counties: pd.DataFrame
     state: dict
     shown: pd.Series
-    vmin: float
-    vmax: float
+    picture: Picture
+
+    @property
+    def vmax(self) -> float:
+        """Top of the colour scale: the highest county figure over all days (measure and mode)."""
+        return self.picture.top
 
 
 def compute(data: DashboardData, view: ViewState) -> View:
@@ -118,9 +121,8 @@ def compute(data: DashboardData, view: ViewState) -> View:
     )
     state = stats.state_view(data.table, day, view.measure, data.population, daily=view.daily)
     shown = counties.set_index("fips")["pct" if view.per_capita else "value"].astype("float64")
-    wide = data.matrix(view.measure, view.daily, view.per_capita)[list(JURISDICTIONS)]
-    vmax = float(wide.to_numpy().max())
-    return View(counties, state, shown, 0.0, vmax if vmax > 0 else 1.0)
+    picture = map_picture(data.matrix(view.measure, view.daily, view.per_capita), view)
+    return View(counties, state, shown, picture)
 
 
 def series(data: DashboardData, fips: str, measure: str, daily: bool) -> pd.DataFrame:

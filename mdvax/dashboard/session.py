@@ -23,8 +23,9 @@ from mdvax.dashboard import access, model, panel
 from mdvax.dashboard import revisions as rev
 from mdvax.dashboard import state as st
 from mdvax.dashboard.controls import Controls
-from mdvax.dashboard.map import Classes, CountyMap
+from mdvax.dashboard.map import CountyMap
 from mdvax.dashboard.vintages import Vintages
+from mdvax.errors import visitor_message
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,11 @@ def stylesheet() -> widgets.HTML:
 
 
 def guarded(method: Callable) -> Callable:
-    """Run a widget callback; show a short escaped note instead of a traceback if it fails."""
+    """Run a widget callback; if it fails, log the error and show the visitor a fixed note.
+
+    The note is the error class's :func:`~mdvax.errors.visitor_message`, never the error's own
+    text (which can name the server's files); the log keeps the traceback.
+    """
 
     @functools.wraps(method)
     def wrapper(self: Dashboard, *args: object, **kwargs: object) -> None:
@@ -44,7 +49,8 @@ def guarded(method: Callable) -> Callable:
             method(self, *args, **kwargs)
         except Exception as error:  # a visitor must never see a traceback
             log.exception("dashboard callback %s failed", method.__name__)
-            self.notes.value = panel.notes_html([f"Could not update the view ({error})."[:300]])
+            note = f"Could not update the view. {visitor_message(error)}"
+            self.notes.value = panel.notes_html([note])
 
     return wrapper
 
@@ -157,11 +163,8 @@ class Dashboard:
         """Bring every widget in line with ``self.state``."""
         s = self.state
         self.view = view = model.compute(self.data, s)
-        classes = Classes.for_range(view.vmax)
-        self.map.restyle({f: classes.colour(v) for f, v in view.shown.items()}, s.county)
-        self.map.set_legend(
-            stats.label(s.measure, s.daily, s.per_capita), classes, fmt.compact(s.per_capita)
-        )
+        self.map.restyle(view.picture.fills, s.county)
+        self.map.set_legend(view.picture)
         published = self.vintages.find(s.as_of).published
         line, revised = self.revisions.html(s, published)
         _set(self.headline, panel.headline_html(view, s) + line)

@@ -18,7 +18,7 @@ import ipywidgets as widgets
 
 from mdvax.config import MAX_UPLOAD_BYTES  # also sizes mdvax serve's websocket messages
 from mdvax.dashboard.model import DashboardData, Provenance
-from mdvax.errors import MdvaxError
+from mdvax.errors import MdvaxError, visitor_message
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +109,13 @@ class EmptyState:
         except MdvaxError as error:
             data = self._after_other_update()
             if data is None:
-                self._offer_upload(f"The data could not be fetched: {error}")
+                # The error's text names the server's URLs and files: the log keeps it.
+                log.exception("update from the dashboard failed")
+                self._offer_upload(f"The data could not be fetched. {visitor_message(error)}")
                 return
         except Exception as error:  # never a traceback for a visitor
             log.exception("update from the dashboard failed")
-            self._offer_upload(f"The data could not be fetched ({type(error).__name__}).")
+            self._offer_upload(f"The data could not be fetched. {visitor_message(error)}")
             return
         self._on_data(data)
 
@@ -150,12 +152,12 @@ class EmptyState:
             if int(item.get("size", 0)) > MAX_UPLOAD_BYTES:
                 raise MdvaxError(f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MB")
             data = read_upload(item["content"], name)
-        except MdvaxError as error:
+        except MdvaxError as error:  # about the visitor's own file (no server file is read)
             self._offer_upload(f"{name[:80]} was not loaded: {error}")
             return
         except Exception as error:
             log.exception("upload failed")
-            self._offer_upload(f"{name[:80]} was not loaded ({type(error).__name__}).")
+            self._offer_upload(f"{name[:80]} was not loaded. {visitor_message(error)}")
             return
         finally:
             self.upload.value = ()

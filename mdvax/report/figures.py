@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections.abc import Mapping
 from html import escape
 
 import matplotlib
@@ -78,7 +79,7 @@ def _thousands(value: float, _pos: object = None) -> str:
 
 
 def choropleth_svg(
-    geometry: dict, colours: pd.Series, legend: list[tuple[str, str]], label: str, title: str
+    geometry: dict, fills: Mapping[str, str], legend: list[tuple[str, str]], label: str, title: str
 ) -> str:
     """A map of Maryland's counties in colour classes, outlined, with the classes as text.
 
@@ -89,8 +90,9 @@ def choropleth_svg(
     ----------
     geometry : dict
         GeoJSON FeatureCollection of the counties (feature ``id`` = FIPS, ``properties.name``).
-    colours : pandas.Series
-        Fill colour (hex) per county name (counties missing from it are drawn grey).
+    fills : mapping
+        FIPS -> fill colour (hex), e.g. :attr:`mdvax.render.Picture.fills` (counties missing
+        from it are drawn grey).
     legend : list of (str, str)
         The classes, lowest first: colour and text (``"50k to under 100k"``).
     label : str
@@ -103,9 +105,6 @@ def choropleth_svg(
     str
         SVG text.
     """
-    fills = {
-        str(f["id"]): colours.get(f["properties"]["name"], NO_DATA) for f in geometry["features"]
-    }
     return choropleth_svg_(
         geometry,
         fills,

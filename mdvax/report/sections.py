@@ -11,9 +11,10 @@ import pandas as pd
 from IPython.display import SVG
 
 from mdvax import format as fmt
-from mdvax.measures import LABELS, label
+from mdvax.measures import LABELS
 from mdvax.normalize.counties import STATE, UNASSIGNED
-from mdvax.render import Classes
+from mdvax.render import MapView, Picture, county_figures
+from mdvax.render import map_picture as render_picture
 from mdvax.report import figures, recent
 from mdvax.report.inputs import STALE_AFTER_DAYS, ReportInputs
 from mdvax.stats import county_view, state_totals, state_view
@@ -119,32 +120,31 @@ def _figure(svg: str, element_id: str, alt: str, caption: str, table: dict | Non
     return SVG(data=svg, metadata=meta)
 
 
-def map_classes(values: pd.Series, per_capita: bool) -> tuple[Classes, list[str]]:
-    """The dashboard's colour classes for ``values`` and each class as text, lowest first."""
-    classes = Classes.for_range(float(values.max()))
-    return classes, classes.names(fmt.compact(per_capita))
+def map_picture(data: ReportInputs) -> Picture:
+    """The map's classes, fills and legend: the dashboard's for the same view.
+
+    :func:`mdvax.render.map_picture` scales them from 0 to the highest county figure on any day
+    of the data, so a report of a past day is coloured as the dashboard is on that day.
+    """
+    view = MapView(data.day.date(), data.measure, daily=False, per_capita=data.per_capita)
+    figures = county_figures(data.table, data.population, data.measure, False, data.per_capita)
+    return render_picture(figures, view)
 
 
 def choropleth(data: ReportInputs) -> SVG:
     """Map of the measure by county (share of population when ``per_capita``)."""
     view = county_view(data.table, data.day, data.measure, data.population)
     column = "pct" if data.per_capita else "value"
-    text = label(data.measure, per_capita=data.per_capita)
+    picture = map_picture(data)
+    text, names = picture.title, picture.names
     title = f"{text} on {fmt.iso(data.day)}"
-    classes, names = map_classes(view[column], data.per_capita)
-    colours = view[column].map(classes.colour)
-    svg = figures.choropleth_svg(
-        data.geometry, colours, list(zip(classes.colours, names, strict=True)), text, title
-    )
+    svg = figures.choropleth_svg(data.geometry, picture.fills, picture.legend, text, title)
     shown = view[column].dropna().sort_values(ascending=False)
 
     def number(value: float) -> str:
         if pd.isna(value):
             return "no data"
         return fmt.percent(value, 2) if data.per_capita else fmt.count(value)
-
-    def class_name(value: float) -> str:
-        return "no data" if pd.isna(value) else names[classes.colours.index(classes.colour(value))]
 
     caption = (
         f"Colour classes, lightest to darkest: {'; '.join(names)}. "
@@ -153,7 +153,7 @@ def choropleth(data: ReportInputs) -> SVG:
         'Every county\'s figures are in the table below and in "Counties ranked".'
     )
     rows = [
-        (name, number(value), class_name(value))
+        (name, number(value), picture.class_name(view.at[name, "fips"]))
         for name, value in view[column].sort_index().items()
     ]
     table = {"summary": "The map as a table", "header": ("County", text, "Colour class"),

@@ -21,8 +21,7 @@ from collections import OrderedDict
 from concurrent.futures import Future
 
 from mdvax import format as fmt
-from mdvax import stats
-from mdvax.render import Classes, choropleth_svg
+from mdvax.render import choropleth_svg
 from mdvax.templates import Markup, render
 
 log = logging.getLogger(__name__)
@@ -173,31 +172,25 @@ def render_view(data, state) -> Markup:
     from mdvax.dashboard.state import NAME_BY_FIPS
 
     view = model.compute(data, state)
-    classes = Classes.for_range(view.vmax)
-    names = classes.names(fmt.compact(state.per_capita))
-    what = stats.label(state.measure, state.daily, state.per_capita)
-    rows, fills, titles = [], {}, {}
+    picture = view.picture  # classes, fills and legend: the live map's (mdvax.render.picture)
+    what = picture.title
+    rows, titles = [], {}
     for name, row in view.counties.iterrows():
         fips = row["fips"]
-        shown = view.shown.get(fips, float("nan"))
-        fills[fips] = classes.colour(shown)
         pct = fmt.share(row["pct"], state.daily)
         titles[fips] = f"{NAME_BY_FIPS[fips]}: {fmt.count(row['value'])} ({pct} of population)"
-        index = classes.index(shown)
-        rows.append(
-            (name, fips, fmt.count(row["value"]), pct, "no data" if index is None else names[index])
-        )
+        rows.append((name, fips, fmt.count(row["value"]), pct, picture.class_name(fips)))
     title = f"{what} on {fmt.day(state.date)}"
     svg = choropleth_svg(
         data.geometry,
-        fills,
+        picture.fills,
         titles,
-        legend=list(zip(classes.colours, names, strict=True)),
+        legend=picture.legend,
         legend_title=what,
         element_id=MAP_ID,
         label=(
             f"Map of Maryland's counties: {title}",
-            f"Colour classes, lightest to darkest: {'; '.join(names)}. "
+            f"Colour classes, lightest to darkest: {'; '.join(picture.names)}. "
             "Every county's figures are in the table below the map.",
         ),
     )
