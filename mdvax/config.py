@@ -147,7 +147,7 @@ class Settings:
         which sends every visitor's page and still picture, comes before the kernels' work.
     serve_fork_kernels : bool
         ``MDVAX_SERVE_FORK_KERNELS`` (default on; off, 0, no, false turn it off): ``mdvax serve``
-        forks kernels from a preloaded template (:mod:`mdvax.serve.provisioner`).
+        forks kernels from a preloaded template (:mod:`mdvax.serve.fork.provisioner`).
     """
 
     data_dir: Path

@@ -16,8 +16,8 @@ import psutil
 import pytest
 
 from mdvax.config import get_settings
+from mdvax.serve.fork.provisioner import RESTART_DELAY_S
 from mdvax.serve.process import ServeProcess
-from mdvax.serve.provisioner import RESTART_DELAY_S
 from tests.hostile_client import take_kernel
 from tests.support.raw_views import raw_view
 from tests.support.voila_server import DASHBOARD, fill_cache
@@ -162,7 +162,7 @@ def test_fork_server_can_be_turned_off(filled, tmp_path):
 
 
 def test_the_served_kernel_spec_names_the_registered_provisioner():
-    from mdvax.serve.provisioner import PROVISIONER_NAME, require_registered
+    from mdvax.serve.fork.provisioner import PROVISIONER_NAME, require_registered
     from mdvax.serve.settings import SHARE_DIR
 
     spec = json.loads((SHARE_DIR / "kernels" / "python3" / "kernel.json").read_text())

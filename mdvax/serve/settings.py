@@ -67,7 +67,7 @@ class ServeOptions:
     base_url : str
         URL prefix when served below a path of a reverse proxy (``MDVAX_SERVE_BASE_URL``).
     fork_kernels : bool
-        Fork kernels from a preloaded template (:mod:`mdvax.serve.provisioner`); off with
+        Fork kernels from a preloaded template (:mod:`mdvax.serve.fork.provisioner`); off with
         ``--no-fork-kernels`` or ``MDVAX_SERVE_FORK_KERNELS=off``.
     """
 
