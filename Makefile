@@ -31,10 +31,12 @@ run: setup
 update: setup
 	$(BIN)/mdvax update
 
-# ruff, and notebooks committed without outputs (regular files: notebooks/ links to mdvax/notebooks/).
+# ruff, the import layers (.importlinter), and notebooks committed without outputs (regular files:
+# notebooks/ links to mdvax/notebooks/).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/nbstripout --verify $$(git ls-files -s "*.ipynb" | awk '$$1 != "120000" {print $$4}')
 
 # With a throw-away PostgreSQL on loopback for the archive tests (.ci/postgres.sh starts it when

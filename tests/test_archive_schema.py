@@ -88,6 +88,32 @@ def test_version_1_archives_get_timeline_ids_and_keep_every_vintage(source_serve
         assert stored_versions(archive) == changed_values(None, tables[0]) + changed_values(*tables)
 
 
+def test_migrations_are_frozen_whatever_the_live_code_does(source_server, monkeypatch):
+    with monkeypatch.context() as patch:  # a version-1 archive, as in the test above
+        patch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
+        counter = itertools.count(1)
+        patch.setattr(record, "vintage_id", lambda _published, _rank: next(counter))
+        patch.setattr(stored_tables, "write", lambda *_args: None)
+        tables = [ingest(source_server, day)[0] for day in ("2021-03-23", "2021-03-30")]
+
+    def changed(*_args, **_kwargs):
+        raise AssertionError("a migration called the live archive code")
+
+    with monkeypatch.context() as patch:  # the live writer and encoder as a later release's
+        for module in (record, stored_tables):
+            for name in ("vintage_id", "append_vintage", "truncate_from", "values_at", "write",
+                         "encode", "backfill", "states", "long_frame", "series_names"):  # fmt: skip
+                if hasattr(module, name):
+                    patch.setattr(module, name, changed)
+        with Archive.open() as archive:
+            assert recorded_versions(archive) == [1, 2, 3]
+    with Archive.open() as archive:
+        days = [date(2021, 3, 23), date(2021, 3, 30)]
+        assert list(archive.vintages()["id"]) == [d.toordinal() * 100 for d in days]
+        for day, table in zip(days, tables, strict=True):
+            pd.testing.assert_frame_equal(archive.table_as_of(day), table)
+
+
 def test_an_archive_from_a_newer_mdvax_is_refused():
     with Archive.open() as archive, archive.engine.begin() as conn:
         conn.execute(

@@ -190,9 +190,9 @@ def test_kernels_get_the_lean_environment(server):
         # with the same interpreter flags (its environment is the server's, as a kernel's).
         assert kernel.cmdline()[1:4] in (
             ["-OO", "-m", "mdvax.serve.kernel"],
-            ["-OO", "-m", "mdvax.serve.forkserver"],
+            ["-OO", "-m", "mdvax.serve.fork.forkserver"],
         )
-        assert kernel.cmdline()[1:4] == ["-OO", "-m", "mdvax.serve.forkserver"] or (
+        assert kernel.cmdline()[1:4] == ["-OO", "-m", "mdvax.serve.fork.forkserver"] or (
             "--HistoryManager.enabled=False" in kernel.cmdline()
         )
         environment = kernel.environ()

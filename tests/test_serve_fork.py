@@ -11,12 +11,14 @@ import os
 import signal
 import time
 from datetime import date, datetime
+from pathlib import Path
 
 import psutil
 import pytest
 
+from mdvax.config import get_settings
+from mdvax.serve.fork.provisioner import RESTART_DELAY_S
 from mdvax.serve.process import ServeProcess
-from mdvax.serve.provisioner import RESTART_DELAY_S
 from tests.hostile_client import take_kernel
 from tests.support.raw_views import raw_view
 from tests.support.voila_server import DASHBOARD, fill_cache
@@ -159,9 +161,44 @@ def test_fork_server_can_be_turned_off(filled, tmp_path):
 
 
 def test_the_served_kernel_spec_names_the_registered_provisioner():
-    from mdvax.serve.provisioner import PROVISIONER_NAME, require_registered
+    from mdvax.serve.fork.provisioner import PROVISIONER_NAME, require_registered
     from mdvax.serve.settings import SHARE_DIR
 
     spec = json.loads((SHARE_DIR / "kernels" / "python3" / "kernel.json").read_text())
     assert spec["metadata"]["kernel_provisioner"]["provisioner_name"] == PROVISIONER_NAME
     require_registered()  # the entry point in pyproject.toml is installed
+
+
+def test_the_template_finds_the_dashboards_preload_hook_by_name():
+    from mdvax.dashboard import preload
+    from mdvax.serve.fork.forkserver import PRELOAD_HOOK, preload_hook
+
+    assert preload_hook(PRELOAD_HOOK) is preload.preload
+    with pytest.raises(ValueError, match=r"no preload hook 'mdvax\.dashboard\.preload:nothing'"):
+        preload_hook("mdvax.dashboard.preload:nothing")
+    with pytest.raises(ValueError, match=r"hook 'mdvax\.dashboard\.preload:IMPORTS' is not"):
+        preload_hook("mdvax.dashboard.preload:IMPORTS")
+
+
+def test_the_preload_hook_loads_once_then_only_after_an_update(filled, tmp_path, monkeypatch):
+    from mdvax.dashboard import preload, shared
+    from mdvax.dashboard.model import DashboardData
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("current.arrow", "current.json"):  # a copy: the update below changes it only
+        (data / name).write_bytes((Path(filled["MDVAX_DATA_DIR"]) / name).read_bytes())
+    monkeypatch.setenv("MDVAX_DATA_DIR", str(data))
+    monkeypatch.setattr(shared, "_kept", None)
+    settings = get_settings()
+    assert preload.preload() is True  # the first call loads
+    kept = shared.take(settings)
+    assert kept is not None
+    assert kept.last_date == date.fromisoformat(RAW_DAY)
+    assert preload.preload() is False  # nothing changed: nothing reloaded
+    fresh = data / "fresh.arrow"  # what `mdvax update` does: a new file in the table's place
+    fresh.write_bytes((data / "current.arrow").read_bytes())
+    os.replace(fresh, data / "current.arrow")
+    assert shared.take(settings) is None  # kernels read the new files themselves meanwhile
+    assert preload.preload() is True
+    assert DashboardData.load(settings).table is shared.take(settings).table

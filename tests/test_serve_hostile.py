@@ -19,8 +19,8 @@ import pytest
 import websocket
 
 from mdvax.config import MAX_UPLOAD_BYTES
+from mdvax.query_token import query_token
 from mdvax.serve.app import MAX_BODY_BYTES, MAX_MESSAGE_BYTES
-from mdvax.serve.kernel import query_token
 from mdvax.serve.process import ServeProcess
 from tests.hostile_client import (
     KERNEL_ID,

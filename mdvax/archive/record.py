@@ -135,13 +135,8 @@ def truncate_from(conn: Connection, first_id: int) -> None:
     conn.execute(delete(vintages).where(vintages.c.id >= first_id))
 
 
-def append_vintage(
-    conn: Connection, values: pd.DataFrame, prov: Provenance, table: bool = True
-) -> VintageSummary:
-    """Record ``values`` after every vintage in the archive (they must all precede it).
-
-    ``table``: also write the vintage's table (False only before migration 3 made their table).
-    """
+def append_vintage(conn: Connection, values: pd.DataFrame, prov: Provenance) -> VintageSummary:
+    """Record ``values`` and its table after every vintage in the archive (they all precede it)."""
     latest = latest_vintage(conn)
     same_day = conn.scalar(
         select(func.count()).select_from(vintages).where(vintages.c.published == prov.published)
@@ -169,8 +164,7 @@ def append_vintage(
         )
     )
     _write_versions(conn, changes, new_id)
-    if table:
-        tables.write(conn, new_id, values)
+    tables.write(conn, new_id, values)
     return VintageSummary(
         vintage_id=new_id,
         published=prov.published,
@@ -220,14 +214,3 @@ def _write_versions(conn: Connection, changes: pd.DataFrame, new_id: int) -> Non
                 )
             ],
         )
-
-
-def renumber_all(conn: Connection) -> None:
-    """Give every vintage its timeline id (migration 2: archives from before ids were derived)."""
-    rows = conn.execute(select(vintages).order_by(vintages.c.id)).all()
-    if not rows:
-        return
-    replay = [(Provenance.of(row), values_at(conn, row.id)) for row in rows]
-    truncate_from(conn, rows[0].id)
-    for prov, values in sorted(replay, key=lambda item: item[0].key):
-        append_vintage(conn, values, prov, table=False)  # migration 3 writes the tables

@@ -1,9 +1,11 @@
 """The archive's tables (one schema for SQLite and PostgreSQL) and its ordered migrations.
 
 The schema version is recorded in ``schema_version``; :func:`upgrade` applies the migrations
-that are missing, in order, each in its own transaction. To change the schema, append a
-function to :data:`MIGRATIONS` (never edit one that has shipped): archives made by older
-releases are then upgraded the next time they are opened.
+that are missing, in order, each in its own transaction. The migrations live in
+:mod:`mdvax.archive.migrations`, one frozen module each (they never call this module or the
+rest of the live code): to change the schema, change the tables here and add a migration
+(never edit one that has shipped); archives made by older releases are then upgraded the next
+time they are opened.
 
 Tables
 ------
@@ -26,7 +28,6 @@ Tables
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -46,8 +47,11 @@ from sqlalchemy import (
     func,
     inspect,
     select,
-    text,
 )
+
+from mdvax.archive.migrations import MIGRATIONS
+
+__all__ = ["MIGRATIONS", "current_version", "latest_version", "metadata", "upgrade"]
 
 metadata = MetaData()
 
@@ -104,36 +108,6 @@ vintage_tables = Table(
     Column("format", String(40), nullable=False),  # how ``data`` is encoded (tables.FORMAT)
     Column("n_rows", Integer, nullable=False),  # rows of the table: checked when read
     Column("data", LargeBinary, nullable=False),
-)
-
-
-def _create_v1(conn: Connection) -> None:
-    """Version 1: vintages, series and value versions."""
-    metadata.create_all(conn, tables=[vintages, series, value_versions])
-
-
-def _timeline_ids_v2(conn: Connection) -> None:
-    """Version 2: ids derived from the publication order (vintages in any order), provenance."""
-    from mdvax.archive.record import renumber_all
-
-    if "provenance" not in {c["name"] for c in inspect(conn).get_columns("vintages")}:
-        conn.execute(text("ALTER TABLE vintages ADD COLUMN provenance TEXT"))
-    renumber_all(conn)
-
-
-def _vintage_tables_v3(conn: Connection) -> None:
-    """Version 3: each vintage's table in one row (written for every vintage already there)."""
-    from mdvax.archive.tables import backfill
-
-    vintage_tables.create(conn)
-    backfill(conn)
-
-
-#: Ordered migrations; migration ``i`` (0-based) brings the schema to version ``i + 1``.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
-    _create_v1,
-    _timeline_ids_v2,
-    _vintage_tables_v3,
 )
 
 

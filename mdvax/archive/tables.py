@@ -24,7 +24,8 @@ a derived column changes.
 A vintage's values are those of its own file, so its blob never changes, even when an older
 vintage is spliced in before it. The blob is written in the same transaction as the vintage
 (:mod:`mdvax.archive.record`); ``value_versions`` stays the source of truth, from which
-:func:`backfill` (migration 3, and :meth:`mdvax.archive.Archive.rebuild_tables`) writes them.
+:func:`backfill` (:meth:`mdvax.archive.Archive.rebuild_tables`) writes them; migration 3
+(:mod:`mdvax.archive.migrations.v3_vintage_tables`) has its own frozen copy of this format.
 """
 
 from __future__ import annotations

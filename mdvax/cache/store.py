@@ -139,7 +139,7 @@ class Cache:
 
             # Memory-mapped, read as an in-memory buffer and without threads: reading the
             # mapped file itself starts Arrow's I/O and CPU thread pools, and the fork server
-            # (mdvax.serve.forkserver) must not fork with threads running.
+            # (mdvax.serve.fork.forkserver) must not fork with threads running.
             with pa.memory_map(str(path)) as source:
                 buffer = source.read_buffer()
             table = feather.read_table(pa.BufferReader(buffer), use_threads=False)

@@ -37,12 +37,12 @@ class DashboardData:
         """The cached data (raises :class:`mdvax.errors.CacheError` when there is none)."""
         from mdvax import api
         from mdvax.config import get_settings
-        from mdvax.dashboard import preload
+        from mdvax.dashboard import shared
 
         settings = settings or get_settings()
-        shared = preload.take(settings)  # loaded by the fork server's template, if unchanged
-        if shared is not None:
-            return shared
+        kept = shared.take(settings)  # loaded by the fork server's template, if unchanged
+        if kept is not None:
+            return kept
         table = api.load_table(settings=settings)
         provenance = Provenance.from_cache(api.load_metadata(settings=settings))
         return cls(table, api.population(), api.geometry(), provenance)

@@ -1,49 +1,70 @@
-"""The dashboard's data loaded once, in the fork server's template, and shared by its kernels.
+"""The dashboard's preload hook: its imports and data, loaded once in the fork server's template.
 
-:func:`warm` (run by :mod:`mdvax.serve.forkserver` before it forks) loads the cached table,
-population, geometry and provenance, plus the colour matrices of the default view. Each kernel
-forked afterwards finds them here (:func:`take`, called by
-:meth:`mdvax.dashboard.model.DashboardData.load`) instead of reading and parsing the cache: the
-pages stay shared with the template until written to.
+:func:`preload` is the hook the template (:mod:`mdvax.serve.fork.forkserver`) calls by name
+(``mdvax.dashboard.preload:preload``; :mod:`mdvax.serve.fork` says what a hook must do): it
+imports what a dashboard kernel imports, and :func:`warm` loads the cached table, population,
+geometry and provenance, plus the colour matrices of the default view, into
+:mod:`mdvax.dashboard.shared`, where each kernel forked afterwards finds them.
 
-They are used only while the cache files are the ones that were loaded: :func:`fingerprint`
-(inode, size, modification time of ``current.arrow`` and ``current.json``; ``mdvax update``
-replaces them atomically, so each update changes it) is checked on every :func:`take`. After an
-update, kernels load the new files themselves, as they do without a fork server, until the
-template loads them again (it checks :func:`stale` before each fork).
+After an update, kernels load the new files themselves, as they do without a fork server,
+until the template loads them again: the hook checks :func:`stale` before each fork.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import importlib
 import logging
-import os
+
+from mdvax.dashboard import shared
+from mdvax.dashboard.shared import fingerprint
+
+__all__ = ["IMPORTS", "WARM_MATRICES", "fingerprint", "preload", "stale", "warm"]
 
 log = logging.getLogger(__name__)
 
-#: ``(fingerprint, DashboardData or None)`` loaded by :func:`warm` (None: nothing cached).
-_preloaded: tuple | None = None
+#: What a dashboard kernel imports (optional ones may be missing).
+IMPORTS = (
+    "ipywidgets",
+    "ipyleaflet",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "mdvax.dashboard",
+    "mdvax.dashboard.upload",
+    "mdvax.dashboard.vintages",
+    "mdvax.archive",
+)
 
 #: Colour matrices computed in advance: the view a page opens with, counts and per capita.
 WARM_MATRICES = (("at_least_one", False, True), ("at_least_one", False, False))
 
+_imported = False
 
-def fingerprint(settings) -> tuple:
-    """What identifies the cached data of ``settings``: its folder and its files' stat."""
-    stats = []
-    for path in (settings.current_table_path, settings.current_meta_path):
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            stats.append(None)
-        else:
-            stats.append((st.st_ino, st.st_size, st.st_mtime_ns))
-    return (str(settings.data_dir), settings.embedded_snapshot, *stats)
+
+def preload() -> bool:
+    """The fork server's preload hook: the dashboard's imports once, its data when it changed.
+
+    Returns
+    -------
+    bool
+        Whether the data was (re)loaded: on the first call, and after ``mdvax update``.
+    """
+    global _imported
+    if not _imported:
+        for name in IMPORTS:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # an optional part; the kernel imports it itself if it can
+                log.warning("fork server cannot preload %s", name)
+        _imported = True
+    if not stale():
+        return False
+    warm()
+    return True
 
 
 def warm(settings=None) -> bool:
     """Load the cached data for the kernels to come; False when there is nothing to load."""
-    global _preloaded
     from mdvax.config import get_settings
     from mdvax.dashboard.model import DashboardData
     from mdvax.errors import MdvaxError
@@ -56,11 +77,11 @@ def warm(settings=None) -> bool:
             data.matrix(*key)
     except MdvaxError as exc:  # nothing cached: each kernel shows the empty state itself
         log.info("nothing to preload: %s", exc)
-        _preloaded = (before, None)
+        shared.keep(before, None)
         return False
     if fingerprint(settings) != before:  # updated while loading: do not keep a mix
         return False
-    _preloaded = (before, data)
+    shared.keep(before, data)
     return True
 
 
@@ -68,18 +89,4 @@ def stale(settings=None) -> bool:
     """The cache of ``settings`` changed since :func:`warm` loaded it (or it found nothing)."""
     from mdvax.config import get_settings
 
-    loaded = None if _preloaded is None else _preloaded[0]
-    return fingerprint(settings or get_settings()) != loaded
-
-
-def take(settings):
-    """The preloaded data if the cache of ``settings`` is still what was loaded, else None.
-
-    A shallow copy: the kernel may add matrices or vintages without touching the template's.
-    """
-    if _preloaded is None:
-        return None
-    loaded, data = _preloaded
-    if data is None or fingerprint(settings) != loaded:
-        return None
-    return dataclasses.replace(data, _matrices=dict(data._matrices))
+    return fingerprint(settings or get_settings()) != shared.kept_fingerprint()

@@ -16,7 +16,7 @@ def query_string(timeout: float = 10.0, poll: float = 30.0) -> str:
     from Voila's ``/voila/query/<kernel id>`` websocket, which :func:`voila.utils.wait_for_request`
     reads too. We read it with the small ``websockets`` client: importing ``voila.utils`` would
     cost the kernel about 50 MB. The kernel proves who it is with a token made from its own
-    key (:func:`mdvax.serve.kernel.query_token`). The socket is reopened every ``poll`` seconds (the server keeps
+    key (:func:`mdvax.query_token.query_token`). The socket is reopened every ``poll`` seconds (the server keeps
     a request it could not deliver for the next socket); if the server refuses or cannot be
     reached, the page opens on the defaults (logged) instead of waiting forever.
     """
@@ -27,7 +27,7 @@ def query_string(timeout: float = 10.0, poll: float = 30.0) -> str:
             f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
             f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID')}"
         )
-        from mdvax.serve.kernel import own_query_token
+        from mdvax.query_token import own_query_token
 
         token = own_query_token(env.get("VOILA_KERNEL_ID", ""))
         for key, value in _request_info(url, token, timeout, poll).items():

@@ -28,9 +28,9 @@ from pathlib import Path
 from queue import Queue
 
 from mdvax.errors import ArchiveError, MdvaxError
-from mdvax.report import build, site
-from mdvax.report.build import ReportResult
+from mdvax.report import site, steps
 from mdvax.report.kernel import KeptKernel
+from mdvax.report.steps import ReportResult
 
 #: Kernels a backfill runs at once by default, at most (one per CPU below that).
 MAX_DEFAULT_JOBS = 4
@@ -91,7 +91,7 @@ def build_days(
                     f"no vintage was published on or before {day}: the oldest archived "
                     f"vintage was published on {oldest}"
                 )
-                build.record_failure(out, day.isoformat(), error)
+                steps.record_failure(out, day.isoformat(), error)
                 results.append(ReportResult(day.isoformat(), False, str(error)))
                 continue
             while day not in ready:
@@ -123,7 +123,7 @@ def _plan(out: Path, days: list[date], oldest: str) -> list[_Job]:
         if day.isoformat() < oldest:
             continue
         # A backfilled report reads its data as published on its own day.
-        previous = jobs[-1].day.isoformat() if jobs else build.previous_day(out, day.isoformat())
+        previous = jobs[-1].day.isoformat() if jobs else steps.previous_day(out, day.isoformat())
         jobs.append(_Job(day, previous))
     return jobs
 
@@ -136,7 +136,7 @@ def _export(item: _Done) -> _Done:
         return item
     started = time.perf_counter()
     try:
-        item.record = build.export(item.built, item.job.day.isoformat(), item.summary, item.job.day)
+        item.record = steps.export(item.built, item.job.day.isoformat(), item.summary, item.job.day)
     except BaseException as error:
         shutil.rmtree(item.built, ignore_errors=True)
         item.built = None
@@ -150,19 +150,19 @@ def _export(item: _Done) -> _Done:
 def _publish(out: Path, item: _Done, measure: str, per_capita: bool) -> ReportResult:
     """Publish (or record the failure of) one day, once every earlier day is done."""
     day, folder = item.job.day, item.job.day.isoformat()
-    if build.previous_day(out, folder) != item.job.previous:
+    if steps.previous_day(out, folder) != item.job.previous:
         # An earlier day failed: this report compares with another one. Build it again.
         if item.built is not None:
             shutil.rmtree(item.built, ignore_errors=True)
         try:
-            return build.build_one(out, folder, measure, per_capita, None, day)
+            return steps.build_one(out, folder, measure, per_capita, None, day)
         except MdvaxError as error:
             return ReportResult(folder, False, str(error))
     if item.error is None:
-        return build.publish(out, item.built, item.record, item.seconds)
+        return steps.publish(out, item.built, item.record, item.seconds)
     if not isinstance(item.error, MdvaxError):
         raise item.error
-    build.record_failure(out, folder, item.error)
+    steps.record_failure(out, folder, item.error)
     return ReportResult(folder, False, str(item.error))
 
 
@@ -220,9 +220,9 @@ class _Worker(threading.Thread):
     def _execute(self, job: _Job) -> _Done:
         started = time.perf_counter()
         built = site.temp_dir(self.out, job.day.isoformat())
-        values = build.parameters(self.measure, self.per_capita, None, job.day, job.previous)
+        values = steps.parameters(self.measure, self.per_capita, None, job.day, job.previous)
         try:
-            summary = build.run_notebook(built, values, self.kernel)
+            summary = steps.run_notebook(built, values, self.kernel)
         except BaseException as error:
             shutil.rmtree(built, ignore_errors=True)
             return _Done(job, error=error)

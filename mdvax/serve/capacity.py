@@ -7,7 +7,7 @@
 
 A launched dashboard kernel holds ~142 MB RSS (:data:`KERNEL_MB` rounds it up) and needs about
 a CPU-second to start; a kernel forked from the preloaded template (the default, see
-:mod:`mdvax.serve.forkserver`) shares most of its pages with the template and its siblings:
+:mod:`mdvax.serve.fork.forkserver`) shares most of its pages with the template and its siblings:
 ~42 MB USS, ~61 MB PSS (:data:`FORKED_KERNEL_MB` rounds the PSS up). Once started a kernel
 idles between a visitor's clicks, so a core carries a few of them (:data:`KERNELS_PER_CORE`). Visitors beyond the cap get the still picture of their
 view. ``MdvaxVoila.max_kernels``/``pool_size`` (``--max-kernels``/``--pool-size``)

@@ -22,8 +22,6 @@ notice), never the machine.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import resource
@@ -66,28 +64,6 @@ def use_bytecode_cache() -> None:
         return
     sys.pycache_prefix = str(folder)
     sys.dont_write_bytecode = False  # only this private folder is written
-
-
-def query_token(key: bytes, kernel_id: str) -> str:
-    """What a kernel shows ``/voila/query/<kernel id>`` to prove it is that kernel.
-
-    An HMAC of the id under the kernel's message-signing key, which only the server and the
-    kernel know (from its connection file).
-    """
-    return hmac.new(key, kernel_id.encode(), hashlib.sha256).hexdigest()
-
-
-def own_query_token(kernel_id: str) -> str:
-    """:func:`query_token` for the kernel this code runs in ("" outside a kernel)."""
-    try:
-        import json
-
-        from ipykernel.connect import get_connection_info
-
-        key = json.loads(get_connection_info())["key"]
-    except Exception:  # not in a kernel, or no key
-        return ""
-    return query_token(key.encode(), kernel_id)
 
 
 def data_bytes() -> int:
@@ -174,7 +150,7 @@ def limit(limits: KernelLimits) -> None:
 def prepare() -> None:
     """What must hold before ipykernel is imported: the bytecode folder, no ``debugpy``.
 
-    Also called by the fork server's template (:mod:`mdvax.serve.forkserver`) before it
+    Also called by the fork server's template (:mod:`mdvax.serve.fork.forkserver`) before it
     imports what the kernels need.
     """
     use_bytecode_cache()

@@ -91,7 +91,7 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
         self.start_errors = 0  #: kernels that failed to start since the last one that started
         #: Called with the id of a kernel started for a page request (not for the pool).
         self.on_visitor_kernel = None
-        from mdvax.serve import provisioner
+        from mdvax.serve.fork import provisioner
 
         provisioner.require_registered()  # named by the served kernel spec
         if self.fork_kernels:  # that provisioner forks kernels from the template

@@ -124,7 +124,7 @@ class ServeProcess:
 
         for child in psutil.Process(self.process.pid).children():
             try:
-                if "mdvax.serve.forkserver" in child.cmdline()[1:4]:
+                if "mdvax.serve.fork.forkserver" in child.cmdline()[1:4]:
                     return child.pid
             except psutil.NoSuchProcess:
                 continue
@@ -134,7 +134,7 @@ class ServeProcess:
         """Kernels by id: their process id and connection file.
 
         The file is named on a launched kernel's command line; a forked kernel (whose command
-        line is the template's) keeps it open instead (:mod:`mdvax.serve.forkserver`).
+        line is the template's) keeps it open instead (:mod:`mdvax.serve.fork.forkserver`).
         """
         import psutil
 

@@ -24,7 +24,7 @@ from jupyter_server.services.kernels.connection.base import (
 )
 from tornado import web
 
-from mdvax.serve.kernel import query_token
+from mdvax.query_token import query_token
 from mdvax.serve.kernels import client_address, is_local
 from mdvax.upstream.voila import (
     RequestInfoSocketHandler,
@@ -163,7 +163,7 @@ class QuerySocketHandler(RequestInfoSocketHandler):
     same id deletes another kernel's registration (the upstream bug in
     :mod:`mdvax.upstream.voila`). Here: only local connections (the kernels connect to
     the server directly, never through the proxy) from the kernel itself (its token, see
-    :func:`mdvax.serve.kernel.query_token`), only ids of live kernels whose request was not
+    :func:`mdvax.query_token.query_token`), only ids of live kernels whose request was not
     delivered yet, one socket per id, and a socket removes only its own registration.
     A request Voila could not deliver stays cached for the kernel's next connection.
     """

@@ -1,6 +1,6 @@
 """The server's side of the fork server: start the template, ask it for kernels.
 
-:class:`ForkServer` runs the template (:mod:`mdvax.serve.forkserver`) next to ``mdvax serve``;
+:class:`ForkServer` runs the template (:mod:`mdvax.serve.fork.forkserver`) next to ``mdvax serve``;
 :class:`ForkProvisioner`, the kernel provisioner the served kernel spec names
 (``mdvax/serve/share/kernels/python3/kernel.json``, registered under the
 ``jupyter_client.kernel_provisioners`` entry point ``mdvax-fork``), asks it to fork each
@@ -9,17 +9,16 @@ not ready in time, any error), the provisioner logs why and launches the kernel 
 jupyter_client always does: serving never depends on the template. A dead template is started
 again, at most once every :data:`RESTART_DELAY_S` seconds.
 
-A forked kernel is not the server's child: :class:`ForkedProcess` follows it through a pidfd.
+A forked kernel is not the server's child: :class:`~mdvax.serve.fork.forked.ForkedProcess`
+follows it through a pidfd.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -31,7 +30,8 @@ from pathlib import Path
 from jupyter_client.provisioning import LocalProvisioner
 
 from mdvax.errors import ForkServerError, ServeError
-from mdvax.serve.forkserver import KERNEL_COMMAND, TEMPLATE_ENV
+from mdvax.serve.fork.forked import ForkedProcess
+from mdvax.serve.fork.forkserver import KERNEL_COMMAND, PRELOAD_HOOK, TEMPLATE_ENV
 
 log = logging.getLogger("mdvax.serve.fork")
 
@@ -47,7 +47,8 @@ FORK_TIMEOUT_S = 20.0
 class ForkServer:
     """The template process and its socket (in a private folder of the Jupyter runtime dir)."""
 
-    def __init__(self) -> None:
+    def __init__(self, preload_hook: str = PRELOAD_HOOK) -> None:
+        self.preload_hook = preload_hook  #: ``module:function`` the template calls
         self.process: subprocess.Popen | None = None
         self.folder: Path | None = None
         self.started = 0.0
@@ -69,10 +70,9 @@ class ForkServer:
         runtime.mkdir(parents=True, exist_ok=True)
         self.folder = Path(tempfile.mkdtemp(prefix="mdvax-fork-", dir=runtime))  # mode 0700
         env = {**TEMPLATE_ENV, **os.environ}
-        command = [sys.executable, "-OO", "-m", "mdvax.serve.forkserver"]
-        self.process = subprocess.Popen(
-            [*command, str(self.socket_path), str(os.getpid())], env=env, stdin=subprocess.DEVNULL
-        )
+        command = [sys.executable, "-OO", "-m", "mdvax.serve.fork.forkserver"]
+        arguments = [str(self.socket_path), str(os.getpid()), self.preload_hook]
+        self.process = subprocess.Popen([*command, *arguments], env=env, stdin=subprocess.DEVNULL)
         self.started = time.monotonic()
         log.info("fork server starting", extra={"pid": self.process.pid})
 
@@ -160,55 +160,6 @@ def start() -> ForkServer:
 def current() -> ForkServer | None:
     """The fork server of this process, or None when it was not started (disabled)."""
     return _server
-
-
-class ForkedProcess:
-    """A ``Popen``-like handle on a kernel forked by the template (not a child of ours).
-
-    The exit status of a process that is not our child cannot be read: :meth:`poll` gives
-    ``-signal`` after :meth:`send_signal` ended it, else 0.
-    """
-
-    stdin = stdout = stderr = None
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.returncode: int | None = None
-        self._signal = 0
-        try:
-            self._pidfd = os.pidfd_open(pid)
-        except ProcessLookupError:  # already gone
-            self._pidfd, self.returncode = None, 1
-
-    def poll(self) -> int | None:
-        if self.returncode is None and select.select([self._pidfd], [], [], 0)[0]:
-            self._exited()
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        if self.returncode is None:
-            if not select.select([self._pidfd], [], [], timeout)[0]:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            self._exited()
-        return self.returncode
-
-    def _exited(self) -> None:
-        self.returncode = -self._signal if self._signal else 0
-        os.close(self._pidfd)
-        self._pidfd = None
-
-    def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
-            with contextlib.suppress(ProcessLookupError):  # ended meanwhile, as Popen does
-                signal.pidfd_send_signal(self._pidfd, signum)
-            if signum in (signal.SIGKILL, signal.SIGTERM):
-                self._signal = signum
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
 
 
 def forkable(cmd: list[str]) -> bool:

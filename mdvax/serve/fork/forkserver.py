@@ -1,13 +1,15 @@
 """The fork server's template: one process that has imported what a kernel needs, then forks.
 
-``mdvax serve`` runs ``python -OO -m mdvax.serve.forkserver <socket> <server pid>``
-(:class:`mdvax.serve.provisioner.ForkServer`). This process imports ipykernel, ipywidgets,
-ipyleaflet, pandas, numpy and the dashboard, loads the cached data
-(:func:`mdvax.dashboard.preload.warm`), moves every object out of the garbage collector's reach
-(``gc.freeze()``: a collection in a child would otherwise write to, and so copy, every page),
-then listens on a UNIX socket (mode 0600, in a 0700 folder). Each connection from the server
-(same user, checked) is one kernel: a JSON line ``{"args", "env", "cwd"}``; the template forks,
-and the child becomes that kernel (:func:`become_kernel`) and answers ``{"pid": ...}``.
+``mdvax serve`` runs ``python -OO -m mdvax.serve.fork.forkserver <socket> <server pid> <hook>``
+(:class:`mdvax.serve.fork.provisioner.ForkServer`). This process imports ipykernel, then calls
+the preload hook named ``<hook>`` (``module:function``, :data:`PRELOAD_HOOK` by default: see
+:mod:`mdvax.serve.fork` for what a hook must do), which imports the dashboard and loads its
+data. It then moves every object out of the garbage collector's reach (``gc.freeze()``: a
+collection in a child would otherwise write to, and so copy, every page), and listens on a UNIX
+socket (mode 0600, in a 0700 folder). Each connection from the server (same user, checked) is
+one kernel: a JSON line ``{"args", "env", "cwd"}``; the template calls the hook again (it
+reloads what changed), forks, and the child becomes that kernel (:func:`become_kernel`) and
+answers ``{"pid": ...}``.
 
 Forking is only safe with a single thread: the libraries are told not to start any
 (:data:`TEMPLATE_ENV`), and the template refuses to serve (exits with status 4) if one did.
@@ -22,6 +24,7 @@ import importlib
 import json
 import logging
 import os
+import pkgutil
 import select
 import signal
 import socket
@@ -29,28 +32,19 @@ import struct
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 #: Set in the template's environment (unless set): no BLAS worker threads, no jemalloc
 #: background thread in pyarrow; either would make forking unsafe.
 TEMPLATE_ENV = {"OPENBLAS_NUM_THREADS": "1", "JE_ARROW_MALLOC_CONF": "background_thread:false"}
 
-#: What a dashboard kernel imports, loaded once here (optional ones may be missing).
-PRELOAD = (
-    "ipykernel.kernelapp",
-    "ipykernel.ipkernel",
-    "ipykernel.zmqshell",
-    "ipywidgets",
-    "ipyleaflet",
-    "numpy",
-    "pandas",
-    "pyarrow",
-    "mdvax.serve.logs",
-    "mdvax.dashboard",
-    "mdvax.dashboard.upload",
-    "mdvax.dashboard.vintages",
-    "mdvax.archive",
-)
+#: What every kernel imports, whatever notebook it runs: loaded once here.
+PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "mdvax.serve.logs")
+
+#: The preload hook of the served dashboard (:func:`mdvax.dashboard.preload.preload`), by name:
+#: the serving layer never imports the dashboard's modules itself.
+PRELOAD_HOOK = "mdvax.dashboard.preload:preload"
 
 #: The kernel command the template can become: ``<python> -OO -m mdvax.serve.kernel ...``.
 KERNEL_COMMAND = ("-OO", "-m", "mdvax.serve.kernel")
@@ -66,30 +60,33 @@ def native_threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
-def load() -> None:
-    """Import what kernels use and preload the data, then freeze the heap for forking."""
+def preload_hook(name: str) -> Callable[[], bool]:
+    """The hook named ``name`` (``module:function``); ValueError naming it if there is none."""
+    try:
+        hook = pkgutil.resolve_name(name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ValueError(f"fork server: no preload hook {name!r} ({exc})") from exc
+    if not callable(hook):
+        raise ValueError(f"fork server: preload hook {name!r} is not a function")
+    return hook
+
+
+def load(hook: Callable[[], bool]) -> None:
+    """Import what kernels use, call the preload ``hook``, then freeze the heap for forking."""
     from mdvax.serve import kernel
 
     kernel.prepare()
     for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # an optional part; the kernel imports it itself if it can
-            log.warning("fork server cannot preload %s", name)
-    from mdvax.dashboard import preload
-
-    preload.warm()
+        importlib.import_module(name)
+    hook()
     gc.collect()
     gc.freeze()
 
 
-def ready_to_fork() -> bool:
-    """Reload the data if ``mdvax update`` replaced it; False if a thread runs (unsafe)."""
-    from mdvax.dashboard import preload
-
-    if preload.stale():
+def ready_to_fork(hook: Callable[[], bool]) -> bool:
+    """Let ``hook`` reload what changed (refreeze then); False if a thread runs (unsafe)."""
+    if hook():  # it replaced objects: collect the old ones, freeze the new ones
         gc.unfreeze()
-        preload.warm()
         gc.collect()
         gc.freeze()
     threads = native_threads()
@@ -192,8 +189,8 @@ def watch_server(pid: int) -> None:
     threading.Thread(target=watch, name="mdvax-server-watch", daemon=True).start()
 
 
-def serve(listener: socket.socket, server_pid: int) -> None:
-    """Fork a kernel for each request until the server exits."""
+def serve(listener: socket.socket, server_pid: int, hook: Callable[[], bool]) -> None:
+    """Fork a kernel for each request until the server exits (``hook``: before each fork)."""
     server = os.pidfd_open(server_pid)
     while True:
         ready, _, _ = select.select([listener, server], [], [])
@@ -207,7 +204,7 @@ def serve(listener: socket.socket, server_pid: int) -> None:
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 log.error("bad fork request: %s", exc)
                 continue
-            if not ready_to_fork():  # the server launches this kernel the usual way
+            if not ready_to_fork(hook):  # the server launches this kernel the usual way
                 continue
             if os.fork() == 0:
                 become_kernel(conn, listener, request)
@@ -229,22 +226,23 @@ def listen(path: Path) -> socket.socket:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -OO -m mdvax.serve.forkserver <socket path> <server pid>``."""
+    """``python -OO -m mdvax.serve.fork.forkserver <socket path> <server pid> [<hook>]``."""
     from mdvax.serve.logs import json_handler
 
     log.addHandler(json_handler())
     log.setLevel(logging.INFO)
     log.propagate = False
-    path, server_pid = (argv or sys.argv[1:])[:2]
+    path, server_pid, *rest = argv or sys.argv[1:]
+    hook = preload_hook(rest[0] if rest else PRELOAD_HOOK)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server handles Ctrl-C, then stops us
-    load()
+    load(hook)
     if threading.active_count() != 1 or native_threads() != 1:
         log.error("fork server: %d threads after loading; not forking", native_threads())
         return 4
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     listener = listen(Path(path))
     log.info("fork server ready", extra={"pid": os.getpid()})
-    serve(listener, int(server_pid))
+    serve(listener, int(server_pid), hook)
     return 0
 
 
