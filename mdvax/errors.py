@@ -35,6 +35,11 @@ class ValidationError(MdvaxError):
     exit_code = 4
 
 
+class TruncatedSnapshotError(ValidationError):
+    """The snapshot looks cut short: its last line is incomplete, or some county's rows stop
+    days before the rest of the file (a partial download or copy). Names what gave it away."""
+
+
 class CacheError(MdvaxError):
     """Nothing usable is cached, or the cache is locked by another update."""
 
