@@ -36,8 +36,11 @@ class ValidationError(MdvaxError):
 
 
 class TruncatedSnapshotError(ValidationError):
-    """The snapshot looks cut short: its last line is incomplete, or some county's rows stop
-    days before the rest of the file (a partial download or copy). Names what gave it away."""
+    """The snapshot looks cut short (a partial download or copy).
+
+    Its last line is incomplete, or some county's rows stop days before the rest of the file;
+    the message names what gave it away.
+    """
 
 
 class CacheError(MdvaxError):
