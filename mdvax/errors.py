@@ -60,6 +60,14 @@ class ValidationError(MdvaxError):
     )
 
 
+class TruncatedSnapshotError(ValidationError):
+    """The snapshot looks cut short (a partial download or copy).
+
+    Its last line is incomplete, or some county's rows stop days before the rest of the file;
+    the message names what gave it away.
+    """
+
+
 class CacheError(MdvaxError):
     """Nothing usable is cached, or the cache is locked by another update."""
 

@@ -39,3 +39,31 @@ def test_export_through_a_shell_pipe_to_head(filled_data_dir):
     )
     assert done.stdout.strip() == str(BROKEN_PIPE_STATUS)
     assert done.stderr == ""
+
+
+def test_export_as_of_after_today_says_the_newest_table_is_given(filled_data_dir):
+    """The note the dashboard gives for the same ``as_of``, on standard error (issue 21)."""
+    from mdvax.api import vintages
+    from mdvax.dashboard.state import Vintage, resolve
+
+    def export(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "mdvax", "export", *extra],
+            capture_output=True, text=True, check=True, timeout=120,
+        )  # fmt: skip
+
+    newest = export()
+    future = export("--as-of", "2099-01-01")
+    assert future.stdout == newest.stdout  # the newest table, as before
+    assert "as_of 2099-01-01 is in the future" in future.stderr
+    assert "newest vintage" in future.stderr
+    # Word for word what a dashboard link with the same as_of says.
+    rows = vintages()
+    choices = [
+        Vintage(r.published.date(), r.first_date.date(), r.last_date.date())
+        for r in rows.itertuples()
+    ]
+    _, notes = resolve({"as_of": "2099-01-01"}, "", choices[-1].first, choices[-1].last, choices)
+    assert future.stderr.splitlines() == [f"mdvax export: {note}" for note in notes]
+    published = rows["published"].iloc[-1].date().isoformat()
+    assert export("--as-of", published).stderr == ""

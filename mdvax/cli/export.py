@@ -23,6 +23,8 @@ def run(args) -> int:
     from mdvax.cache.files import atomic_write
 
     table = load_table(as_of=args.as_of)
+    for note in as_of_notes(args.as_of) if args.as_of else ():
+        print(f"mdvax export: {note}", file=sys.stderr)
     fmt = args.format or ("parquet" if args.output and args.output.endswith(".parquet") else "csv")
     if fmt == "parquet" and not args.output:
         raise MdvaxError("parquet is binary: name a file with --output")
@@ -38,3 +40,24 @@ def run(args) -> int:
     else:
         write(sys.stdout)
     return 0
+
+
+def as_of_notes(as_of: str) -> list[str]:
+    """What the dashboard notes about a link with this ``as_of`` (e.g. a day in the future).
+
+    Its own resolution (:func:`mdvax.dashboard.state.resolve`) over the archived vintages, so a
+    table exported with ``--as-of`` and a dashboard link with the same ``as_of`` say the same.
+    """
+    from mdvax.api import vintages
+    from mdvax.dashboard.state import Vintage, resolve
+
+    rows = vintages().sort_values("published", kind="stable")
+    rows = rows.drop_duplicates("published", keep="last")
+    choices = [
+        Vintage(row.published.date(), row.first_date.date(), row.last_date.date())
+        for row in rows.itertuples(index=False)
+    ]
+    if not choices:
+        return []
+    _, notes = resolve({"as_of": as_of}, "", choices[-1].first, choices[-1].last, choices)
+    return notes

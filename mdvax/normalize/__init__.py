@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from mdvax.normalize.complete import check_series_end
 from mdvax.normalize.parse import read_raw
 from mdvax.normalize.table import (
     COLUMNS,
@@ -31,16 +32,19 @@ def normalize(snapshot: RawSnapshot) -> Normalized:
     SchemaError
         Unknown columns.
     ValidationError
-        Unknown county, duplicate days, negative or decreasing counts, no valid rows.
+        Unknown county, duplicate days, negative or decreasing counts, no valid rows; a
+        :class:`~mdvax.errors.TruncatedSnapshotError` when the file looks cut short (an
+        incomplete last line, or a county's rows stopping days before the others').
     """
     raw = read_raw(snapshot)
     return normalize_raw(raw, snapshot.fetched_at, raw.attrs.get("schema", ""))
 
 
 def normalize_raw(raw, fetched_at: datetime | None = None, schema: str = "") -> Normalized:
-    """The steps after parsing: quarantine, counties, one row a day, daily grid, measures, checks."""
+    """The steps after parsing: quarantine, counties, series ends, one row a day, grid, checks."""
     good, quarantined = split_quarantine(raw, fetched_at or datetime.now(UTC))
     good = assign_counties(good)
+    check_series_end(good)
     check_one_row_per_day(good)
     table = derive_measures(ensure_unassigned(daily_grid(good)))
     check_table(table)

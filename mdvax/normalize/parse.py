@@ -8,6 +8,7 @@ import json
 import pandas as pd
 
 from mdvax.errors import SchemaError, ValidationError
+from mdvax.normalize.complete import check_rows_complete
 from mdvax.normalize.schema import DOSES, match_schema
 from mdvax.sources.base import RawSnapshot
 
@@ -33,6 +34,7 @@ def _read_csv(body: bytes) -> pd.DataFrame:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise SchemaError(f"the CSV is not UTF-8 text ({error})") from error
+    check_rows_complete(text)
     try:
         return pd.read_csv(
             io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False
