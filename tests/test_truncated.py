@@ -20,8 +20,9 @@ from mdvax.api import load_table, vintages
 from mdvax.cli import main
 from mdvax.errors import SchemaError, TruncatedSnapshotError
 from mdvax.normalize import normalize
-from mdvax.normalize.complete import MAX_LAG_DAYS
+from mdvax.normalize.complete import MAX_BLANK_LAG_DAYS, MAX_LAG_DAYS
 from mdvax.sources.base import RawSnapshot
+from tests.support.data_files import data_file
 from tests.support.source_server import snapshot_days, snapshot_path
 from tests.support.state_repo import PIVOT, build_state_repo, file_at, git
 from tests.test_update import tree_digest
@@ -169,6 +170,37 @@ def test_every_real_vintage_is_within_the_tolerance(state_repo):
     assert max(lags.values()) == 5
     assert max(lags.values()) <= MAX_LAG_DAYS
     assert lags["2022-03-07 (packaged)"] == 1
+
+
+def test_the_blank_countys_two_weeks_without_rows_are_the_states_own():
+    """The state's commit of 2021-06-10: its blank-county rows end on 2021-06-01."""
+    body = data_file("state_pivot_2021-06-10.csv").read_bytes()
+    end, last = last_days(body)
+    assert (end, last[""]) == (date(2021, 6, 9), date(2021, 6, 1))
+    assert MAX_LAG_DAYS < (end - last[""]).days <= MAX_BLANK_LAG_DAYS
+    assert all((end - day).days <= MAX_LAG_DAYS for label, day in last.items() if label)
+    fetched = datetime(2021, 6, 10, 16, 1, tzinfo=UTC)
+    normalize(RawSnapshot(body, "file", "2021-06-10", "csv", fetched_at=fetched))  # accepted
+
+
+def test_the_blank_county_past_its_tolerance_is_refused():
+    body = snapshot_path("2021-04-01").read_bytes()
+    end, _ = last_days(body)
+    lines = body.splitlines(keepends=True)
+    rows = csv.reader(io.StringIO(body.decode("utf-8-sig")))
+    next(rows)
+    too_late = MAX_BLANK_LAG_DAYS + 1
+    kept = [lines[0]] + [
+        line
+        for line, row in zip(lines[1:], rows, strict=True)
+        if row[2].strip() or (end - day_of(row[1])).days >= too_late
+    ]
+    cut = b"".join(kept)
+    blank_end = last_days(cut)[1][""]
+    assert (end - blank_end).days >= too_late  # the blank county has no row some days
+    fetched = datetime.combine(end, datetime.min.time(), UTC)
+    with pytest.raises(TruncatedSnapshotError, match=f"blank county.*{blank_end.isoformat()}"):
+        normalize(RawSnapshot(cut, "file", "cut", "csv", fetched_at=fetched))
 
 
 @pytest.mark.parametrize("lag", [MAX_LAG_DAYS, MAX_LAG_DAYS + 1])
