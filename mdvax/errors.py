@@ -53,6 +53,13 @@ class ReportError(MdvaxError):
     exit_code = 7
 
 
+class ReportArgumentError(ReportError):
+    """A report's ``--date``, ``--as-of`` or backfill days do not fit the data.
+
+    Refused before the published site is touched: no "failed" row is recorded.
+    """
+
+
 class UnknownMeasureError(MdvaxError):
     """A measure (or table column) that is not one of :mod:`mdvax.measures`.
 
