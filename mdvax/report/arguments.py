@@ -32,7 +32,6 @@ def refuse_dates(figures: date | None, as_of: date | None) -> None:
     Any other problem (nothing cached, an unreadable archive) is a failed run, left to the
     run itself, which records it.
     """
-    refuse_future(as_of, "as-of date")
     try:
         check_dates(get_settings(), figures, as_of)
     except ReportArgumentError:

@@ -111,6 +111,7 @@ def report(
     as_of = as_date(as_of, "as-of date") if as_of else None
     asked = figures is not None or as_of is not None
     folder = (figures or as_of or datetime.now(UTC).date()).isoformat()
+    arguments.refuse_future(as_of, "as-of date")
     if not asked:
         as_of = datetime.now(UTC).date()  # today's report: the data as published today
     elif not update:
@@ -119,7 +120,6 @@ def report(
         site.clean_temp(out)
         try:
             if update:
-                arguments.refuse_future(as_of, "as-of date")
                 from mdvax.pipeline import update as run_update
 
                 print(run_update(source=source).summary())
