@@ -38,8 +38,8 @@ WIDTH, HEIGHT = 340, 110
 _LEFT, _RIGHT, _TOP, _BOTTOM = 40, 8, 8, 20
 #: Size of the labels in SVG user units, set on the ``<svg>``: the page's own text is larger.
 FONT_SIZE = 10
-#: Space between a value label and the plot, in SVG user units.
-_GAP = 4
+#: Space between a value label and the plot, and left of the longest label (SVG user units).
+_GAP, _PAD = 4, 2
 #: Advance of a character as a share of the font size, rounded up from DejaVu Sans (the widest
 #: common sans-serif, Chromium's on Linux): digits 0.636, "," and "." 0.318, "-" 0.361.
 _DIGIT, _ADVANCE, _OTHER = 0.64, {",": 0.33, ".": 0.33, "-": 0.37}, 1.0
@@ -153,7 +153,7 @@ def chart_context(found: RevisionSeries) -> dict:
     when = found.values["published"].to_numpy(dtype="datetime64[D]").astype("int64")
     value = found.values["value"].to_numpy(dtype="float64")
     texts = dict.fromkeys(fmt.count(v) for v in (value.max(), value.min()))
-    left = max(_LEFT, math.ceil(max(map(label_width, texts)) + _GAP + 2))
+    left = max(_LEFT, math.ceil(_PAD + max(map(label_width, texts)) + _GAP))
     xs = _scale(when.astype("float64"), left, WIDTH - _RIGHT)
     ys = _scale(value, HEIGHT - _BOTTOM, _TOP)
     path = f"M{xs[0]:.1f},{ys[0]:.1f}" + "".join(
@@ -165,6 +165,7 @@ def chart_context(found: RevisionSeries) -> dict:
         "height": HEIGHT,
         "font_size": FONT_SIZE,
         "left": left,
+        "label_x": left - _GAP,
         "right": WIDTH - _RIGHT,
         "path": path,
         "dots": [(f"{x:.1f}", f"{y:.1f}") for x, y in zip(xs, ys, strict=True)],
