@@ -222,3 +222,9 @@ def test_revision_chart_in_the_browser(server, browser, repo, width):
     expect(block).to_contain_text(f"One published version: {first:,}, published 8 Apr 2021")
     assert page.locator("svg.mdvax-revchart").count() == 0
     page.close()
+
+
+def test_without_vintages_to_compare_the_block_takes_no_room(filled_data_dir):
+    d = build_app(query="county=Howard").dashboard
+    assert d.revised.value == ""
+    assert d.revised.layout.display == "none"

@@ -173,6 +173,7 @@ class Dashboard:
         else:
             _set(self.panel, panel.state_html(view, s))
         _set(self.revised, revised)
+        self.revised.layout.display = None if revised else "none"  # no archive: no gap
         self.chartbox.layout.display = None if s.county else "none"
         self.back.layout.display = None if s.county else "none"
         self.controls.show(s)  # the county selector follows map clicks, Back and Escape
