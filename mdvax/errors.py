@@ -95,6 +95,13 @@ class ReportError(MdvaxError):
     visitor_message = "The report could not be produced."
 
 
+class ReportArgumentError(ReportError):
+    """A report's ``--date``, ``--as-of`` or backfill days do not fit the data.
+
+    Refused before the published site is touched: no "failed" row is recorded.
+    """
+
+
 class UnknownMeasureError(MdvaxError):
     """A measure (or table column) that is not one of :mod:`mdvax.measures`.
 

@@ -162,7 +162,7 @@ def test_panel_shows_how_the_figure_was_revised(data, repo):
     found = d.revisions.get("Montgomery", "first_dose", date.fromisoformat(DAY), d.state.as_of)
     assert list(found.values["published"].dt.strftime("%Y-%m-%d")) == days
     assert list(found.values["value"]) == expected
-    html = d.panel.value
+    html = d.revised.value
     assert "How this figure was revised" in html
     assert '<svg class="mdvax-revchart"' in html
     assert 'role="img"' in html

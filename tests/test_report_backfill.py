@@ -32,11 +32,11 @@ def text(path) -> str:
 
 def test_backfill_uses_each_days_published_data(two_vintages, tmp_path, capsys):
     out = tmp_path / "reports"
-    code = main(["report", "--out", str(out), "--backfill", "2021-03-22", "2021-03-22"])
+    code = main(["report", "--out", str(out), "--backfill", "2021-03-22", "2021-03-30"])
     assert code == 7
     captured = capsys.readouterr()
-    assert "2021-03-22 FAILED: no vintage was published on or before 2021-03-22" in captured.out
-    assert site.read_status(out)["2021-03-22"]["status"] == "failed"
+    assert "backfill start 2021-03-22 is before the oldest archived vintage" in captured.err
+    assert not out.exists()  # refused before anything is written
 
     assert main(["report", "--out", str(out), "--backfill", "2021-03-29", "2021-03-30"]) == 0
     assert site.report_dates(out) == ["2021-03-29", "2021-03-30"]
@@ -65,4 +65,5 @@ def test_backfill_uses_each_days_published_data(two_vintages, tmp_path, capsys):
         out / "2021-03-30" / site.REPORT_HTML
     ).read_bytes()
     index = (out / site.INDEX_HTML).read_text()
-    assert index.index("2021-03-30") < index.index("2021-03-29") < index.index("2021-03-22")
+    assert index.index("2021-03-30") < index.index("2021-03-29")
+    assert "2021-03-22" not in index  # the refused backfill left no row

@@ -17,7 +17,8 @@ def register(subparsers) -> None:
             "Run notebooks/report.ipynb with papermill and publish it as "
             "OUT/YYYY-MM-DD/report.html (self-contained), with the executed notebook, "
             "OUT/index.html and OUT/latest/. A failure leaves earlier reports untouched, "
-            "is recorded in the index, and exits non-zero."
+            "is recorded in the index, and exits non-zero. Dates the data cannot serve are "
+            "refused before anything is written."
         ),
         epilog=(
             "Two dates: --date D is the day whose figures are reported; --as-of V is the day "
@@ -36,8 +37,8 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--as-of", metavar="YYYY-MM-DD",
         help="read the data as published on that day, from the archive (default: the newest "
-        "data). Fails when --date is after the last day of that data, or --as-of is before "
-        "the oldest archived version",
+        "data). Refused when --date is outside that data, or --as-of is before the oldest "
+        "archived version or in the future",
     )  # fmt: skip
     parser.add_argument(
         "--out", default="reports", metavar="FOLDER",

@@ -12,11 +12,15 @@ The archive code (and SQLAlchemy) is imported on first use: a kernel without an 
 loads it.
 
 The chart is a small step chart drawn here (x: publication day, y: value), rendered through
-``dashboard/revisions.html.j2`` (autoescape) with ``<title>``/``<desc>`` for screen readers.
+``dashboard/revisions.html.j2`` (autoescape) with ``<title>``/``<desc>`` for screen readers. Its
+labels have a size of their own (:data:`FONT_SIZE`) and its left margin widens to the longest
+value label, so "5,053,116" is never cut. A figure only one vintage published has nothing to
+chart: the block says "One published version" with the figure instead.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import numpy as np
@@ -29,9 +33,16 @@ from mdvax.revisions import RevisionSeries, published_series
 from mdvax.revisions import series as county_series
 from mdvax.templates import render
 
-#: Chart size in SVG user units, and its margins.
+#: Chart size in SVG user units, and its margins (the left one at least; it widens to the labels).
 WIDTH, HEIGHT = 340, 110
-_LEFT, _RIGHT, _TOP, _BOTTOM = 52, 8, 8, 20
+_LEFT, _RIGHT, _TOP, _BOTTOM = 40, 8, 8, 20
+#: Size of the labels in SVG user units, set on the ``<svg>``: the page's own text is larger.
+FONT_SIZE = 10
+#: Space between a value label and the plot, and left of the longest label (SVG user units).
+_GAP, _PAD = 4, 2
+#: Advance of a character as a share of the font size, rounded up from DejaVu Sans (the widest
+#: common sans-serif, Chromium's on Linux): digits 0.636, "," and "." 0.318, "-" 0.361.
+_DIGIT, _ADVANCE, _OTHER = 0.64, {",": 0.33, ".": 0.33, "-": 0.37}, 1.0
 
 
 class _Versions:
@@ -128,14 +139,23 @@ def _scale(values: np.ndarray, low: float, high: float) -> np.ndarray:
     return low + (values - lo) / (hi - lo) * (high - low)
 
 
+def label_width(text: str, size: float = FONT_SIZE) -> float:
+    """Width of ``text`` at ``size`` in SVG user units, erring wide (see :data:`_ADVANCE`)."""
+    return size * sum(_DIGIT if c.isdigit() else _ADVANCE.get(c, _OTHER) for c in text)
+
+
 def chart_context(found: RevisionSeries) -> dict:
-    """Geometry of the step chart: path, dots, axis labels (SVG user units)."""
+    """Geometry of the step chart: path, dots, value and day labels (SVG user units).
+
+    The value labels (highest and lowest; one when every vintage published the same value)
+    sit left of the plot, whose left edge leaves room for the longest of them.
+    """
     when = found.values["published"].to_numpy(dtype="datetime64[D]").astype("int64")
     value = found.values["value"].to_numpy(dtype="float64")
-    xs = _scale(when.astype("float64"), _LEFT, WIDTH - _RIGHT)
+    texts = dict.fromkeys(fmt.count(v) for v in (value.max(), value.min()))
+    left = max(_LEFT, math.ceil(_PAD + max(map(label_width, texts)) + _GAP))
+    xs = _scale(when.astype("float64"), left, WIDTH - _RIGHT)
     ys = _scale(value, HEIGHT - _BOTTOM, _TOP)
-    if len(xs) == 1:
-        xs = np.array([WIDTH - _RIGHT])
     path = f"M{xs[0]:.1f},{ys[0]:.1f}" + "".join(
         f" H{x:.1f} V{y:.1f}" for x, y in zip(xs[1:], ys[1:], strict=True)
     )
@@ -143,16 +163,15 @@ def chart_context(found: RevisionSeries) -> dict:
     return {
         "width": WIDTH,
         "height": HEIGHT,
-        "left": _LEFT,
+        "font_size": FONT_SIZE,
+        "left": left,
+        "label_x": left - _GAP,
         "right": WIDTH - _RIGHT,
-        "top": _TOP,
-        "bottom": HEIGHT - _BOTTOM,
         "path": path,
         "dots": [(f"{x:.1f}", f"{y:.1f}") for x, y in zip(xs, ys, strict=True)],
-        "high": (f"{ys.min():.1f}", fmt.count(value.max())),
-        "low": (f"{ys.max():.1f}", fmt.count(value.min())),
+        "grid": [(f"{y:.1f}", text) for y, text in zip((ys.min(), ys.max()), texts, strict=False)],
         "ticks": [
-            (_LEFT, "start", fmt.day(first.date())),
+            (left, "start", fmt.day(first.date())),
             (WIDTH - _RIGHT, "end", fmt.day(last.date())),
         ],
     }
@@ -173,11 +192,18 @@ def summary(found: RevisionSeries) -> dict:
 
 
 def revisions_html(found: RevisionSeries | None, name: str, what: str) -> str:
-    """The panel's "How this figure was revised" block ("" without an archive)."""
+    """The side panel's "How this figure was revised" block ("" without an archive).
+
+    A chart and its figures when two vintages or more published the value; "One published
+    version" and the figure when one did; a hint when none did.
+    """
     if found is None:
         return ""
-    context = {"name": name, "what": what, "day": fmt.day(found.day), "figures": None}
-    if len(found.values):
+    context = {"name": name, "what": what, "day": fmt.day(found.day)}
+    context |= {"figures": None, "single": None}
+    if len(found.values) == 1:  # nothing to chart: a flat line between two equal days
+        context["single"] = summary(found)
+    elif len(found.values):
         context |= {"figures": summary(found), "chart": chart_context(found)}
     return render("dashboard/revisions.html.j2", **context)
 

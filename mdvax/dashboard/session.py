@@ -104,6 +104,8 @@ class Dashboard:
         self.marker.add_class("mdvax-marker")
         self.chartbox = widgets.Box([self.chart, self.marker])
         self.chartbox.add_class("mdvax-chartbox")
+        #: "How this figure was revised", below the county's chart (whose heading ends the panel).
+        self.revised = widgets.HTML()
         self.back = widgets.Button(description="Back to Maryland", tooltip="Close (Escape)")
         self.back.add_class("mdvax-back")
         self.back.on_click(lambda _: self.click(self.state.county))
@@ -170,11 +172,13 @@ class Dashboard:
         _set(self.headline, panel.headline_html(view, s) + line)
         if s.county:
             series = model.series(self.data, s.county, s.measure, s.daily)
-            _set(self.panel, panel.county_html(view, s) + revised)
+            _set(self.panel, panel.county_html(view, s))
             _set(self.chart, panel.chart_svg(series, st.NAME_BY_FIPS[s.county]))
             _set(self.marker, panel.marker_svg(series, s.date))
         else:
-            _set(self.panel, panel.state_html(view, s) + revised)
+            _set(self.panel, panel.state_html(view, s))
+        _set(self.revised, revised)
+        self.revised.layout.display = None if revised else "none"  # no archive: no gap
         self.chartbox.layout.display = None if s.county else "none"
         self.back.layout.display = None if s.county else "none"
         self.controls.show(s)  # the county selector follows map clicks, Back and Escape
@@ -207,7 +211,7 @@ class Dashboard:
 
     def widget(self) -> widgets.Box:
         """The dashboard laid out: header, notes, controls, map + side panel, sharing."""
-        side = widgets.VBox([self.panel, self.chartbox, self.back])
+        side = widgets.VBox([self.panel, self.chartbox, self.revised, self.back])
         side.add_class("mdvax-side")
         self.map.map.layout.flex = "2 1 520px"
         body = widgets.Box([self.map.map, side])

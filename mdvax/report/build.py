@@ -4,21 +4,22 @@ A report is built complete in a temporary folder inside ``reports/`` and renamed
 when every step succeeded. Any failure (source down, bad data, a cell error) removes the
 temporary folder, records the failure in ``status.json`` and ``index.html``, and raises: earlier
 reports are never touched, and a later success replaces only its own date's folder. The steps
-themselves are in :mod:`mdvax.report.steps`.
+themselves are in :mod:`mdvax.report.steps`. Arguments the data cannot serve are refused before
+anything is written, with no "failed" row (:mod:`mdvax.report.arguments`).
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from mdvax import measures
-from mdvax.archive import Archive, as_date
+from mdvax.archive import as_date
 from mdvax.cache.files import locked
 from mdvax.config import get_settings
-from mdvax.errors import ArchiveError, MdvaxError, ReportError
-from mdvax.report import parallel, site
+from mdvax.errors import MdvaxError, ReportArgumentError, ReportError
+from mdvax.report import arguments, parallel, site
 from mdvax.report.inputs import check_dates
 from mdvax.report.steps import MAX_REPORT_BYTES, ReportResult, build_one, record_failure
 
@@ -63,18 +64,25 @@ def report(
     ------
     UnknownMeasureError
         For an unknown measure (before anything is written).
+    ReportArgumentError
+        Before anything is written (after the update, with ``update``), when ``day`` or
+        ``as_of`` does not fit the data: ``day`` outside the data as published on ``as_of``
+        (the newest data without it), ``as_of`` before the oldest archived vintage or in the
+        future.
     MdvaxError
-        After recording the failure in the index, when any step fails, including a ``day``
-        and ``as_of`` that cannot go together (``day`` after the last day of that data, or
-        ``as_of`` before the oldest archived vintage).
+        After recording the failure in the index, when any other step fails.
     """
     measures.check(measure)
     out = Path(out)
     figures = as_date(day, "report date") if day else None
     as_of = as_date(as_of, "as-of date") if as_of else None
+    asked = figures is not None or as_of is not None
     folder = (figures or as_of or datetime.now(UTC).date()).isoformat()
-    if figures is None and as_of is None:
+    arguments.refuse_future(as_of, "as-of date")
+    if not asked:
         as_of = datetime.now(UTC).date()  # today's report: the data as published today
+    elif not update:
+        arguments.refuse_dates(figures, as_of)  # before the lock: nothing written yet
     with _locked(out):
         site.clean_temp(out)
         try:
@@ -84,7 +92,8 @@ def report(
                 print(run_update(source=source).summary())
             check_dates(get_settings(), figures, as_of)
         except MdvaxError as error:
-            record_failure(out, folder, error)
+            if not (asked and isinstance(error, ReportArgumentError)):
+                record_failure(out, folder, error)
             raise
         result = build_one(out, folder, measure, per_capita, figures, as_of)
         site.update_latest(out)
@@ -110,26 +119,13 @@ def backfill(
     (:func:`mdvax.report.parallel.build_days`).
     """
     measures.check(measure)
-    first, last = as_date(start, "backfill start"), as_date(end, "backfill end")
-    if last < first:
-        raise ReportError(f"backfill end {last} is before its start {first}")
     jobs = parallel.default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise ReportError(f"jobs must be at least 1 (not {jobs})")
+    days, oldest = arguments.backfill_days(start, end)  # refused before anything is written
     out = Path(out)
-    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
     with _locked(out):
         site.clean_temp(out)
-        oldest = _oldest_vintage()
         results = parallel.build_days(out, days, oldest, measure, per_capita, jobs)
         site.update_latest(out)
     return results
-
-
-def _oldest_vintage() -> str:
-    """Publication date of the archive's oldest vintage (raises when the archive is empty)."""
-    with Archive.open() as archive:
-        vintages = archive.vintages()
-    if vintages.empty:
-        raise ArchiveError("the archive is empty: run `mdvax update` before a backfill")
-    return f"{vintages['published'].min():%Y-%m-%d}"

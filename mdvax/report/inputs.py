@@ -20,7 +20,7 @@ from mdvax.archive import Archive, as_date
 from mdvax.archive.diff import revised
 from mdvax.cache import CacheMeta
 from mdvax.config import Settings, get_settings
-from mdvax.errors import ArchiveError, CacheError, MdvaxError, ReportError
+from mdvax.errors import ArchiveError, CacheError, MdvaxError, ReportArgumentError, ReportError
 from mdvax.provenance import STALE_AFTER_DAYS, Provenance
 from mdvax.revisions import RecentRevisions
 
@@ -207,7 +207,7 @@ def resolve_day(
         hint = ""
         if day > last:
             hint = "; report a later --as-of, or leave it out for the newest data"
-        raise ReportError(
+        raise ReportArgumentError(
             f"report date {day:%Y-%m-%d} is outside {which} ({first:%Y-%m-%d} to "
             f"{last:%Y-%m-%d}){hint}"
         )
@@ -240,7 +240,7 @@ def _archive_provenance(url: str, as_of: date) -> Provenance:
     published = vintages["published"].dt.date
     earlier = vintages[published <= as_of]
     if earlier.empty:
-        raise ReportError(
+        raise ReportArgumentError(
             f"no vintage was published on or before {as_of}: the oldest archived vintage was "
             f"published on {min(published):%Y-%m-%d}"
         )
