@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 import pytest
 
 from mdvax.render import Classes
-from mdvax.serve import payload
+from mdvax.serve import headers
 from tests.support.raw_views import raw_view
 from tests.support.voila_server import dashboard_server
 
@@ -249,15 +249,15 @@ def test_pages_are_gzipped_and_every_log_line_is_json(server):
 @pytest.mark.parametrize(
     ("path", "versioned", "expected"),
     [
-        ("/voila/labextensions/jupyter-leaflet/static/10.a870c234.js", True, payload.IMMUTABLE),
+        ("/voila/labextensions/jupyter-leaflet/static/10.a870c234.js", True, headers.IMMUTABLE),
         ("/voila/labextensions/jupyter-leaflet/static/10.a870c234.js", False, None),
-        ("/voila/static/7155.voila.js", False, payload.DAY),
+        ("/voila/static/7155.voila.js", False, headers.DAY),
         ("/", False, None),
         ("/healthz", True, None),
     ],
 )
 def test_cache_headers_only_for_static_files(path, versioned, expected):
-    assert payload.cache_control(path, versioned) == expected
+    assert headers.cache_control(path, versioned) == expected
 
 
 def test_still_pictures_follow_an_update_of_the_cache(data_env, source_server):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import resource
 from pathlib import Path
 
 from tornado.ioloop import PeriodicCallback
@@ -15,14 +14,13 @@ from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader
 
 from mdvax.config import MAX_UPLOAD_BYTES, get_settings
 from mdvax.errors import ServeError
-from mdvax.serve import logs
+from mdvax.serve import capacity, logs
 from mdvax.serve.admission import Admission
-from mdvax.serve.capacity import FORKED_KERNEL_MB, KERNEL_MB, default_max_kernels, default_pool_size
-from mdvax.serve.headers import SecurityHeaders
+from mdvax.serve.headers import CacheHeaders, SecurityHeaders
 from mdvax.serve.health import HealthHandler
 from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
 from mdvax.serve.page import CappedVoilaHandler
-from mdvax.serve.payload import CacheHeaders, Precompressed, PrecompressedFiles, with_precompressed
+from mdvax.serve.payload import Precompressed, PrecompressedFiles, with_precompressed
 from mdvax.serve.settings import DEFAULT_NOTEBOOK, SHARE_DIR, VOILA_JSON, ServeOptions
 from mdvax.serve.sockets import FilteredConnection, KernelSocketHandler, QuerySocketHandler
 from mdvax.serve.static_view import StaticViews
@@ -164,10 +162,12 @@ class MdvaxVoila(Voila):
     def _size_kernels(self) -> None:
         """Pool and cap from the machine unless configured; refuse a cap no visitor fits under."""
         if self.pool_size is None:
-            self.pool_size = default_pool_size()
+            self.pool_size = capacity.default_pool_size()
         if self.max_kernels is None:
-            kernel_mb = FORKED_KERNEL_MB if self.fork_kernels else KERNEL_MB
-            self.max_kernels = default_max_kernels(pool_size=self.pool_size, kernel_mb=kernel_mb)
+            kernel_mb = capacity.FORKED_KERNEL_MB if self.fork_kernels else capacity.KERNEL_MB
+            self.max_kernels = capacity.default_max_kernels(
+                pool_size=self.pool_size, kernel_mb=kernel_mb
+            )
         if self.max_kernels <= self.pool_size:
             raise ServeError(
                 f"max kernels ({self.max_kernels}) must exceed the pool size ({self.pool_size}),"
@@ -236,14 +236,6 @@ class MdvaxVoila(Voila):
         super().listen()
 
 
-def raise_file_limit(needed: int) -> None:
-    """Raise this process's open-file limit towards ``needed`` (ZMQ sockets are files)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-
-
 def serve(options: ServeOptions) -> int:
     """Run the server in the foreground until interrupted; returns the exit status."""
     # The "mdvax" template lives in the package; Voila finds templates on the Jupyter path.
@@ -253,6 +245,6 @@ def serve(options: ServeOptions) -> int:
         os.environ.setdefault(name, value)
     app = MdvaxVoila.instance()
     app.initialize(options.voila_argv())
-    raise_file_limit(2 * app.max_kernels * ZMQ_SOCKETS_PER_KERNEL + 256)
+    capacity.raise_file_limit(2 * app.max_kernels * ZMQ_SOCKETS_PER_KERNEL + 256)
     app.start()
     return 0

@@ -17,6 +17,7 @@ override either. On the 2-core, 24 GiB development machine: pool 2, cap 10.
 from __future__ import annotations
 
 import os
+import resource
 
 import psutil
 
@@ -58,3 +59,11 @@ def default_max_kernels(
     pool = default_pool_size(n_cores) if pool_size is None else pool_size
     by_memory = int((MEMORY_SHARE * available_mb - SERVER_MB) // kernel_mb)
     return max(pool + 1, min(KERNELS_PER_CORE * n_cores + pool, by_memory))
+
+
+def raise_file_limit(needed: int) -> None:
+    """Raise this process's open-file limit towards ``needed`` (ZMQ sockets are files)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
