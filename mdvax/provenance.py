@@ -34,6 +34,8 @@ class Provenance:
         Day the data is judged against for staleness (default: the fetch day).
     as_of : date or None
         Day the data was taken as published on (None: the newest data, whatever its date).
+    republished : tuple of date
+        Later days the source published the very same file again (an archived vintage's).
     """
 
     source: str
@@ -45,6 +47,7 @@ class Provenance:
     first_date: date | None = None
     reference: date | None = None
     as_of: date | None = None
+    republished: tuple[date, ...] = ()
 
     @classmethod
     def from_cache(cls, meta, as_of: date | None = None) -> Provenance:
@@ -74,7 +77,20 @@ class Provenance:
             last_date=row["last_date"].date(),
             reference=as_of,
             as_of=as_of,
+            republished=republished_days(row.get("provenance")),
         )
+
+    @property
+    def republished_note(self) -> str:
+        """``republished unchanged on 16 Oct 2021 and 17 Oct 2021`` ("" when it was not)."""
+        days = [f"{d.day} {d:%b %Y}" for d in self.republished]
+        if not days:
+            return ""
+        if len(days) > 4:
+            return (f"republished unchanged on {len(days)} later days, "
+                    f"{days[0]} to {days[-1]}")  # fmt: skip
+        listed = days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1]
+        return f"republished unchanged on {listed}"
 
     @property
     def where(self) -> str:
@@ -96,3 +112,14 @@ class Provenance:
 def utc(value: datetime) -> datetime:
     """``value`` as an aware UTC datetime (naive values are taken as UTC)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def republished_days(details: object) -> tuple[date, ...]:
+    """The ``republished`` days kept in a vintage's details JSON (none when unreadable)."""
+    import json
+
+    try:
+        found = json.loads(details).get("republished") if isinstance(details, str) else None
+        return tuple(sorted(date.fromisoformat(day) for day in found or ()))
+    except (ValueError, TypeError, AttributeError):
+        return ()

@@ -166,6 +166,14 @@ class Archive:
         with self._errors("list vintages"), self.engine.connect() as conn:
             return read.vintage_list(conn)
 
+    def fingerprint(self) -> tuple:
+        """A cheap value that changes whenever a vintage is recorded (count, newest id, time).
+
+        Compare two to know whether the catalogue of vintages read in between is stale.
+        """
+        with self._errors("read the archive's fingerprint"), self.engine.connect() as conn:
+            return read.fingerprint(conn)
+
     def has_vintage(self, sha256: str) -> bool:
         """Whether a snapshot with these bytes is archived (cheap: one indexed lookup)."""
         with self._errors("look up a vintage"), self.engine.connect() as conn:

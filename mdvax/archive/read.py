@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date
 
 import pandas as pd
-from sqlalchemy import Connection, Row, and_, or_, select
+from sqlalchemy import Connection, Row, and_, func, or_, select
 
 from mdvax.archive.diff import STORED_MEASURES
 from mdvax.archive.frames import DATE_DTYPE
@@ -38,6 +38,18 @@ def vintage_as_of(conn: Connection, as_of: date) -> Row:
         f"no vintage was published on or before {as_of:%Y-%m-%d}: "
         f"the oldest archived vintage was published on {oldest:%Y-%m-%d}"
     )
+
+
+def fingerprint(conn: Connection) -> tuple:
+    """What changes whenever a vintage is recorded or spliced in: count, newest id and time.
+
+    One aggregate over the ``vintages`` table (a few hundred rows at most): cheap enough to
+    check on every page a visitor opens.
+    """
+    row = conn.execute(
+        select(func.count(), func.max(vintages.c.id), func.max(vintages.c.recorded_at))
+    ).one()
+    return (int(row[0]), row[1], str(row[2]) if row[2] is not None else None)
 
 
 def latest_vintage(conn: Connection) -> Row | None:

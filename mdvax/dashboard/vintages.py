@@ -5,6 +5,12 @@ tie, as :meth:`mdvax.archive.Archive.table_as_of` picks) plus the current table 
 the embedded snapshot) when the archive does not hold it. The newest table stays loaded (the
 notebook keeps it); at most one more is kept, the one shown last, so a kernel holds at most two
 tables whatever the number of vintages.
+
+A kernel may load the catalogue long before its visitor arrives (a preheated kernel, or one
+forked from a template), and ``mdvax history import`` or ``mdvax update`` may record vintages in
+between: :func:`refresh` compares the archive's fingerprint
+(:meth:`mdvax.archive.Archive.fingerprint`, one aggregate query) with the one the catalogue was
+read at, and reads it again when they differ.
 """
 
 from __future__ import annotations
@@ -52,6 +58,8 @@ class Vintages:
         self.archive_url = archive_url
         self._rows = rows
         self._archive = None
+        #: The archive's fingerprint when the catalogue was read (None: no archive then).
+        self.stamp: tuple | None = None
         #: The one other vintage kept: (publication day, data).
         self._extra: tuple[date, DashboardData] | None = None
 
@@ -103,6 +111,32 @@ def archive_exists(settings) -> bool:
     return bool(settings.database_url) or Path(settings.data_dir / "archive.sqlite").exists()
 
 
+def archive_stamp(settings) -> tuple | None:
+    """The archive's fingerprint now (None: there is none, or it cannot be read)."""
+    if not archive_exists(settings):
+        return None
+    from mdvax.archive import Archive
+
+    try:
+        with Archive.open(settings.archive_url, reader=True) as archive:
+            return archive.fingerprint()
+    except MdvaxError:
+        log.exception("cannot read the archive's fingerprint")
+        return None
+
+
+def refresh(data: DashboardData, settings) -> Vintages:
+    """``data.vintages``, read again if the archive changed since it was read (kept on ``data``).
+
+    Called when the visitor arrives: the catalogue may have been read by a preheated kernel
+    before vintages were recorded.
+    """
+    known = data.vintages
+    if known is None or known.stamp != archive_stamp(settings):
+        data.vintages = load(data, settings)
+    return data.vintages
+
+
 def load(newest: DashboardData, settings) -> Vintages:
     """The catalogue for ``newest`` (the current table) and the archive of ``settings``.
 
@@ -115,10 +149,17 @@ def load(newest: DashboardData, settings) -> Vintages:
 
     try:
         with Archive.open(settings.archive_url, reader=True) as archive:
-            rows = archive.vintages()
+            stamp, rows = archive.fingerprint(), archive.vintages()
     except MdvaxError:
         log.exception("cannot read the archive's vintages: showing the current table only")
         return Vintages.single(newest)
+    vintages = _catalogue(newest, rows, settings.archive_url)
+    vintages.stamp = stamp
+    return vintages
+
+
+def _catalogue(newest: DashboardData, rows: pd.DataFrame, url: str) -> Vintages:
+    """The choices: the archive's ``rows`` (one per publication day) and the current table."""
     if rows.empty:
         return Vintages.single(newest)
     rows = rows.drop_duplicates("published", keep="last").set_index("published", drop=False)
@@ -136,7 +177,7 @@ def load(newest: DashboardData, settings) -> Vintages:
     if current is None or ordered[-1].published != current:
         # The archive holds a vintage newer than the cache: that one is the newest.
         top = ordered[-1].published
-        vintages = Vintages(newest, ordered, settings.archive_url, rows)
+        vintages = Vintages(newest, ordered, url, rows)
         vintages.newest = vintages._load(top)
         return vintages
-    return Vintages(newest, ordered, settings.archive_url, rows)
+    return Vintages(newest, ordered, url, rows)
