@@ -144,7 +144,11 @@ def county_versions(conn: Connection, county: str) -> pd.DataFrame:
 
 def vintage_table(conn: Connection) -> pd.DataFrame:
     """Every vintage, oldest first (dates as datetime64, ``fetched_at``/``recorded_at`` in UTC)."""
-    rows = conn.execute(select(vintages).order_by(vintages.c.id)).all()
+    return vintage_frame(conn.execute(select(vintages).order_by(vintages.c.id)).all())
+
+
+def vintage_frame(rows: list[Row]) -> pd.DataFrame:
+    """``vintages`` rows as :func:`vintage_table` gives them."""
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(vintages.c.keys()))
     for name in ("published", "first_date", "last_date"):
         frame[name] = pd.to_datetime(frame[name]).astype(DATE_DTYPE)

@@ -1,0 +1,216 @@
+"""The vintages service: which table is in force on a day, the archive's catalogue, recent tables.
+
+One place for what the API (:func:`mdvax.api.load_table`), the report
+(:mod:`mdvax.report.inputs`) and the dashboard (:mod:`mdvax.dashboard.vintages`) used to decide
+each in its own way:
+
+- the policy (:func:`in_force`): the current table (the cache, else the embedded snapshot) is
+  the newest vintage, so it answers any day on or after its publication; an earlier day is
+  answered by the archive's vintage in force then (:meth:`mdvax.archive.Archive.vintage_as_of`,
+  the one implementation of that rule);
+- the catalogue (:func:`catalogue`): the archive's vintages, one per publication day (the
+  later-recorded on a tie, as ``vintage_as_of`` picks), with the archive's fingerprint;
+- :class:`Recent`: a small least-recently-used store of tables, keyed by what identifies them
+  (an archived vintage's table never changes).
+
+The archive (and SQLAlchemy) is imported on first use: a kernel without one never loads it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from mdvax.cache import Cache, CacheMeta
+from mdvax.config import Settings
+from mdvax.errors import CacheError
+from mdvax.provenance import Provenance
+
+__all__ = [
+    "Catalogue",
+    "Recent",
+    "archive_exists",
+    "catalogue",
+    "current_meta",
+    "current_table",
+    "fingerprint",
+    "in_force",
+    "load_table",
+    "table",
+]
+
+
+class Recent:
+    """The ``kept`` values last asked for, by key, least recently used dropped first.
+
+    Parameters
+    ----------
+    kept : int
+        How many values to keep (a table is tens of MB: keep few).
+    """
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self._values: OrderedDict[Hashable, object] = OrderedDict()
+
+    def get(self, key: Hashable, load: Callable[[], object]) -> object:
+        """The value of ``key``: kept, or ``load()``-ed and kept (dropping the oldest)."""
+        if key in self._values:
+            self._values.move_to_end(key)
+            return self._values[key]
+        while len(self._values) >= self.kept > 0:
+            self._values.popitem(last=False)  # free before reading the next
+        value = load()
+        if self.kept > 0:
+            self._values[key] = value
+        return value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+#: Archived tables this process read, by (archive URL, sha256): in a report backfill's kept
+#: kernel each day's table is the next day's "before" (a day uses two; three are kept).
+TABLES = Recent(3)
+
+
+def _uses_embedded(settings: Settings) -> bool:
+    """Nothing was ever fetched into this data folder, and the packaged snapshot is enabled."""
+    return settings.embedded_snapshot and not settings.current_table_path.exists()
+
+
+def current_meta(settings: Settings) -> CacheMeta:
+    """Provenance of the current table: the cache's, else the embedded snapshot's.
+
+    Raises
+    ------
+    CacheError
+        When nothing is cached and the embedded snapshot is off (the message says what to do).
+    """
+    if _uses_embedded(settings):
+        from mdvax import embedded
+
+        return embedded.load_meta()
+    return Cache(settings).load_meta()
+
+
+def current_table(settings: Settings) -> pd.DataFrame:
+    """The current table: the cache's, else the embedded snapshot (CacheError: neither)."""
+    if _uses_embedded(settings):
+        from mdvax import embedded
+
+        return embedded.load_table()
+    return Cache(settings).load_table()
+
+
+def _open(settings: Settings | str):
+    """The archive of ``settings`` (or at that URL), opened to read."""
+    from mdvax.archive import Archive
+
+    url = settings if isinstance(settings, str) else settings.archive_url
+    return Archive.open(url, reader=True)
+
+
+def in_force(settings: Settings, as_of: date | None) -> tuple[Provenance, bool]:
+    """Where the data in force on ``as_of`` (None: the newest) comes from.
+
+    Returns
+    -------
+    Provenance, bool
+        Its provenance, and whether it is the current table's (else an archived vintage's).
+
+    Raises
+    ------
+    CacheError
+        When ``as_of`` is None and there is no current table.
+    ArchiveError
+        When the archive has no vintage published by ``as_of`` (or cannot be read).
+    """
+    try:
+        meta = current_meta(settings)
+    except CacheError:
+        if as_of is None:
+            raise
+        meta = None
+    if meta is not None and (as_of is None or as_of >= meta.published):
+        return Provenance.from_cache(meta, as_of), True
+    with _open(settings) as archive:
+        return Provenance.from_vintage(archive.vintage_as_of(as_of), as_of), False
+
+
+def archived_table(
+    settings: Settings | str, provenance: Provenance, store: Recent = TABLES
+) -> pd.DataFrame:
+    """The table of the archived vintage of ``provenance`` (read once, then kept in ``store``).
+
+    ``settings``: the settings of the archive, or its URL.
+    """
+    url = settings if isinstance(settings, str) else settings.archive_url
+
+    def read() -> pd.DataFrame:
+        with _open(url) as archive:
+            return archive.table_as_of(provenance.published)
+
+    return store.get((url, provenance.sha256), read)
+
+
+def table(settings: Settings, provenance: Provenance, current: bool) -> pd.DataFrame:
+    """The table :func:`in_force` named: the current one, or the archived vintage's (a copy)."""
+    if current:
+        return current_table(settings)
+    return archived_table(settings, provenance).copy()
+
+
+def load_table(settings: Settings, as_of: date | None = None) -> pd.DataFrame:
+    """The table in force on ``as_of`` (None: the current one), as :func:`in_force` picks."""
+    return table(settings, *in_force(settings, as_of))
+
+
+def archive_exists(settings: Settings) -> bool:
+    """A configured database, or an archive file in the data folder (never created here)."""
+    return bool(settings.database_url) or (settings.data_dir / "archive.sqlite").exists()
+
+
+def fingerprint(settings: Settings) -> tuple | None:
+    """The archive's :meth:`~mdvax.archive.Archive.fingerprint` (None: there is no archive)."""
+    if not archive_exists(settings):
+        return None
+    with _open(settings) as archive:
+        return archive.fingerprint()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The archive's vintages, one per publication day, and the fingerprint they were read at.
+
+    ``rows``: :meth:`mdvax.archive.Archive.vintages` rows (the later-recorded on a day with
+    several), indexed by publication day (datetime64), oldest first.
+    """
+
+    rows: pd.DataFrame
+    stamp: tuple | None
+    url: str
+
+    def provenance(self, published: date) -> Provenance:
+        """Provenance of the vintage published on ``published`` (one of :attr:`rows`)."""
+        return Provenance.from_vintage(self.rows.loc[pd.Timestamp(published)], published)
+
+
+def catalogue(settings: Settings) -> Catalogue:
+    """The archive's :class:`Catalogue` (empty without an archive; nothing is created).
+
+    Raises
+    ------
+    ArchiveError
+        When the archive cannot be read.
+    """
+    if not archive_exists(settings):
+        return Catalogue(pd.DataFrame(), None, settings.archive_url)
+    with _open(settings) as archive:
+        stamp, rows = archive.fingerprint(), archive.vintages()
+    rows = rows.drop_duplicates("published", keep="last").set_index("published", drop=False)
+    return Catalogue(rows, stamp, settings.archive_url)
