@@ -27,7 +27,7 @@ import pandas as pd
 
 from mdvax.cache import Cache, CacheMeta
 from mdvax.config import Settings
-from mdvax.errors import CacheError
+from mdvax.errors import ArchiveError, CacheError
 from mdvax.provenance import Provenance
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "fingerprint",
     "in_force",
     "load_table",
+    "prefer_current",
     "table",
 ]
 
@@ -115,8 +116,21 @@ def _open(settings: Settings | str):
     return Archive.open(url, reader=True)
 
 
+def prefer_current(current: date | None, archived: date | None) -> bool:
+    """The one cache-vs-archive rule: the current table, unless the archive's is newer.
+
+    The current table is the newest vintage unless the archive holds one published after it
+    (``current``/``archived``: their publication days; None when there is none). On a tie the
+    current table wins (it is that vintage, as fetched).
+    """
+    return current is not None and (archived is None or current >= archived)
+
+
 def in_force(settings: Settings, as_of: date | None) -> tuple[Provenance, bool]:
     """Where the data in force on ``as_of`` (None: the newest) comes from.
+
+    The current table answers any day on or after its publication (:func:`prefer_current`);
+    the archive's vintage in force (:meth:`mdvax.archive.Archive.vintage_as_of`) any other.
 
     Returns
     -------
@@ -136,10 +150,20 @@ def in_force(settings: Settings, as_of: date | None) -> tuple[Provenance, bool]:
         if as_of is None:
             raise
         meta = None
-    if meta is not None and (as_of is None or as_of >= meta.published):
+    if meta is not None and as_of is not None and as_of < meta.published:
+        meta = None  # published after the day asked for: only the archive can answer
+    row = None
+    if meta is None or archive_exists(settings):
+        try:
+            with _open(settings) as archive:
+                row = archive.vintage_as_of(as_of or date.max)
+        except ArchiveError:
+            if meta is None:
+                raise
+    archived = row["published"].date() if row is not None else None
+    if prefer_current(meta.published if meta is not None else None, archived):
         return Provenance.from_cache(meta, as_of), True
-    with _open(settings) as archive:
-        return Provenance.from_vintage(archive.vintage_as_of(as_of), as_of), False
+    return Provenance.from_vintage(row, as_of or archived), False
 
 
 def archived_table(

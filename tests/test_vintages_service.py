@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -119,3 +119,29 @@ def test_recent_keeps_the_last_tables_asked_for(archived):
         store.get(key, lambda key=key: loads.append(key) or key)
     assert loads == ["a", "b", "c", "a"]  # "a" was dropped when "c" came
     assert service.Recent(0).get("x", lambda: 1) == 1  # keeps nothing
+
+
+def test_the_current_table_is_in_force_unless_the_archive_holds_a_newer_one():
+    from mdvax.config import get_settings
+    from mdvax.dashboard import load_data
+    from mdvax.pipeline import update
+
+    data_env = get_settings()
+    assert update(source="maryland-csv").status == "updated"  # the 03-30 file, archived too
+    published = api.load_metadata().published
+    provenance, current = service.in_force(data_env, None)
+    assert (provenance.sha256, current) == (sha("2021-03-30"), True)  # a tie: the cache
+    assert load_data().vintages.newest.provenance.sha256 == sha("2021-03-30")
+    when = datetime.combine(published + timedelta(days=2), datetime.min.time(), UTC)
+    with Archive.open() as archive:
+        snapshot = RawSnapshot(raw("2021-04-01"), "file", "", "csv", fetched_at=when)
+        archive.record_vintage(normalize(snapshot).table, published=when.date(),
+                               fetched_at=when, sha256=snapshot.sha256, source="file")  # fmt: skip
+    # Newer in the archive: the API, the report and the dashboard all read that one.
+    provenance, current = service.in_force(data_env, None)
+    assert (provenance.sha256, current) == (sha("2021-04-01"), False)
+    assert service.in_force(data_env, published)[0].sha256 == sha("2021-03-30")
+    assert load_data().vintages.newest.provenance.sha256 == sha("2021-04-01")
+    table = service.load_table(data_env, when.date())
+    assert first_doses(table, "Anne Arundel", "2021-03-23") == first_doses(
+        normalize(snapshot).table, "Anne Arundel", "2021-03-23")  # fmt: skip

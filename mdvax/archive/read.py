@@ -34,8 +34,13 @@ def vintage_as_of(conn: Connection, as_of: date) -> Row:
     oldest = conn.scalar(select(vintages.c.published).order_by(vintages.c.id).limit(1))
     if oldest is None:
         raise ArchiveError("the archive is empty: run `mdvax update` to record a first vintage")
-    raise ArchiveError(
-        f"no vintage was published on or before {as_of:%Y-%m-%d}: "
+    raise too_early(as_of, oldest)
+
+
+def too_early(day: date, oldest: date) -> ArchiveError:
+    """The error for a day before the archive's ``oldest`` publication day (one wording)."""
+    return ArchiveError(
+        f"no vintage was published on or before {day:%Y-%m-%d}: "
         f"the oldest archived vintage was published on {oldest:%Y-%m-%d}"
     )
 

@@ -157,7 +157,7 @@ def load(newest: DashboardData, settings) -> Vintages:
         choices[current] = Vintage(current, *_span(newest))  # the cache's own table
     ordered = tuple(choices[day] for day in sorted(choices))
     vintages = Vintages(newest, ordered, catalogue)
-    if current is None or ordered[-1].published != current:
+    if not service.prefer_current(current, rows["published"].max().date()):
         # The archive holds a vintage newer than the cache: that one is the newest.
         vintages.newest = vintages._load(ordered[-1].published)
     return vintages
