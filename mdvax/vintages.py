@@ -18,6 +18,7 @@ The archive (and SQLAlchemy) is imported on first use: a kernel without one neve
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -200,11 +201,40 @@ def archive_exists(settings: Settings) -> bool:
 
 
 def fingerprint(settings: Settings) -> tuple | None:
-    """The archive's :meth:`~mdvax.archive.Archive.fingerprint` (None: there is no archive)."""
+    """What changes whenever a vintage is recorded (None: there is no archive).
+
+    Checked on every page a visitor opens, so it must be cheap: for a SQLite file, the stat of
+    the database and of its write-ahead log (microseconds; a commit always writes one of
+    them); for PostgreSQL, :meth:`mdvax.archive.Archive.fingerprint` on an archive kept open
+    for the process (one aggregate query).
+    """
     if not archive_exists(settings):
         return None
-    with _open(settings) as archive:
-        return archive.fingerprint()
+    url = settings.archive_url
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        return (_stat(path), _stat(path + "-wal"))
+    if url not in _KEPT:
+        _KEPT[url] = _open(url)
+    return _KEPT[url].fingerprint()
+
+
+#: Archives kept open for :func:`fingerprint` (PostgreSQL), by URL. An engine without a pool:
+#: nothing is held open between two checks.
+_KEPT: dict[str, object] = {}
+
+
+def _stat(path: str) -> tuple | None:
+    """Inode, size and modification time of ``path`` (None: absent or empty).
+
+    An empty write-ahead log counts as none: a reader's own open and close (which may create
+    and delete an empty one) never changes the answer.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns) if st.st_size else None
 
 
 @dataclass(frozen=True)
@@ -234,7 +264,8 @@ def catalogue(settings: Settings) -> Catalogue:
     """
     if not archive_exists(settings):
         return Catalogue(pd.DataFrame(), None, settings.archive_url)
+    stamp = fingerprint(settings)  # before reading: a vintage recorded meanwhile re-reads
     with _open(settings) as archive:
-        stamp, rows = archive.fingerprint(), archive.vintages()
+        rows = archive.vintages()
     rows = rows.drop_duplicates("published", keep="last").set_index("published", drop=False)
     return Catalogue(rows, stamp, settings.archive_url)
