@@ -19,8 +19,6 @@ The archive (and SQLAlchemy) is imported on first use: a kernel without one neve
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,6 +28,7 @@ from mdvax.cache import Cache, CacheMeta
 from mdvax.config import Settings
 from mdvax.errors import ArchiveError, CacheError
 from mdvax.provenance import Provenance
+from mdvax.recent import Recent
 
 __all__ = [
     "Catalogue",
@@ -44,35 +43,6 @@ __all__ = [
     "prefer_current",
     "table",
 ]
-
-
-class Recent:
-    """The ``kept`` values last asked for, by key, least recently used dropped first.
-
-    Parameters
-    ----------
-    kept : int
-        How many values to keep (a table is tens of MB: keep few).
-    """
-
-    def __init__(self, kept: int) -> None:
-        self.kept = kept
-        self._values: OrderedDict[Hashable, object] = OrderedDict()
-
-    def get(self, key: Hashable, load: Callable[[], object]) -> object:
-        """The value of ``key``: kept, or ``load()``-ed and kept (dropping the oldest)."""
-        if key in self._values:
-            self._values.move_to_end(key)
-            return self._values[key]
-        while len(self._values) >= self.kept > 0:
-            self._values.popitem(last=False)  # free before reading the next
-        value = load()
-        if self.kept > 0:
-            self._values[key] = value
-        return value
-
-    def __len__(self) -> int:
-        return len(self._values)
 
 
 #: Archived tables this process read, by (archive URL, sha256): in a report backfill's kept
