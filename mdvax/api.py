@@ -10,6 +10,7 @@ from datetime import date
 
 import pandas as pd
 
+from mdvax import vintages as vintages_service
 from mdvax.cache import Cache, CacheMeta
 from mdvax.config import Settings, get_settings
 from mdvax.stats import MEASURES, county_view, per_capita, state_totals, state_view
@@ -30,9 +31,11 @@ __all__ = [
 
 
 def load_table(as_of: date | str | None = None, settings: Settings | None = None) -> pd.DataFrame:
-    """The canonical table: the current one, or as published on ``as_of`` (from the archive).
+    """The canonical table: the current one, or the one in force on ``as_of``.
 
-    A data folder that was never updated gives the snapshot shipped in the package
+    The current table is the newest vintage: it answers ``as_of`` on or after its publication
+    day; an earlier day is read from the archive (:func:`mdvax.vintages.in_force`). A data
+    folder that was never updated gives the snapshot shipped in the package
     (:mod:`mdvax.embedded`, published 2022-03-07); :func:`load_metadata` then says so.
 
     Raises
@@ -44,15 +47,10 @@ def load_table(as_of: date | str | None = None, settings: Settings | None = None
     """
     settings = settings or get_settings()
     if as_of is None:
-        if _use_embedded(settings):
-            from mdvax import embedded
+        return vintages_service.current_table(settings)
+    from mdvax.archive import as_date
 
-            return embedded.load_table()
-        return Cache(settings).load_table()
-    from mdvax.archive import Archive, as_date
-
-    with Archive.open(settings.archive_url) as archive:
-        return archive.table_as_of(as_date(as_of))
+    return vintages_service.load_table(settings, as_date(as_of))
 
 
 def load_metadata(settings: Settings | None = None) -> CacheMeta:
@@ -61,17 +59,7 @@ def load_metadata(settings: Settings | None = None) -> CacheMeta:
     For the embedded snapshot, ``source`` reads "embedded snapshot, published 2022-03-07;
     run `mdvax update` to check for newer data".
     """
-    settings = settings or get_settings()
-    if _use_embedded(settings):
-        from mdvax import embedded
-
-        return embedded.load_meta()
-    return Cache(settings).load_meta()
-
-
-def _use_embedded(settings: Settings) -> bool:
-    """Nothing was ever fetched into this data folder, and the packaged snapshot is enabled."""
-    return settings.embedded_snapshot and not settings.current_table_path.exists()
+    return vintages_service.current_meta(settings or get_settings())
 
 
 def vintages(settings: Settings | None = None) -> pd.DataFrame:

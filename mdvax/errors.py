@@ -88,6 +88,12 @@ class ArchiveError(MdvaxError):
     )
 
 
+class NoVintageYetError(ArchiveError):
+    """No archived vintage was published on or before the day asked for."""
+
+    visitor_message = "No archived publication is that old. Choose a later publication day."
+
+
 class ReportError(MdvaxError):
     """A report could not be produced."""
 

@@ -46,6 +46,8 @@ class Provenance:
         Where an archived vintage's bytes came from (a git vintage's ``commit``, ``path``...).
     shipped : bool
         The snapshot packaged with mdvax (:mod:`mdvax.embedded`): nobody fetched it.
+    republished : tuple of date
+        Later days the source published the very same file again (an archived vintage's).
     """
 
     source: str
@@ -59,6 +61,7 @@ class Provenance:
     as_of: date | None = None
     details: dict = field(default_factory=dict, compare=False)
     shipped: bool = False
+    republished: tuple[date, ...] = ()
 
     @classmethod
     def from_cache(cls, meta, as_of: date | None = None) -> Provenance:
@@ -92,7 +95,20 @@ class Provenance:
             reference=as_of,
             as_of=as_of,
             details=_details(row.get("provenance")),
+            republished=republished_days(row.get("provenance")),
         )
+
+    @property
+    def republished_note(self) -> str:
+        """``republished unchanged on 16 Oct 2021 and 17 Oct 2021`` ("" when it was not)."""
+        days = [f"{d.day} {d:%b %Y}" for d in self.republished]
+        if not days:
+            return ""
+        if len(days) > 4:
+            return (f"republished unchanged on {len(days)} later days, "
+                    f"{days[0]} to {days[-1]}")  # fmt: skip
+        listed = days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1]
+        return f"republished unchanged on {listed}"
 
     @property
     def where(self) -> str:
@@ -171,3 +187,14 @@ def stopped_on(prov: Provenance, today: date | None = None) -> date | None:
     if prov.as_of is not None or (today - prov.last_date).days <= STALE_AFTER_DAYS:
         return None
     return prov.last_date
+
+
+def republished_days(details: object) -> tuple[date, ...]:
+    """The ``republished`` days kept in a vintage's details JSON (none when unreadable)."""
+    import json
+
+    try:
+        found = json.loads(details).get("republished") if isinstance(details, str) else None
+        return tuple(sorted(date.fromisoformat(day) for day in found or ()))
+    except (ValueError, TypeError, AttributeError):
+        return ()

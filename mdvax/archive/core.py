@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -11,24 +11,17 @@ from sqlalchemy import Engine, exc
 
 from mdvax.archive import read, tables
 from mdvax.archive.dates import as_date
-from mdvax.archive.diff import revised, to_long
+from mdvax.archive.diff import to_long
 from mdvax.archive.engine import make_engine, read_only, write_transaction
-from mdvax.archive.frames import MEASURE_COLUMNS
-from mdvax.archive.history import (
-    county_revisions,
-    revision_counts,
-    revision_series,
-    revisions_made,
-)
 from mdvax.archive.record import Provenance, check_sha256, utc_naive, write_vintage
+from mdvax.archive.revising import RevisionQueries
 from mdvax.archive.schema import current_version, latest_version, upgrade
 from mdvax.archive.summary import VintageSummary
 from mdvax.config import get_settings
 from mdvax.errors import ArchiveError, MdvaxError
-from mdvax.measures import check_column
 
 
-class Archive:
+class Archive(RevisionQueries):
     """An open archive database. Make one with :meth:`Archive.open`.
 
     Parameters
@@ -166,35 +159,39 @@ class Archive:
         with self._errors("list vintages"), self.engine.connect() as conn:
             return read.vintage_list(conn)
 
+    def fingerprint(self) -> tuple:
+        """A cheap value that changes whenever a vintage is recorded (count, newest id, time).
+
+        Compare two to know whether the catalogue of vintages read in between is stale.
+        """
+        with self._errors("read the archive's fingerprint"), self.engine.connect() as conn:
+            return read.fingerprint(conn)
+
     def has_vintage(self, sha256: str) -> bool:
         """Whether a snapshot with these bytes is archived (cheap: one indexed lookup)."""
         with self._errors("look up a vintage"), self.engine.connect() as conn:
             return read.has_sha256(conn, check_sha256(sha256))
 
-    def revision_series(
-        self, county: str, measure: str, day: date | datetime | str
-    ) -> pd.DataFrame:
-        """One value as every vintage published it: the revision history of a single cell.
+    def vintage_as_of(self, day: date | datetime | str) -> pd.Series:
+        """The vintage in force on ``day``: the latest published on or before it.
 
-        Parameters
-        ----------
-        county : str
-            Any spelling :func:`mdvax.normalize.counties.canonical_county` accepts.
-        measure : str
-            A column of the canonical table (``first_dose``, ``at_least_one_daily``...).
-        day : date
-            The data date.
+        The one implementation of that rule (one indexed query); on a day with several
+        vintages the later-recorded one wins, as :meth:`table_as_of` reads.
 
         Returns
         -------
-        pandas.DataFrame
-            ``published``, ``vintage_id``, ``value`` (Int64, NA for vintages whose data ends
-            before ``day``) and ``change`` from the previous vintage, oldest vintage first.
+        pandas.Series
+            The vintage's row, as :meth:`vintages` gives it.
+
+        Raises
+        ------
+        ArchiveError
+            When the archive is empty, or no vintage was published by ``day`` (the message
+            gives the oldest).
         """
-        check_column(measure)
-        day = as_date(day, "data date")
-        with self._errors("read a revision series"), self.engine.connect() as conn:
-            return revision_series(conn, county, measure, day)
+        day = as_date(day)
+        with self._errors("read a vintage"), self.engine.connect() as conn:
+            return read.vintage_frame([read.vintage_as_of(conn, day)]).iloc[0]
 
     def table_as_of(self, as_of: date | datetime | str) -> pd.DataFrame:
         """The canonical table as published in the latest vintage published on or before ``as_of``.
@@ -224,85 +221,3 @@ class Archive:
         with self._errors("rebuild the vintage tables"), write_transaction(self.engine) as conn:
             tables.delete_from(conn, 0)
             return tables.backfill(conn, progress)
-
-    def changes_between(
-        self,
-        old: date | datetime | str,
-        new: date | datetime | str,
-        measures: Sequence[str] = MEASURE_COLUMNS,
-    ) -> pd.DataFrame:
-        """Values the source revised between the vintages in force on ``old`` and ``new``.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``county, date, measure, old, new, change``, largest ``|change|`` first (dates
-            only in the newer vintage are not revisions and are left out).
-        """
-        for measure in measures:
-            check_column(measure)
-        return revised(self.table_as_of(old), self.table_as_of(new), measures)
-
-    def revisions(
-        self, county: str, measure: str, as_of: date | datetime | str | None = None
-    ) -> pd.DataFrame:
-        """Revision history of one county's measure: every vintage that changed a value.
-
-        Parameters
-        ----------
-        county : str
-            Any spelling :func:`mdvax.normalize.counties.canonical_county` accepts.
-        measure : str
-            A column of the canonical table (``first_dose``, ``first_dose_daily``...).
-        as_of : date, optional
-            Only vintages published on or before this date.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``date, published, vintage_id, old, new, change``, by date then vintage.
-        """
-        check_column(measure)
-        limit = as_date(as_of) if as_of is not None else None
-        with self._errors("read revisions"), self.engine.connect() as conn:
-            return county_revisions(conn, county, measure, limit)
-
-    def revisions_published(
-        self,
-        first: date | datetime | str,
-        last: date | datetime | str,
-        limit: int | None = None,
-    ) -> pd.DataFrame:
-        """Stored daily counts revised by the vintages published from ``first`` to ``last``.
-
-        Each row is one value one vintage changed, compared with the vintage before it (which
-        may be older than ``first``); new dates are not revisions.
-
-        Parameters
-        ----------
-        limit : int, optional
-            Only the ``limit`` largest (default: all).
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``county, date, measure, old, new, change, published, vintage_id``, largest
-            ``|change|`` first.
-        """
-        first, last = as_date(first, "first day"), as_date(last, "last day")
-        with self._errors("read revisions"), self.engine.connect() as conn:
-            return revisions_made(conn, first, last, limit)
-
-    def revision_counts(
-        self, first: date | datetime | str, last: date | datetime | str
-    ) -> pd.DataFrame:
-        """How many stored values each vintage published from ``first`` to ``last`` revised.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``vintage_id, measure, count`` (only the vintages and measures with revisions).
-        """
-        first, last = as_date(first, "first day"), as_date(last, "last day")
-        with self._errors("count revisions"), self.engine.connect() as conn:
-            return revision_counts(conn, first, last)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date
 
 import pandas as pd
-from sqlalchemy import Connection, Row, and_, or_, select
+from sqlalchemy import Connection, Row, and_, func, or_, select
 
 from mdvax.archive.diff import STORED_MEASURES
 from mdvax.archive.frames import DATE_DTYPE
 from mdvax.archive.schema import series, value_versions, vintages
-from mdvax.errors import ArchiveError
+from mdvax.errors import ArchiveError, NoVintageYetError
 
 VALUE_COLUMNS = ["county", "measure", "date", "value"]
 
@@ -21,7 +21,8 @@ def vintage_as_of(conn: Connection, as_of: date) -> Row:
     Raises
     ------
     ArchiveError
-        When the archive is empty or every vintage was published after ``as_of``.
+        When the archive is empty; :class:`~mdvax.errors.NoVintageYetError` when every
+        vintage was published after ``as_of``.
     """
     row = conn.execute(
         select(vintages)
@@ -34,10 +35,27 @@ def vintage_as_of(conn: Connection, as_of: date) -> Row:
     oldest = conn.scalar(select(vintages.c.published).order_by(vintages.c.id).limit(1))
     if oldest is None:
         raise ArchiveError("the archive is empty: run `mdvax update` to record a first vintage")
-    raise ArchiveError(
-        f"no vintage was published on or before {as_of:%Y-%m-%d}: "
+    raise too_early(as_of, oldest)
+
+
+def too_early(day: date, oldest: date) -> NoVintageYetError:
+    """The error for a day before the archive's ``oldest`` publication day (one wording)."""
+    return NoVintageYetError(
+        f"no vintage was published on or before {day:%Y-%m-%d}: "
         f"the oldest archived vintage was published on {oldest:%Y-%m-%d}"
     )
+
+
+def fingerprint(conn: Connection) -> tuple:
+    """What changes whenever a vintage is recorded or spliced in: count, newest id and time.
+
+    One aggregate over the ``vintages`` table (a few hundred rows at most): cheap enough to
+    check on every page a visitor opens.
+    """
+    row = conn.execute(
+        select(func.count(), func.max(vintages.c.id), func.max(vintages.c.recorded_at))
+    ).one()
+    return (int(row[0]), row[1], str(row[2]) if row[2] is not None else None)
 
 
 def latest_vintage(conn: Connection) -> Row | None:
@@ -132,7 +150,11 @@ def county_versions(conn: Connection, county: str) -> pd.DataFrame:
 
 def vintage_table(conn: Connection) -> pd.DataFrame:
     """Every vintage, oldest first (dates as datetime64, ``fetched_at``/``recorded_at`` in UTC)."""
-    rows = conn.execute(select(vintages).order_by(vintages.c.id)).all()
+    return vintage_frame(conn.execute(select(vintages).order_by(vintages.c.id)).all())
+
+
+def vintage_frame(rows: list[Row]) -> pd.DataFrame:
+    """``vintages`` rows as :func:`vintage_table` gives them."""
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(vintages.c.keys()))
     for name in ("published", "first_date", "last_date"):
         frame[name] = pd.to_datetime(frame[name]).astype(DATE_DTYPE)

@@ -17,6 +17,7 @@ Everything here runs inside the caller's :func:`~mdvax.archive.engine.write_tran
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -105,6 +106,8 @@ def write_vintage(conn: Connection, values: pd.DataFrame, prov: Provenance) -> V
     """
     known = conn.execute(select(vintages).where(vintages.c.sha256 == prov.sha256)).first()
     if known is not None:
+        if prov.published > known.published:
+            note_republished(conn, known, prov.published)
         return VintageSummary(known.id, known.published, prov.sha256, added_vintage=False)
     later = [
         row
@@ -124,6 +127,27 @@ def write_vintage(conn: Connection, values: pd.DataFrame, prov: Provenance) -> V
     if replay:
         summary = VintageSummary(**{**summary.__dict__, "n_relinked": len(replay)})
     return summary
+
+
+def note_republished(conn: Connection, known: Row, day: date) -> None:
+    """Keep in vintage ``known``'s details that the same bytes were published again on ``day``.
+
+    The archive stores the file once (its sha256 is the key); ``republished`` (ISO days) lets
+    a view of a later day say the state republished it unchanged rather than nothing.
+    """
+    try:
+        details = json.loads(known.provenance) if known.provenance else {}
+    except ValueError:
+        details = {}
+    if not isinstance(details, dict):
+        details = {"details": details}
+    days = set(details.get("republished") or []) | {day.isoformat()}
+    details["republished"] = sorted(days)
+    conn.execute(
+        update(vintages)
+        .where(vintages.c.id == known.id)
+        .values(provenance=json.dumps(details, sort_keys=True))
+    )
 
 
 def truncate_from(conn: Connection, first_id: int) -> None:

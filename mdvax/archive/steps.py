@@ -152,3 +152,35 @@ def series_frame(rows: list, totals: np.ndarray, day: date) -> pd.DataFrame:
     out.loc[~covers, "value"] = pd.NA
     out["change"] = out["value"] - out["value"].shift(1)
     return out
+
+
+class StepsReader:
+    """Revision series of one archive from steps read once per (county, measure) shown.
+
+    Keeps the vintages and the :class:`Steps` of one county and of the state, so a slider
+    step or a vintage switch computes the series in memory instead of reading again. Made by
+    :meth:`mdvax.archive.Archive.revision_reader`.
+    """
+
+    def __init__(self, engine) -> None:
+        self._engine = engine
+        with engine.connect() as conn:
+            self.rows = vintage_rows(conn)
+        #: (county or None for the state, stored parts) -> Steps; one county and the state.
+        self._steps: dict[tuple, Steps] = {}
+
+    def steps(self, county: str | None, measure: str) -> Steps:
+        """The :class:`Steps` of ``measure`` in ``county`` (None: every county added up)."""
+        key = (county, tuple(stored_parts(measure)))
+        if key not in self._steps:
+            for old in [k for k in self._steps if (k[0] is None) == (county is None)]:
+                del self._steps[old]  # free the previous one before reading the next
+            with self._engine.connect() as conn:
+                ids = series_ids(conn, measure, county)
+                self._steps[key] = Steps.read(conn, ids, [r.id for r in self.rows])
+        return self._steps[key]
+
+    def frame(self, county: str | None, measure: str, day: date) -> pd.DataFrame:
+        """As :meth:`mdvax.archive.Archive.revision_series` (``county`` None: the state)."""
+        totals = self.steps(county, measure).totals(day, measure.endswith("_daily"))
+        return series_frame(self.rows, totals, day)

@@ -118,6 +118,11 @@ def build_app(
     """
     if data is None:
         data = load_data(settings)
+    elif data.vintages is not None:  # read before the visitor came: vintages may have arrived
+        from mdvax.config import get_settings
+        from mdvax.dashboard import vintages
+
+        vintages.refresh(data, settings or get_settings())
     app = App(parameters, query, page_url, data, fetch, settings)
     release_memory()
     return app

@@ -1,11 +1,12 @@
 """How this figure was revised: one value as each archived vintage published it.
 
-A county's series comes from :func:`mdvax.revisions.series`, the function behind
-``mdvax revisions --county --measure --date`` (so the panel and the command line agree), the
-state's from the same steps summed over every county. Both are read once per county and measure
-shown as :class:`mdvax.archive.steps.Steps` (two int64 arrays of the value changes per day and
-vintage: about 16 bytes a revision, no strings, nothing per vintage x day), so a slider step or
-a vintage switch reads nothing. Both series stop at the vintage shown: a view "as published on"
+A county's series and the state's (the same steps summed over every county) come from the
+archive's :meth:`~mdvax.archive.Archive.revision_reader`, the steps behind
+``mdvax revisions --county --measure --date`` (so the panel and the command line agree), cut by
+:func:`mdvax.revisions.published_series`. Both are read once per county and measure shown as
+:class:`mdvax.archive.steps.Steps` (two int64 arrays of the value changes per day and vintage:
+about 16 bytes a revision, no strings, nothing per vintage x day), so a slider step or a vintage
+switch reads nothing. Both series stop at the vintage shown: a view "as published on"
 a day reveals nothing later.
 
 The archive code (and SQLAlchemy) is imported on first use: a kernel without an archive never
@@ -28,9 +29,9 @@ import numpy as np
 from mdvax import format as fmt
 from mdvax import measures
 from mdvax.dashboard.state import NAME_BY_FIPS, ViewState
+from mdvax.measures import check_column
 from mdvax.normalize.counties import STATE, canonical_county
 from mdvax.revisions import RevisionSeries, published_series
-from mdvax.revisions import series as county_series
 from mdvax.templates import render
 
 #: Chart size in SVG user units, and its margins (the left one at least; it widens to the labels).
@@ -45,51 +46,6 @@ _GAP, _PAD = 4, 2
 _DIGIT, _ADVANCE, _OTHER = 0.64, {",": 0.33, ".": 0.33, "-": 0.37}, 1.0
 
 
-class _Versions:
-    """What :func:`mdvax.revisions.series` asks of an archive, from steps read once.
-
-    Keeps the steps of one county and of the state (for the measure shown), so a slider step
-    or a vintage switch computes the series in memory instead of reading them again.
-    """
-
-    def __init__(self, archive) -> None:
-        from mdvax.archive.steps import vintage_rows
-
-        self.archive = archive
-        with archive.engine.connect() as conn:
-            self.rows = vintage_rows(conn)
-        #: (county or None for the state, stored parts) -> Steps; one county and the state.
-        self._steps: dict[tuple, object] = {}
-
-    def steps(self, county: str | None, measure: str):
-        """The :class:`~mdvax.archive.steps.Steps` of ``measure`` in ``county`` (None: all)."""
-        from mdvax.archive.steps import Steps, series_ids, stored_parts
-
-        key = (county, tuple(stored_parts(measure)))
-        if key not in self._steps:
-            for old in [k for k in self._steps if (k[0] is None) == (county is None)]:
-                del self._steps[old]  # free the previous one before reading the next
-            with self.archive.engine.connect() as conn:
-                ids = series_ids(conn, measure, county)
-                self._steps[key] = Steps.read(conn, ids, [r.id for r in self.rows])
-        return self._steps[key]
-
-    def frame(self, county: str | None, measure: str, day: date):
-        """As :meth:`mdvax.archive.Archive.revision_series` (``county`` None: Maryland)."""
-        from mdvax.archive.steps import series_frame
-
-        totals = self.steps(county, measure).totals(day, measure.endswith("_daily"))
-        return series_frame(self.rows, totals, day)
-
-    def revision_series(self, county: str, measure: str, day: date):
-        """As :meth:`mdvax.archive.Archive.revision_series`."""
-        return self.frame(canonical_county(county), measure, day)
-
-    def state_series(self, column: str, day: date, as_of: date | None) -> RevisionSeries:
-        """Maryland's ``column`` on ``day`` as each vintage up to ``as_of`` published it."""
-        return published_series(STATE, column, day, self.frame(None, column, day), as_of)
-
-
 class Revisions:
     """The revision series a dashboard session shows.
 
@@ -101,20 +57,21 @@ class Revisions:
 
     def __init__(self, archive) -> None:
         self._archive = archive
-        self._versions: _Versions | None = None
+        self._reader = None
 
     def get(
         self, county: str | None, column: str, day: date, as_of: date | None
     ) -> RevisionSeries | None:
         """``county``'s (None: Maryland's) series up to ``as_of``; None without an archive."""
-        if self._versions is None:
+        if self._reader is None:
             archive = self._archive()
             if archive is None:
                 return None
-            self._versions = _Versions(archive)
-        if county is not None:
-            return county_series(county, column, day, as_of=as_of, archive=self._versions)
-        return self._versions.state_series(column, day, as_of)
+            self._reader = archive.revision_reader()  # steps read once per county shown
+        check_column(column)
+        name = STATE if county is None else canonical_county(county)
+        frame = self._reader.frame(None if county is None else name, column, day)
+        return published_series(name, column, day, frame, as_of)
 
     def html(self, state: ViewState, published: date) -> tuple[str, str]:
         """The line under the headline (Maryland) and the side panel's block for ``state``.

@@ -15,13 +15,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from mdvax import api, measures, revisions
-from mdvax.archive import Archive, as_date
-from mdvax.archive.diff import revised
-from mdvax.cache import CacheMeta
+from mdvax import api, measures, vintages
+from mdvax.archive import as_date
 from mdvax.config import Settings, get_settings
-from mdvax.errors import ArchiveError, CacheError, MdvaxError, ReportArgumentError, ReportError
+from mdvax.errors import (
+    ArchiveError,
+    MdvaxError,
+    NoVintageYetError,
+    ReportArgumentError,
+    ReportError,
+)
 from mdvax.provenance import STALE_AFTER_DAYS, Provenance
+from mdvax.report.changes import Revisions, recent_revisions, revisions_since
 from mdvax.revisions import RecentRevisions
 
 __all__ = [
@@ -31,34 +36,10 @@ __all__ = [
     "Revisions",
     "check_dates",
     "gather",
+    "recent_revisions",
     "resolve_day",
     "select_data",
 ]
-
-
-@dataclass(frozen=True)
-class Revisions:
-    """Figures the source changed between the previous report's day and this report's data.
-
-    Attributes
-    ----------
-    since : date or None
-        The previous report's day (the day its data was read as published on); None: no
-        previous report.
-    changes : pandas.DataFrame
-        ``county, date, measure, old, new, change`` of the cumulative measures (largest
-        first): the vintage published on ``since`` (in force that day) against this report's
-        table; empty when none.
-    note : str
-        Why revisions could not be computed (empty when they were).
-    published : date or None
-        Publication date of the vintage compared with (in force on ``since``).
-    """
-
-    since: date | None
-    changes: pd.DataFrame
-    note: str = ""
-    published: date | None = None
 
 
 @dataclass(frozen=True)
@@ -114,12 +95,9 @@ def gather(
     measures.check(measure)
     settings = get_settings(data_dir=data_dir) if data_dir else get_settings()
     provenance, from_cache = select_data(settings, as_of)
-    if from_cache:
-        table = api.load_table(settings=settings)
-        quarantine = api.load_quarantine(settings)
-    else:
-        table = _archived_table(settings.archive_url, provenance.sha256, provenance.as_of)
-        quarantine = None  # the archive keeps values, not the rows an update set aside
+    table = vintages.table(settings, provenance, from_cache)
+    # The archive keeps values, not the rows an update set aside.
+    quarantine = api.load_quarantine(settings) if from_cache else None
     day = resolve_day(table, report_date, provenance)
     chosen = _asked(report_date)
     if chosen and provenance.as_of is None:
@@ -127,7 +105,7 @@ def gather(
         # fetch day (the figures exist, so the source had reached it).
         provenance = dataclasses.replace(provenance, reference=day.date())
     since = as_date(previous_as_of, "previous report's day") if previous_as_of else None
-    revisions = _revisions(settings.archive_url, since, table, provenance)
+    revisions = revisions_since(settings, since, table, provenance)
     return ReportInputs(
         table=table,
         day=day,
@@ -144,12 +122,12 @@ def gather(
 
 
 def select_data(settings: Settings, as_of: str | date | None) -> tuple[Provenance, bool]:
-    """Which data a report reads: the cache (newest data) or the archive's vintage of ``as_of``.
+    """Which data a report reads: the vintage in force on ``as_of`` (:func:`mdvax.vintages.in_force`).
 
     Returns
     -------
     Provenance, bool
-        Where the data came from, and whether it is the cache's.
+        Where the data came from, and whether it is the current table (the cache's).
 
     Raises
     ------
@@ -162,13 +140,12 @@ def select_data(settings: Settings, as_of: str | date | None) -> tuple[Provenanc
         as_of = as_date(as_of, "as-of date") if as_of else None
     except MdvaxError as error:
         raise ReportError(str(error)) from None
-    meta = _cache_meta(settings)
-    if meta is not None and (as_of is None or as_of >= meta.published):
-        # The cache holds the newest vintage: what was published on any day since.
-        return Provenance.from_cache(meta, as_of), True
-    if as_of is None:
-        api.load_metadata(settings)  # raises the CacheError that says what to do
-    return _archive_provenance(settings.archive_url, as_of), False
+    try:
+        return vintages.in_force(settings, as_of)
+    except NoVintageYetError as error:  # the caller's day, not a failed run
+        raise ReportArgumentError(str(error)) from None
+    except ArchiveError as error:
+        raise ReportError(f"no data as published on {as_of:%Y-%m-%d}: {error}") from None
 
 
 def check_dates(
@@ -217,86 +194,3 @@ def resolve_day(
 def _asked(report_date: str | date | None) -> bool:
     """Whether a report date was given (``None``, ``""`` and ``latest`` mean the newest day)."""
     return report_date is not None and str(report_date).strip() not in ("", "None", "latest")
-
-
-def _cache_meta(settings: Settings) -> CacheMeta | None:
-    try:
-        return api.load_metadata(settings)
-    except CacheError:
-        return None
-
-
-def _archive_provenance(url: str, as_of: date) -> Provenance:
-    """Provenance of the vintage in force on ``as_of`` (a clear error when there is none)."""
-    try:
-        with Archive.open(url) as archive:
-            vintages = archive.vintages()
-    except ArchiveError as error:
-        raise ReportError(f"no data as published on {as_of}: {error}") from None
-    if vintages.empty:
-        raise ReportError(
-            f"no data as published on {as_of}: the archive is empty; run `mdvax update` first"
-        )
-    published = vintages["published"].dt.date
-    earlier = vintages[published <= as_of]
-    if earlier.empty:
-        raise ReportArgumentError(
-            f"no vintage was published on or before {as_of}: the oldest archived vintage was "
-            f"published on {min(published):%Y-%m-%d}"
-        )
-    row = earlier.sort_values(["published", "id"]).iloc[-1]
-    return Provenance.from_vintage(row, as_of)
-
-
-def _revisions(
-    url: str, since: date | None, table: pd.DataFrame, provenance: Provenance
-) -> Revisions:
-    """The vintage in force on the previous report's day ``since`` against ``table``."""
-    empty = pd.DataFrame(columns=["county", "date", "measure", "old", "new", "change"])
-    if since is None:
-        return Revisions(None, empty, "no earlier report to compare with")
-    this_day = provenance.as_of or provenance.published
-    if since > this_day:
-        return Revisions(since, empty, f"the previous report (of {since:%Y-%m-%d}) read newer "
-                         f"data than this one (as published on {this_day:%Y-%m-%d})")  # fmt: skip
-    try:
-        vintage = _archive_provenance(url, since)
-        before = _archived_table(url, vintage.sha256, since)
-    except MdvaxError as error:
-        return Revisions(since, empty, f"revisions unavailable: {error}")
-    changes = revised(before, table, list(measures.NAMES))
-    return Revisions(since, changes, published=vintage.published)
-
-
-#: Tables of archived vintages this process read, by (archive, sha256), least recently used
-#: first: a vintage's table never changes, and in a backfill's kept kernel each day's table is
-#: the next day's "before" (a day uses two tables: three are kept).
-_TABLES: dict[tuple[str, str], pd.DataFrame] = {}
-_TABLES_KEPT = 3
-
-
-def _archived_table(url: str, sha256: str, as_of: date) -> pd.DataFrame:
-    """The table of the vintage ``sha256``, in force on ``as_of`` (read once, then kept)."""
-    key = (url, sha256)
-    if key in _TABLES:
-        _TABLES[key] = _TABLES.pop(key)  # now the most recently used
-    else:
-        with Archive.open(url) as archive:
-            _TABLES[key] = archive.table_as_of(as_of)
-        while len(_TABLES) > _TABLES_KEPT:
-            del _TABLES[next(iter(_TABLES))]
-    return _TABLES[key].copy()
-
-
-def recent_revisions(url: str, provenance: Provenance) -> RecentRevisions | str:
-    """What the vintages published in the 28 days to the report's day revised (or why not).
-
-    The report's day is its as-of day (the data as published then), else its data's
-    publication day.
-    """
-    last = provenance.as_of or provenance.published
-    try:
-        with Archive.open(url) as archive:
-            return revisions.recent(last, revisions.WINDOW_DAYS, archive)
-    except MdvaxError as error:
-        return f"revisions unavailable: {error}"

@@ -27,7 +27,8 @@ from datetime import date
 from pathlib import Path
 from queue import Queue
 
-from mdvax.errors import ArchiveError, MdvaxError
+from mdvax.archive.read import too_early
+from mdvax.errors import MdvaxError
 from mdvax.report import site, steps
 from mdvax.report.kernel import KeptKernel
 from mdvax.report.steps import ReportResult
@@ -87,10 +88,7 @@ def build_days(
     try:
         for day in days:
             if day.isoformat() < oldest:
-                error = ArchiveError(
-                    f"no vintage was published on or before {day}: the oldest archived "
-                    f"vintage was published on {oldest}"
-                )
+                error = too_early(day, date.fromisoformat(oldest))
                 steps.record_failure(out, day.isoformat(), error)
                 results.append(ReportResult(day.isoformat(), False, str(error)))
                 continue

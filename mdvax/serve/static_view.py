@@ -148,11 +148,17 @@ class StaticViews:
 
 
 def _table_stamp() -> tuple:
-    """What identifies the cached data now: the fingerprint the fork server's template checks."""
+    """What identifies the data now: the cache's and the archive's fingerprints.
+
+    The fork server's template checks the first; the second changes with every vintage
+    recorded (``mdvax history import`` while serving).
+    """
     from mdvax.config import get_settings
     from mdvax.dashboard.preload import fingerprint
+    from mdvax.dashboard.vintages import archive_stamp
 
-    return fingerprint(get_settings())
+    settings = get_settings()
+    return (fingerprint(settings), archive_stamp(settings))
 
 
 def _own_classes(html: str) -> str:

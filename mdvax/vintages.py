@@ -1,0 +1,241 @@
+"""The vintages service: which table is in force on a day, the archive's catalogue, recent tables.
+
+One place for what the API (:func:`mdvax.api.load_table`), the report
+(:mod:`mdvax.report.inputs`) and the dashboard (:mod:`mdvax.dashboard.vintages`) used to decide
+each in its own way:
+
+- the policy (:func:`in_force`): the current table (the cache, else the embedded snapshot) is
+  the newest vintage, so it answers any day on or after its publication; an earlier day is
+  answered by the archive's vintage in force then (:meth:`mdvax.archive.Archive.vintage_as_of`,
+  the one implementation of that rule);
+- the catalogue (:func:`catalogue`): the archive's vintages, one per publication day (the
+  later-recorded on a tie, as ``vintage_as_of`` picks), with the archive's fingerprint;
+- :class:`Recent`: a small least-recently-used store of tables, keyed by what identifies them
+  (an archived vintage's table never changes).
+
+The archive (and SQLAlchemy) is imported on first use: a kernel without one never loads it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from mdvax.cache import Cache, CacheMeta
+from mdvax.config import Settings
+from mdvax.errors import ArchiveError, CacheError
+from mdvax.provenance import Provenance
+from mdvax.recent import Recent
+
+__all__ = [
+    "Catalogue",
+    "Recent",
+    "archive_exists",
+    "catalogue",
+    "current_meta",
+    "current_table",
+    "fingerprint",
+    "in_force",
+    "load_table",
+    "prefer_current",
+    "table",
+]
+
+
+#: Archived tables this process read, by (archive URL, sha256): in a report backfill's kept
+#: kernel each day's table is the next day's "before" (a day uses two; three are kept).
+TABLES = Recent(3)
+
+
+def _uses_embedded(settings: Settings) -> bool:
+    """Nothing was ever fetched into this data folder, and the packaged snapshot is enabled."""
+    return settings.embedded_snapshot and not settings.current_table_path.exists()
+
+
+def current_meta(settings: Settings) -> CacheMeta:
+    """Provenance of the current table: the cache's, else the embedded snapshot's.
+
+    Raises
+    ------
+    CacheError
+        When nothing is cached and the embedded snapshot is off (the message says what to do).
+    """
+    if _uses_embedded(settings):
+        from mdvax import embedded
+
+        return embedded.load_meta()
+    return Cache(settings).load_meta()
+
+
+def current_table(settings: Settings) -> pd.DataFrame:
+    """The current table: the cache's, else the embedded snapshot (CacheError: neither)."""
+    if _uses_embedded(settings):
+        from mdvax import embedded
+
+        return embedded.load_table()
+    return Cache(settings).load_table()
+
+
+def _open(settings: Settings | str):
+    """The archive of ``settings`` (or at that URL), opened to read."""
+    from mdvax.archive import Archive
+
+    url = settings if isinstance(settings, str) else settings.archive_url
+    return Archive.open(url, reader=True)
+
+
+def prefer_current(current: date | None, archived: date | None) -> bool:
+    """The one cache-vs-archive rule: the current table, unless the archive's is newer.
+
+    The current table is the newest vintage unless the archive holds one published after it
+    (``current``/``archived``: their publication days; None when there is none). On a tie the
+    current table wins (it is that vintage, as fetched).
+    """
+    return current is not None and (archived is None or current >= archived)
+
+
+def in_force(settings: Settings, as_of: date | None) -> tuple[Provenance, bool]:
+    """Where the data in force on ``as_of`` (None: the newest) comes from.
+
+    The current table answers any day on or after its publication (:func:`prefer_current`);
+    the archive's vintage in force (:meth:`mdvax.archive.Archive.vintage_as_of`) any other.
+
+    Returns
+    -------
+    Provenance, bool
+        Its provenance, and whether it is the current table's (else an archived vintage's).
+
+    Raises
+    ------
+    CacheError
+        When ``as_of`` is None and there is no current table.
+    ArchiveError
+        When the archive has no vintage published by ``as_of`` (or cannot be read).
+    """
+    try:
+        meta = current_meta(settings)
+    except CacheError:
+        if as_of is None:
+            raise
+        meta = None
+    if meta is not None and as_of is not None and as_of < meta.published:
+        meta = None  # published after the day asked for: only the archive can answer
+    row = None
+    if meta is None or archive_exists(settings):
+        try:
+            with _open(settings) as archive:
+                row = archive.vintage_as_of(as_of or date.max)
+        except ArchiveError:
+            if meta is None:
+                raise
+    archived = row["published"].date() if row is not None else None
+    if prefer_current(meta.published if meta is not None else None, archived):
+        return Provenance.from_cache(meta, as_of), True
+    return Provenance.from_vintage(row, as_of or archived), False
+
+
+def archived_table(
+    settings: Settings | str, provenance: Provenance, store: Recent = TABLES
+) -> pd.DataFrame:
+    """The table of the archived vintage of ``provenance`` (read once, then kept in ``store``).
+
+    ``settings``: the settings of the archive, or its URL.
+    """
+    url = settings if isinstance(settings, str) else settings.archive_url
+
+    def read() -> pd.DataFrame:
+        with _open(url) as archive:
+            return archive.table_as_of(provenance.published)
+
+    return store.get((url, provenance.sha256), read)
+
+
+def table(settings: Settings, provenance: Provenance, current: bool) -> pd.DataFrame:
+    """The table :func:`in_force` named: the current one, or the archived vintage's (a copy)."""
+    if current:
+        return current_table(settings)
+    return archived_table(settings, provenance).copy()
+
+
+def load_table(settings: Settings, as_of: date | None = None) -> pd.DataFrame:
+    """The table in force on ``as_of`` (None: the current one), as :func:`in_force` picks."""
+    return table(settings, *in_force(settings, as_of))
+
+
+def archive_exists(settings: Settings) -> bool:
+    """A configured database, or an archive file in the data folder (never created here)."""
+    return bool(settings.database_url) or (settings.data_dir / "archive.sqlite").exists()
+
+
+def fingerprint(settings: Settings) -> tuple | None:
+    """What changes whenever a vintage is recorded (None: there is no archive).
+
+    Checked on every page a visitor opens, so it must be cheap: for a SQLite file, the stat of
+    the database and of its write-ahead log (microseconds; a commit always writes one of
+    them); for PostgreSQL, :meth:`mdvax.archive.Archive.fingerprint` on an archive kept open
+    for the process (one aggregate query).
+    """
+    if not archive_exists(settings):
+        return None
+    url = settings.archive_url
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        return (_stat(path), _stat(path + "-wal"))
+    if url not in _KEPT:
+        _KEPT[url] = _open(url)
+    return _KEPT[url].fingerprint()
+
+
+#: Archives kept open for :func:`fingerprint` (PostgreSQL), by URL. An engine without a pool:
+#: nothing is held open between two checks.
+_KEPT: dict[str, object] = {}
+
+
+def _stat(path: str) -> tuple | None:
+    """Inode, size and modification time of ``path`` (None: absent or empty).
+
+    An empty write-ahead log counts as none: a reader's own open and close (which may create
+    and delete an empty one) never changes the answer.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns) if st.st_size else None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The archive's vintages, one per publication day, and the fingerprint they were read at.
+
+    ``rows``: :meth:`mdvax.archive.Archive.vintages` rows (the later-recorded on a day with
+    several), indexed by publication day (datetime64), oldest first.
+    """
+
+    rows: pd.DataFrame
+    stamp: tuple | None
+    url: str
+
+    def provenance(self, published: date) -> Provenance:
+        """Provenance of the vintage published on ``published`` (one of :attr:`rows`)."""
+        return Provenance.from_vintage(self.rows.loc[pd.Timestamp(published)], published)
+
+
+def catalogue(settings: Settings) -> Catalogue:
+    """The archive's :class:`Catalogue` (empty without an archive; nothing is created).
+
+    Raises
+    ------
+    ArchiveError
+        When the archive cannot be read.
+    """
+    if not archive_exists(settings):
+        return Catalogue(pd.DataFrame(), None, settings.archive_url)
+    stamp = fingerprint(settings)  # before reading: a vintage recorded meanwhile re-reads
+    with _open(settings) as archive:
+        rows = archive.vintages()
+    rows = rows.drop_duplicates("published", keep="last").set_index("published", drop=False)
+    return Catalogue(rows, stamp, settings.archive_url)
