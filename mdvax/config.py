@@ -113,11 +113,6 @@ class Settings:
     static_cache : Path
         Where ``mdvax serve`` keeps compressed copies of static files (``MDVAX_STATIC_CACHE``;
         default :func:`default_static_cache`).
-    chromium : str
-        Browser the probes, benchmarks and tests drive (``MDVAX_CHROMIUM``,
-        default ``/usr/bin/chromium``).
-    ci : bool
-        ``CI=true``: tests that need a part (PostgreSQL, Chromium, nginx) fail instead of skipping.
     maryland_github_url, maryland_git_url : str
         The state's county file in its repository, and the repository (``MDVAX_MARYLAND_GITHUB_URL``,
         ``MDVAX_MARYLAND_GIT_URL``: a URL, a ``file://`` URL or a local path).
@@ -166,8 +161,6 @@ class Settings:
     serve_cull_interval: int | None = None
     bytecode_cache: Path = dataclasses.field(default_factory=default_bytecode_cache)
     static_cache: Path = dataclasses.field(default_factory=default_static_cache)
-    chromium: str = "/usr/bin/chromium"
-    ci: bool = False
     maryland_github_url: str = MARYLAND_GITHUB_URL
     maryland_git_url: str = MARYLAND_GIT_URL
     embedded_snapshot: bool = True
@@ -246,8 +239,6 @@ def get_settings(environ: Mapping[str, str] | None = None, **changes: object) ->
         serve_cull_interval=env.number("MDVAX_SERVE_CULL_INTERVAL", int),
         bytecode_cache=Path(env.text("MDVAX_BYTECODE_CACHE") or default_bytecode_cache()),
         static_cache=Path(env.text("MDVAX_STATIC_CACHE") or default_static_cache()),
-        chromium=env.text("MDVAX_CHROMIUM") or "/usr/bin/chromium",
-        ci=(env.text("CI") or "").lower() == "true",
         maryland_github_url=env.text("MDVAX_MARYLAND_GITHUB_URL") or MARYLAND_GITHUB_URL,
         maryland_git_url=env.text("MDVAX_MARYLAND_GIT_URL") or MARYLAND_GIT_URL,
         embedded_snapshot=(env.text("MDVAX_EMBEDDED_SNAPSHOT") or "on").lower()

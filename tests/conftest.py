@@ -7,6 +7,7 @@ import os
 import pytest
 
 from mdvax.config import Settings, get_settings
+from tests.support.parts import in_ci
 from tests.support.source_server import SourceServer
 
 _SETTINGS = get_settings()
@@ -16,7 +17,7 @@ _SETTINGS = get_settings()
 POSTGRES_URL = _SETTINGS.database_url
 os.environ.pop("MDVAX_DATABASE_URL", None)
 #: ``CI=true``: a test whose part (PostgreSQL, Chromium, nginx) is missing fails, never skips.
-IN_CI = _SETTINGS.ci
+IN_CI = in_ci()
 
 LATEST = "2021-03-30"
 
@@ -50,7 +51,7 @@ def browser():
     """Headless Debian Chromium (Playwright), shared by a module's browser tests."""
     from playwright.sync_api import sync_playwright
 
-    from mdvax.serve.probe import launch_chromium
+    from tests.support.probe import launch_chromium
 
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from mdvax.serve.probe import (
+from tests.support.probe import (
     COUNTY_PATHS,
     FILLS_JS,
     county_fills,

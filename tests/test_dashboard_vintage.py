@@ -190,7 +190,7 @@ def test_notebook_has_an_as_of_parameter():
 @pytest.fixture(scope="module")
 def server(history_env, tmp_path_factory):
     """A real ``mdvax serve`` on the dashboard, reading the imported archive."""
-    from mdvax.serve.process import ServeProcess
+    from tests.support.process import ServeProcess
 
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     dashboard = str(notebook_path("dashboard.ipynb"))
@@ -204,7 +204,7 @@ def server(history_env, tmp_path_factory):
 def test_switching_the_vintage_in_the_browser_changes_map_and_figures(server, browser, repo):
     from playwright.sync_api import expect
 
-    from mdvax.serve.probe import FILLS_JS, county_fills, wait_for_map
+    from tests.support.probe import FILLS_JS, county_fills, wait_for_map
 
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     view = f"date={DAY}&county=Montgomery&measure=first_dose&per_capita=0"

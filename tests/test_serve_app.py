@@ -21,9 +21,9 @@ import pytest
 from mdvax.cli import main
 from mdvax.errors import ConfigError, ServeError
 from mdvax.serve.app import KERNEL_ENV
-from mdvax.serve.process import ServeProcess
 from mdvax.serve.settings import ServeOptions
 from tests.hostile_client import KernelClient
+from tests.support.process import ServeProcess
 
 REPO = Path(__file__).resolve().parent.parent
 BARE_PAGE = REPO / "benchmarks" / "bare_page.ipynb"

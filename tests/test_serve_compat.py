@@ -8,8 +8,8 @@ import tornado.web
 import tornado.websocket
 import voila
 
-from mdvax.serve.process import free_port
 from mdvax.serve.voila_compat import VOILA_CHECKED, RequestInfoSocketHandler, problems
+from tests.support.process import free_port
 
 
 def test_every_assumption_about_voila_holds():

@@ -16,9 +16,9 @@ import psutil
 import pytest
 
 from mdvax.config import get_settings
-from mdvax.serve.process import ServeProcess
 from mdvax.serve.provisioner import RESTART_DELAY_S
 from tests.hostile_client import take_kernel
+from tests.support.process import ServeProcess
 from tests.support.raw_views import raw_view
 from tests.support.voila_server import DASHBOARD, fill_cache
 from tests.support.widget_states import html_values, widget_states

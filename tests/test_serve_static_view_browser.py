@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from mdvax.serve.probe import COUNTY_PATHS, slider_step, wait_for_map
 from mdvax.serve.static_view import BUSY_NOTICE
 from tests.support.axe import require_axe, run_axe
+from tests.support.probe import COUNTY_PATHS, slider_step, wait_for_map
 from tests.support.voila_server import dashboard_server
 
 TIMEOUT = 60_000

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mdvax.notebooks import notebook_path
-from mdvax.serve.process import ServeProcess
+from tests.support.process import ServeProcess
 from tests.support.source_server import SourceServer
 
 DASHBOARD = notebook_path("dashboard.ipynb")
