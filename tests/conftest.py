@@ -9,6 +9,7 @@ import pytest
 from mdvax.config import Settings, get_settings
 from tests.support.parts import in_ci
 from tests.support.source_server import SourceServer
+from tests.support.tiers import SpawnGuard
 
 _SETTINGS = get_settings()
 #: A PostgreSQL server for the archive tests (``make test`` starts one and sets
@@ -20,6 +21,29 @@ os.environ.pop("MDVAX_DATABASE_URL", None)
 IN_CI = in_ci()
 
 LATEST = "2021-03-30"
+
+#: Fails a test that starts a server, a kernel or a browser without the marker keeping it out
+#: of ``make test-fast`` (:mod:`tests.support.tiers`).
+SPAWN_GUARD = SpawnGuard().install()
+#: Fixtures whose tests are marked for them here, so no test module can forget it.
+FIXTURE_MARKERS = {"browser": "browser", "postgres_url": "postgres"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, marker in FIXTURE_MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()) and not item.get_closest_marker(marker):
+                item.add_marker(marker)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item):
+    SPAWN_GUARD.item = item
+    try:
+        return (yield)
+    finally:
+        SPAWN_GUARD.item = None
 
 
 @pytest.fixture
@@ -46,9 +70,9 @@ def filled_data_dir(data_env) -> Settings:
     return data_env
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """Headless Debian Chromium (Playwright), shared by a module's browser tests."""
+    """Headless Debian Chromium (Playwright), one for the whole session's browser tests."""
     from playwright.sync_api import sync_playwright
 
     from tests.support.probe import launch_chromium

@@ -23,6 +23,8 @@ from tests.support.raw_views import raw_view
 from tests.support.voila_server import DASHBOARD, fill_cache
 from tests.support.widget_states import html_values, widget_states
 
+pytestmark = pytest.mark.slow  # real `mdvax serve` servers or kernels
+
 RAW_DAY = "2021-03-30"  # the snapshot the cache is filled from
 DAY = date(2021, 3, 26)  # a middle day, not the default (the last)
 QUERY = f"?date={DAY.isoformat()}&measure=fully_vaccinated&per_capita=0"

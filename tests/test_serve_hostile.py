@@ -31,6 +31,8 @@ from tests.hostile_client import (
 )
 from tests.support.process import ServeProcess
 
+pytestmark = pytest.mark.slow  # real `mdvax serve` servers or kernels
+
 REPO = Path(__file__).resolve().parent.parent
 QUERY_PAGE = REPO / "tests" / "notebooks" / "query_page.ipynb"
 TOKEN = "health-token-for-tests"
