@@ -84,6 +84,20 @@ def browser():
 
 
 @pytest.fixture(scope="session")
+def shared_dashboard(tmp_path_factory):
+    """``mdvax serve`` on the dashboard with the 2021-03-30 data, for the whole session.
+
+    Read-only: tests open pages at its ``url`` and nothing else (no update of its data, no
+    signal to its kernels); a test that needs more starts its own
+    (:func:`tests.support.voila_server.dashboard_server`).
+    """
+    from tests.support.voila_server import dashboard_server
+
+    with dashboard_server(tmp_path_factory.mktemp("shared-dashboard") / "data") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def postgres_url() -> str:
     """URL of the PostgreSQL server for archive tests; skips locally without one, fails in CI."""
     if not POSTGRES_URL:

@@ -45,10 +45,9 @@ TRUNCATED_JS = """() => [...document.querySelectorAll(
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with dashboard_server(tmp_path_factory.mktemp("dash") / "data") as running:
-        yield running
+@pytest.fixture
+def server(shared_dashboard):
+    return shared_dashboard  # read-only: pages are opened, nothing else
 
 
 @pytest.fixture
