@@ -25,6 +25,9 @@ from mdvax.dashboard import build_app, load_data
 from mdvax.notebooks import notebook_path
 from tests.support.state_repo import build_state_repo, file_at, git, raw_cumulative
 
+#: Every test reads an archive `mdvax history import` filled from the whole history.
+pytestmark = pytest.mark.slow
+
 SINCE, UNTIL = "2021-04-08", "2021-04-24"
 #: A day with no commit: ``as_of`` then names the vintage of the day before.
 NO_COMMIT, ITS_VINTAGE = "2021-04-11", "2021-04-10"
@@ -200,7 +203,6 @@ def server(history_env, tmp_path_factory):
 
 
 @pytest.mark.browser
-@pytest.mark.slow
 def test_switching_the_vintage_in_the_browser_changes_map_and_figures(server, browser, repo):
     from playwright.sync_api import expect
 
