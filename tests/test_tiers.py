@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
+from mdvax.errors import ServeError
 from tests.support.process import ServeProcess
 from tests.support.tiers import UnmarkedSpawnError, heavy_command
 from tests.support.voila_server import BARE_PAGE
@@ -46,3 +47,11 @@ def test_an_unmarked_test_cannot_start_mdvax_serve(tmp_path):
         server.start(pool_timeout=1)
     assert server.process is None
     assert (tmp_path / "serve.log").read_bytes() == b""
+
+
+@pytest.mark.slow
+def test_a_server_that_never_gets_ready_is_stopped(tmp_path):
+    server = ServeProcess("--notebook", str(BARE_PAGE), log_path=tmp_path / "serve.log")
+    with pytest.raises(ServeError, match="condition not met"):
+        server.start(pool_timeout=0.01)  # no server answers that soon
+    assert server.process.poll() is not None

@@ -74,7 +74,11 @@ class ServeProcess:
         finally:
             if self.log_path:
                 log.close()
-        self.wait_for(lambda health: health["pool_ready"] >= self.pool_size(), pool_timeout)
+        try:
+            self.wait_for(lambda health: health["pool_ready"] >= self.pool_size(), pool_timeout)
+        except BaseException:
+            self.stop()  # `with` calls no __exit__ when __enter__ fails: leave no server behind
+            raise
         return self
 
     def pool_size(self) -> int:
