@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8866
 
-.PHONY: setup system-deps run update test lint bench clean lock upgrade
+.PHONY: setup system-deps run update test test-fast lint bench clean lock upgrade
 
 # Every package at the version requirements/constraints.txt pins (the container and Binder install
 # the same file).
@@ -43,6 +43,12 @@ lint: setup
 # the server binaries are installed and stops it afterwards; MDVAX_DATABASE_URL uses yours).
 test: setup system-deps lint a11y-deps
 	bash .ci/postgres.sh --run $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fast tier (about a minute): unit and in-process tests, no server or kernel subprocess, no
+# browser, no PostgreSQL (tests/support/tiers.py fails a test that starts one unmarked).
+FAST = not slow and not browser and not postgres
+test-fast: setup
+	$(BIN)/python -m pytest -m "$(FAST)" $(PYTEST_ARGS)
 
 # axe-core for the accessibility tests, from the npm registry at the version tests/a11y/package-lock.json pins.
 AXE = tests/a11y/node_modules/axe-core/axe.min.js

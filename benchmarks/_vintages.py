@@ -145,8 +145,8 @@ def browser_switches(env: dict, n: int) -> list[float]:
     from playwright.sync_api import sync_playwright
 
     from mdvax.notebooks import notebook_path
-    from mdvax.serve.probe import launch_chromium, wait_for_map
-    from mdvax.serve.process import ServeProcess
+    from tests.support.probe import launch_chromium, wait_for_map
+    from tests.support.process import ServeProcess
 
     notebook = str(notebook_path("dashboard.ipynb"))
     times = []

@@ -15,7 +15,7 @@ import uuid
 
 import websocket
 
-from mdvax.serve.probe import COUNTY_PATHS
+from tests.support.probe import COUNTY_PATHS
 
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
 STILL_PATH = re.compile(r'<path data-fips="24\d{3}"')

@@ -24,8 +24,8 @@ import psutil
 from _serving import BARE_PAGE, DASHBOARD, filled_data_env, percentile
 from playwright.sync_api import sync_playwright
 
-from mdvax.serve.probe import WebsocketMeter, launch_chromium, slider_step, wait_for_map
-from mdvax.serve.process import ServeProcess
+from tests.support.probe import WebsocketMeter, launch_chromium, slider_step, wait_for_map
+from tests.support.process import ServeProcess
 
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import psutil
 from _serving import DASHBOARD, filled_data_env
 
-from mdvax.serve.process import ServeProcess
+from tests.support.process import ServeProcess
 from tests.support.widget_states import widget_states
 
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')

@@ -33,8 +33,9 @@ from _serving import BARE_PAGE, DASHBOARD, filled_data_env, percentile
 from _visit import http_visitor, measured_visit
 from playwright.async_api import async_playwright
 
-from mdvax.serve.probe import CHROMIUM_ARGS
-from mdvax.serve.process import ServeProcess
+from tests.support.parts import chromium_path
+from tests.support.probe import CHROMIUM_ARGS
+from tests.support.process import ServeProcess
 
 #: A middle day and a measure that is not the default.
 QUERY = "?date=2021-03-24&measure=fully_vaccinated&per_capita=1"
@@ -90,7 +91,7 @@ async def burst(url: str, port: int, visitors: int, browsers: int, over: float, 
     start = time.monotonic() + 1.0
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            executable_path=chromium_path(), args=CHROMIUM_ARGS
         )
         loop = asyncio.get_running_loop()
         with ThreadPoolExecutor(max_workers=visitors) as pool:
@@ -116,7 +117,7 @@ async def lone(url: str, server: ServeProcess | None = None, pool: int = 0) -> d
     visits = {}
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            executable_path=chromium_path(), args=CHROMIUM_ARGS
         )
         if server is not None:  # started now, the browser being ready
             visits["started"] = time.monotonic()

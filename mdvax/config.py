@@ -110,11 +110,6 @@ class Settings:
     cache_dir : Path
         Caches that can be rebuilt: the kernels' ``-OO`` bytecode and the server's compressed
         static files (``MDVAX_CACHE_DIR``; default :func:`default_cache_dir`).
-    chromium : str
-        Browser the probes, benchmarks and tests drive (``MDVAX_CHROMIUM``,
-        default ``/usr/bin/chromium``).
-    ci : bool
-        ``CI=true``: tests that need a part (PostgreSQL, Chromium, nginx) fail instead of skipping.
     maryland_github_url, maryland_git_url : str
         The state's county file in its repository, and the repository (``MDVAX_MARYLAND_GITHUB_URL``,
         ``MDVAX_MARYLAND_GIT_URL``: a URL, a ``file://`` URL or a local path).
@@ -136,8 +131,6 @@ class Settings:
     serve_config: Path | None = None
     serve_health_token: str | None = None
     cache_dir: Path = dataclasses.field(default_factory=default_cache_dir)
-    chromium: str = "/usr/bin/chromium"
-    ci: bool = False
     maryland_github_url: str = MARYLAND_GITHUB_URL
     maryland_git_url: str = MARYLAND_GIT_URL
     embedded_snapshot: bool = True
@@ -216,8 +209,6 @@ def get_settings(environ: Mapping[str, str] | None = None, **changes: object) ->
         else None,
         serve_health_token=env.text("MDVAX_SERVE_HEALTH_TOKEN"),
         cache_dir=_folder(env.text("MDVAX_CACHE_DIR") or default_cache_dir()),
-        chromium=env.text("MDVAX_CHROMIUM") or "/usr/bin/chromium",
-        ci=(env.text("CI") or "").lower() == "true",
         maryland_github_url=env.text("MDVAX_MARYLAND_GITHUB_URL") or MARYLAND_GITHUB_URL,
         maryland_git_url=env.text("MDVAX_MARYLAND_GIT_URL") or MARYLAND_GIT_URL,
         embedded_snapshot=(env.text("MDVAX_EMBEDDED_SNAPSHOT") or "on").lower()

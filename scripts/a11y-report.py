@@ -57,7 +57,7 @@ def dashboard_pages(url: str) -> list[tuple[str, str, int, bool]]:
 
 def open_page(browser, url: str, width: int, table: bool):
     """A page showing ``url``: from disk with the network blocked, or a dashboard, drawn."""
-    from mdvax.serve.probe import wait_for_map
+    from tests.support.probe import wait_for_map
 
     context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
     if url.startswith("file:"):
@@ -82,7 +82,7 @@ def check(pages: list[tuple[str, str, int, bool]], details: bool) -> int:
     """Open each page, run axe, print one line of counts per page; the number of violations."""
     from playwright.sync_api import sync_playwright
 
-    from mdvax.serve.probe import launch_chromium
+    from tests.support.probe import launch_chromium
 
     script = axe.axe_script()
     total = 0

@@ -14,7 +14,7 @@
 #             podman-compose runs the compose file users get, rather than a copy of it as
 #             `podman run`s or a kube YAML would need; it costs ~2 s over plain podman.
 # 4. checks:  the image HEALTHCHECKs and /healthz through nginx; a dashboard page drawing the map in
-#             Chromium through nginx (mdvax.serve.probe, from the host's .venv); a report under
+#             Chromium through nginx (tests.support.probe, from the host's .venv); a report under
 #             /reports/; the archive in PostgreSQL (psql: one vintage, its last date from the CSV).
 # 5. cleanup: containers and volumes of the run are removed on any exit (checked); the images stay,
 #             they are the build cache.
@@ -253,7 +253,7 @@ from datetime import UTC, datetime
 
 from playwright.sync_api import sync_playwright
 
-from mdvax.serve.probe import launch_chromium, slider_step, wait_for_map
+from tests.support.probe import launch_chromium, slider_step, wait_for_map
 from tests.support.raw_figures import raw_rows
 
 url, day, archive = sys.argv[1:]

@@ -7,7 +7,9 @@ import os
 import pytest
 
 from mdvax.config import Settings, get_settings
+from tests.support.parts import in_ci
 from tests.support.source_server import SourceServer
+from tests.support.tiers import SpawnGuard
 
 _SETTINGS = get_settings()
 #: A PostgreSQL server for the archive tests (``make test`` starts one and sets
@@ -16,9 +18,32 @@ _SETTINGS = get_settings()
 POSTGRES_URL = _SETTINGS.database_url
 os.environ.pop("MDVAX_DATABASE_URL", None)
 #: ``CI=true``: a test whose part (PostgreSQL, Chromium, nginx) is missing fails, never skips.
-IN_CI = _SETTINGS.ci
+IN_CI = in_ci()
 
 LATEST = "2021-03-30"
+
+#: Fails a test that starts a server, a kernel or a browser without the marker keeping it out
+#: of ``make test-fast`` (:mod:`tests.support.tiers`).
+SPAWN_GUARD = SpawnGuard().install()
+#: Fixtures whose tests are marked for them here, so no test module can forget it.
+FIXTURE_MARKERS = {"browser": "browser", "postgres_url": "postgres"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, marker in FIXTURE_MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()) and not item.get_closest_marker(marker):
+                item.add_marker(marker)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item):
+    SPAWN_GUARD.item = item
+    try:
+        return (yield)
+    finally:
+        SPAWN_GUARD.item = None
 
 
 @pytest.fixture
@@ -45,17 +70,31 @@ def filled_data_dir(data_env) -> Settings:
     return data_env
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """Headless Debian Chromium (Playwright), shared by a module's browser tests."""
+    """Headless Debian Chromium (Playwright), one for the whole session's browser tests."""
     from playwright.sync_api import sync_playwright
 
-    from mdvax.serve.probe import launch_chromium
+    from tests.support.probe import launch_chromium
 
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def shared_dashboard(tmp_path_factory):
+    """``mdvax serve`` on the dashboard with the 2021-03-30 data, for the whole session.
+
+    Read-only: tests open pages at its ``url`` and nothing else (no update of its data, no
+    signal to its kernels); a test that needs more starts its own
+    (:func:`tests.support.voila_server.dashboard_server`).
+    """
+    from tests.support.voila_server import dashboard_server
+
+    with dashboard_server(tmp_path_factory.mktemp("shared-dashboard") / "data") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import uuid
 
 import websocket
 
-from mdvax.serve.process import ServeProcess
+from tests.support.process import ServeProcess
 
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
 

@@ -52,6 +52,7 @@ def stored(archive: Archive) -> dict[int, tuple[int, bytes]]:
     return {r.vintage_id: (r.n_rows, bytes(r.data)) for r in rows}
 
 
+@pytest.mark.slow  # imports the state's whole history
 def test_every_vintage_of_the_history_reads_as_the_scan_and_the_file(state_repo):
     import_history(repo=str(state_repo))
     with Archive.open() as archive:

@@ -3,16 +3,18 @@ package, and the ``MDVAX_DATA_DIR`` override."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from mdvax.config import PACKAGE_DIR, checkout_root, default_data_dir, get_settings
+from mdvax.config import PACKAGE_DIR, Settings, checkout_root, default_data_dir, get_settings
 from mdvax.errors import ConfigError, ServeError
 from mdvax.serve.kernel import bytecode_cache
 from mdvax.serve.settings import ServeOptions, shipped_settings
+from tests.support.parts import chromium_path, in_ci
 from tests.support.serve_options import resolved
 
 REPO = Path(__file__).resolve().parents[1]
@@ -180,3 +182,40 @@ def test_every_variable_the_settings_read_is_in_the_readme():
     readme = (REPO / "README.md").read_text()
     assert len(read) > 12  # the pattern finds them
     assert sorted(name for name in read if f"`{name}`" not in readme) == []
+
+
+def readme_section(title: str) -> str:
+    """The text of the README's ``## title`` section."""
+    readme = (REPO / "README.md").read_text()
+    return readme.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_table_lists_exactly_the_variables_the_settings_read():
+    read = set(re.findall(r"\bMDVAX_[A-Z0-9_]+\b", (PACKAGE_DIR / "config.py").read_text()))
+    rows = [line for line in readme_section("Configuration").splitlines() if line.startswith("|")]
+    table = set(re.findall(r"`(MDVAX_[A-Z0-9_]+|CI)`", "\n".join(rows)))
+    assert sorted(table - read) == []  # a row for a variable nothing reads
+    assert sorted(read - table) == []
+
+
+def test_the_package_carries_no_test_harness():
+    # Playwright probes, server-process helpers, CI and the browser path live in tests/support.
+    harness = re.compile(r"^\s*(?:from|import) (?:playwright|tests)\b|[\"']CI[\"']", re.M)
+    offenders = [
+        f"{path.relative_to(REPO)}: {match.group(0).strip()}"
+        for path in sorted(PACKAGE_DIR.rglob("*.py"))
+        for match in harness.finditer(path.read_text())
+    ]
+    assert offenders == []
+    assert not {"chromium", "ci"} & {field.name for field in dataclasses.fields(Settings)}
+
+
+def test_the_harness_reads_ci_and_the_browser_itself():
+    assert in_ci({"CI": "TRUE"})
+    assert not in_ci({"CI": "1"})
+    assert not in_ci({})
+    assert chromium_path({"MDVAX_CHROMIUM": "/opt/chromium/chrome"}) == "/opt/chromium/chrome"
+    assert chromium_path({"MDVAX_CHROMIUM": ""}) == chromium_path({}) == "/usr/bin/chromium"
+    tests_section = readme_section("Tests")
+    assert "`MDVAX_CHROMIUM`" in tests_section
+    assert "`CI=true`" in tests_section

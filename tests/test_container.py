@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.parts import missing_part
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,9 +35,7 @@ def _podman():
     if not problem and os.geteuid() != 0:
         problem = "the container test needs root (rootful podman)"
     if problem:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {problem}: scripts/system-deps.sh must install it")
-        pytest.skip(f"{problem} (bash scripts/system-deps.sh)")
+        missing_part(f"{problem} (bash scripts/system-deps.sh)")
 
 
 def run_script(**env: str) -> subprocess.CompletedProcess:

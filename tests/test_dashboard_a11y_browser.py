@@ -16,9 +16,9 @@ import pytest
 from playwright.sync_api import expect
 
 from mdvax.dashboard.controls import NO_COUNTY
-from mdvax.serve.probe import COUNTY_PATHS, wait_for_map
 from tests import test_dashboard_browser as browser_tests
 from tests.support.axe import describe, require_axe, run_axe
+from tests.support.probe import COUNTY_PATHS, wait_for_map
 from tests.support.raw_views import raw_view
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

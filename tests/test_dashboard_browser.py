@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from mdvax.serve.probe import (
+from tests.support.probe import (
     COUNTY_PATHS,
     FILLS_JS,
     county_fills,
@@ -45,10 +45,9 @@ TRUNCATED_JS = """() => [...document.querySelectorAll(
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with dashboard_server(tmp_path_factory.mktemp("dash") / "data") as running:
-        yield running
+@pytest.fixture
+def server(shared_dashboard):
+    return shared_dashboard  # read-only: pages are opened, nothing else
 
 
 @pytest.fixture

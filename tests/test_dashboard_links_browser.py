@@ -17,10 +17,9 @@ from playwright.sync_api import expect
 from mdvax.dashboard.controls import NO_COUNTY
 from mdvax.dashboard.map import Classes
 from mdvax.normalize.counties import JURISDICTIONS
-from mdvax.serve.probe import wait_for_map
 from tests import test_dashboard_browser as browser_tests
+from tests.support.probe import wait_for_map
 from tests.support.raw_views import raw_view
-from tests.support.voila_server import dashboard_server
 from tests.test_dashboard_browser import PANEL, TIMEOUT, no_traceback, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -76,10 +75,9 @@ LINKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with dashboard_server(tmp_path_factory.mktemp("links") / "data") as running:
-        yield running
+@pytest.fixture
+def server(shared_dashboard):
+    return shared_dashboard  # read-only: pages are opened, nothing else
 
 
 def day_text(day: date) -> str:

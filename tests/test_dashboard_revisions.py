@@ -173,7 +173,7 @@ ORDER_JS = """() => {
 def open_page(browser, running, width: int, query: str):
     from playwright.sync_api import expect
 
-    from mdvax.serve.probe import wait_for_map
+    from tests.support.probe import wait_for_map
 
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(f"{running.url}?{query}")

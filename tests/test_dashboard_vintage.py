@@ -25,6 +25,9 @@ from mdvax.dashboard import build_app, load_data
 from mdvax.notebooks import notebook_path
 from tests.support.state_repo import build_state_repo, file_at, git, raw_cumulative
 
+#: Every test reads an archive `mdvax history import` filled from the whole history.
+pytestmark = pytest.mark.slow
+
 SINCE, UNTIL = "2021-04-08", "2021-04-24"
 #: A day with no commit: ``as_of`` then names the vintage of the day before.
 NO_COMMIT, ITS_VINTAGE = "2021-04-11", "2021-04-10"
@@ -240,7 +243,7 @@ def test_notebook_has_an_as_of_parameter():
 @pytest.fixture(scope="module")
 def server(history_env, tmp_path_factory):
     """A real ``mdvax serve`` on the dashboard, reading the imported archive."""
-    from mdvax.serve.process import ServeProcess
+    from tests.support.process import ServeProcess
 
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     dashboard = str(notebook_path("dashboard.ipynb"))
@@ -250,11 +253,10 @@ def server(history_env, tmp_path_factory):
 
 
 @pytest.mark.browser
-@pytest.mark.slow
 def test_switching_the_vintage_in_the_browser_changes_map_and_figures(server, browser, repo):
     from playwright.sync_api import expect
 
-    from mdvax.serve.probe import FILLS_JS, county_fills, wait_for_map
+    from tests.support.probe import FILLS_JS, county_fills, wait_for_map
 
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     view = f"date={DAY}&county=Montgomery&measure=first_dose&per_capita=0"
@@ -288,7 +290,7 @@ def test_switching_the_vintage_in_the_browser_changes_map_and_figures(server, br
 def test_the_link_field_reopens_the_middle_vintage_in_the_browser(server, browser, repo):
     from playwright.sync_api import expect
 
-    from mdvax.serve.probe import wait_for_map
+    from tests.support.probe import wait_for_map
 
     view = f"date={DAY}&county=Montgomery&measure=first_dose&per_capita=0"
     page = browser.new_page(viewport={"width": 1280, "height": 1000})

@@ -18,8 +18,8 @@ from datetime import date
 import pytest
 
 from mdvax.notebooks import notebook_path
-from mdvax.serve.process import ServeProcess
 from tests.hostile_client import KERNEL_ID, get
+from tests.support.process import ServeProcess
 from tests.support.state_repo import build_state_repo, file_at, git, raw_cumulative
 from tests.support.widget_states import html_values, widget_states
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from mdvax.notebooks import notebook_path
-from mdvax.serve.probe import wait_for_map
-from mdvax.serve.process import ServeProcess
+from tests.support.probe import wait_for_map
+from tests.support.process import ServeProcess
 from tests.support.voila_server import unreachable_source_env
 from tests.test_embedded import raw_first_doses
 

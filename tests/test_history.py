@@ -23,6 +23,9 @@ from mdvax.pipeline import update
 from tests.support.archive_fixtures import stored_versions, value_at
 from tests.support.state_repo import HEAD_SHA, build_state_repo, file_at, git, raw_cumulative
 
+#: Each test imports the state's whole history (61 vintages), some twice.
+pytestmark = pytest.mark.slow
+
 UNASSIGNED_LABELS = ("", "Unknown")
 
 

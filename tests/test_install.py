@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from mdvax.normalize.counties import JURISDICTIONS
-from mdvax.serve.process import ServeProcess
+from tests.support.process import ServeProcess
 from tests.support.raw_figures import cumulative_by_label
 from tests.support.source_server import snapshot_path
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from mdvax.report import report, site
-from mdvax.serve.probe import launch_chromium
+from tests.support.probe import launch_chromium
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

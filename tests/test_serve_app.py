@@ -21,9 +21,9 @@ import pytest
 from mdvax.cli import main
 from mdvax.errors import ConfigError, ServeError
 from mdvax.serve.app import KERNEL_ENV
-from mdvax.serve.process import ServeProcess
 from mdvax.serve.settings import ServeOptions
 from tests.hostile_client import KernelClient
+from tests.support.process import ServeProcess
 
 REPO = Path(__file__).resolve().parent.parent
 BARE_PAGE = REPO / "benchmarks" / "bare_page.ipynb"
@@ -127,6 +127,7 @@ def test_kernel_launcher_keeps_its_bytecode_in_its_own_cache(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_health_check_takes_no_kernel(server):
     before = server.wait_for(lambda h: h["pool_ready"] == 1, timeout=120)
     for _ in range(5):
@@ -139,6 +140,7 @@ def test_health_check_takes_no_kernel(server):
     assert (after["live"], after["in_use"]) == (before["live"], before["in_use"])
 
 
+@pytest.mark.slow
 def test_template_and_theme_cannot_be_overridden(server):
     server.wait_for(lambda h: h["pool_ready"] >= 1, timeout=120)
     status, _, body = get(server, "/?template=classic&theme=dark")
@@ -148,6 +150,7 @@ def test_template_and_theme_cannot_be_overridden(server):
     assert "STYLE = " not in body  # sources stripped
 
 
+@pytest.mark.slow
 def test_execute_request_over_the_websocket_is_refused(server, tmp_path):
     kernel_id = take_kernel(server)
     marker = tmp_path / "executed"
@@ -181,6 +184,7 @@ def test_execute_request_over_the_websocket_is_refused(server, tmp_path):
     assert "debugger" not in reply["content"]["supported_features"]
 
 
+@pytest.mark.slow
 def test_kernels_get_the_lean_environment(server):
     take_kernel(server)
     kernels = [psutil.Process(pid) for pid in server.kernel_pids()]
@@ -200,6 +204,7 @@ def test_kernels_get_the_lean_environment(server):
             assert environment[name] == value
 
 
+@pytest.mark.slow
 def test_kernel_cap_sends_busy_page_with_retry_after(server):
     statuses = []
     for _ in range(6):
@@ -216,6 +221,7 @@ def test_kernel_cap_sends_busy_page_with_retry_after(server):
     assert health["live"] <= 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "path",
     [
@@ -261,6 +267,7 @@ def test_nothing_but_the_dashboard_is_served(server, path):
         assert leaked not in body, (path, leaked)
 
 
+@pytest.mark.slow
 def test_logs_are_json_lines_without_query_strings(server):
     get(server, "/healthz?date=<script>alert(1)</script>")
     lines = server.log.read_text(encoding="utf-8").splitlines()
@@ -276,6 +283,7 @@ def test_logs_are_json_lines_without_query_strings(server):
     assert any(r.get("status") == 403 for r in records)
 
 
+@pytest.mark.slow
 def test_burst_is_capped_then_idle_kernels_are_culled_back_to_the_pool():
     args = (
         "--notebook",
@@ -308,6 +316,7 @@ def test_burst_is_capped_then_idle_kernels_are_culled_back_to_the_pool():
             assert status == 404, body
 
 
+@pytest.mark.slow
 def test_without_a_pool_each_visitor_kernel_is_counted_and_reachable():
     from tests.hostile_client import assert_honest_visitor_served
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from voila.configuration import VoilaConfiguration
 
-from mdvax.serve.process import free_port
+from tests.support.process import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"

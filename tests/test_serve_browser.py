@@ -19,8 +19,8 @@ import psutil
 import pytest
 
 from mdvax.notebooks import notebook_path
-from mdvax.serve.probe import county_fills, slider_step, wait_for_map
-from mdvax.serve.process import ServeProcess
+from tests.support.probe import county_fills, slider_step, wait_for_map
+from tests.support.process import ServeProcess
 from tests.support.source_server import SourceServer
 from tests.support.voila_server import bare_page_fixture
 

@@ -18,11 +18,13 @@ import pytest
 
 from mdvax.config import get_settings
 from mdvax.serve.fork.provisioner import RESTART_DELAY_S
-from mdvax.serve.process import ServeProcess
 from tests.hostile_client import take_kernel
+from tests.support.process import ServeProcess
 from tests.support.raw_views import raw_view
 from tests.support.voila_server import DASHBOARD, fill_cache
 from tests.support.widget_states import html_values, widget_states
+
+pytestmark = pytest.mark.slow  # real `mdvax serve` servers or kernels
 
 RAW_DAY = "2021-03-30"  # the snapshot the cache is filled from
 DAY = date(2021, 3, 26)  # a middle day, not the default (the last)

@@ -21,7 +21,6 @@ import websocket
 from mdvax.config import MAX_UPLOAD_BYTES
 from mdvax.query_token import query_token
 from mdvax.serve.app import MAX_BODY_BYTES, MAX_MESSAGE_BYTES
-from mdvax.serve.process import ServeProcess
 from tests.hostile_client import (
     KERNEL_ID,
     KernelClient,
@@ -30,6 +29,9 @@ from tests.hostile_client import (
     get,
     take_kernel,
 )
+from tests.support.process import ServeProcess
+
+pytestmark = pytest.mark.slow  # real `mdvax serve` servers or kernels
 
 REPO = Path(__file__).resolve().parent.parent
 QUERY_PAGE = REPO / "tests" / "notebooks" / "query_page.ipynb"

@@ -12,8 +12,8 @@ import psutil
 import pytest
 
 from mdvax.serve.app import MAX_MESSAGE_BYTES
-from mdvax.serve.probe import slider_step, wait_for_map
 from tests.hostile_client import KERNEL_ID, KernelClient, assert_honest_visitor_served
+from tests.support.probe import slider_step, wait_for_map
 from tests.support.voila_server import (
     bare_page_fixture,
     bare_page_server,

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from mdvax.serve.kernels import MdvaxKernelManager
+
+pytestmark = pytest.mark.slow  # real `mdvax serve` servers or kernels
 
 
 def test_busy_kernel_without_a_page_is_reclaimed_and_pool_kernels_are_not(tmp_path):

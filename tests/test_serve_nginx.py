@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from mdvax.config import get_settings
-from mdvax.serve.probe import launch_chromium, slider_step, wait_for_map
-from mdvax.serve.process import ServeProcess, free_port
+from tests.support.parts import missing_part
+from tests.support.probe import launch_chromium, slider_step, wait_for_map
+from tests.support.process import ServeProcess, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -60,9 +60,7 @@ def site_conf(port: int, upstreams: list[int], prefix: Path) -> str:
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory):
     if not os.path.exists(NGINX):
-        if get_settings().ci:
-            pytest.fail("CI=true but nginx is missing: scripts/system-deps.sh must install it")
-        pytest.skip("nginx is not installed (bash scripts/system-deps.sh)")
+        missing_part("nginx is not installed (bash scripts/system-deps.sh)")
     prefix = tmp_path_factory.mktemp("nginx")
     (prefix / "reports").mkdir()
     (prefix / "reports" / "index.html").write_text("<h1>daily report</h1>", encoding="utf-8")

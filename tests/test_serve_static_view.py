@@ -106,6 +106,7 @@ def check_view(body: str) -> None:
     assert montgomery["fill"] != picture.paths[picture.names["Kent"]]["fill"]
 
 
+@pytest.mark.slow
 def test_first_response_holds_the_view_asked_for(server):
     server.wait_for(lambda h: h["pool_ready"] >= 1, timeout=120)
     status, _, body = get(server.port, QUERY)
@@ -144,6 +145,7 @@ def stream(port: int, path: str) -> tuple[int, dict, list[str]]:
     return status, headers, chunks
 
 
+@pytest.mark.slow
 def test_live_page_starts_with_the_still_picture_before_any_script(server):
     server.wait_for(lambda h: h["in_use"] == 0 and h["pool_ready"] >= 1, timeout=120)
     status, headers, chunks = stream(server.port, QUERY)
@@ -179,6 +181,7 @@ def test_live_page_starts_with_the_still_picture_before_any_script(server):
     assert "mermaid" not in body
 
 
+@pytest.mark.slow
 def test_static_files_go_out_as_compressed_copies_made_once(server):
     import brotli
 
@@ -219,6 +222,7 @@ def get_bytes(port: int, path: str, accept: str) -> tuple[int, dict, bytes]:
     return response.status, dict(response.getheaders()), body
 
 
+@pytest.mark.slow
 def test_hostile_query_values_are_escaped(server):
     hostile = '"><script>alert(1)</script><svg onload=alert(2)>'
     from urllib.parse import quote
@@ -230,6 +234,7 @@ def test_hostile_query_values_are_escaped(server):
     assert "onload=alert" not in body
 
 
+@pytest.mark.slow
 def test_pages_are_gzipped_and_every_log_line_is_json(server):
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
     connection.request("GET", "/healthz", headers={"Accept-Encoding": "gzip"})

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from mdvax.serve.probe import COUNTY_PATHS, slider_step, wait_for_map
 from mdvax.serve.static_view import BUSY_NOTICE
 from tests.support.axe import require_axe, run_axe
+from tests.support.probe import COUNTY_PATHS, slider_step, wait_for_map
 from tests.support.voila_server import dashboard_server
 
 TIMEOUT = 60_000
@@ -22,6 +22,8 @@ VIEWS = (
     "?date=2021-03-24&measure=fully_vaccinated&per_capita=0",
     "?date=2021-03-10&measure=first_dose&per_capita=1&daily=1",
 )
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 #: JS: FIPS -> fill of the still picture's paths (attribute) and of the live map's (computed).
 STILL_JS = """() => Object.fromEntries([...document.querySelectorAll('#mdvax-static path[data-fips]')]
   .map(p => [p.dataset.fips, p.getAttribute('fill')]))"""

@@ -10,10 +10,11 @@ Without axe-core a test skips locally and fails when ``CI=true`` (:func:`require
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
+
+from tests.support.parts import missing_part
 
 #: The npm project holding axe-core (``package.json`` and ``package-lock.json``).
 NPM_DIR = Path(__file__).resolve().parents[1] / "a11y"
@@ -72,14 +73,10 @@ def axe_script() -> Path:
 
 def require_axe() -> Path:
     """:func:`axe_script` for a test: skips without axe-core, but fails when ``CI=true``."""
-    import pytest
-
     try:
         return axe_script()
     except AxeMissingError as error:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {error}")
-        pytest.skip(str(error))
+        missing_part(str(error))
 
 
 def run_axe(page, tags: tuple[str, ...] = WCAG_TAGS) -> list[dict]:

@@ -7,10 +7,13 @@ source URLs pointing at a closed port (the empty state).
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from mdvax.notebooks import notebook_path
-from mdvax.serve.process import ServeProcess
+from tests.support.process import ServeProcess
 from tests.support.source_server import SourceServer
 
 DASHBOARD = notebook_path("dashboard.ipynb")
@@ -26,12 +29,23 @@ DASHBOARD = notebook_path("dashboard.ipynb")
 BARE_PAGE = Path(__file__).resolve().parents[2] / "benchmarks" / "bare_page.ipynb"
 
 
+#: Data folders filled by a real ``mdvax update``, by day: later fills of an empty folder with
+#: the same day copy one (the cache stores paths relative to its folder), once per process.
+_FILLED: dict[str, Path] = {}
+
+
 def fill_cache(data_dir: Path, day: str = "2021-03-30") -> dict[str, str]:
     """Run ``mdvax update`` into ``data_dir`` from a local source server serving ``day``.
 
+    An empty or missing ``data_dir`` gets a copy of the folder the first such update of ``day``
+    filled; a folder holding data is always updated for real (an update while serving).
     Returns the environment variables that point mdvax at ``data_dir``.
     """
     env = {"MDVAX_DATA_DIR": str(data_dir)}
+    empty = not data_dir.exists() or not any(data_dir.iterdir())
+    if empty and day in _FILLED:
+        shutil.copytree(_FILLED[day], data_dir, dirs_exist_ok=True)
+        return env
     with SourceServer(day, max_page=700) as source:
         subprocess.run(
             [sys.executable, "-m", "mdvax", "update", "--source", "maryland-csv"],
@@ -40,6 +54,10 @@ def fill_cache(data_dir: Path, day: str = "2021-03-30") -> dict[str, str]:
             capture_output=True,
             timeout=120,
         )
+    if empty and day not in _FILLED:
+        keep = Path(tempfile.mkdtemp(prefix=f"mdvax-filled-{day}-"))
+        atexit.register(shutil.rmtree, keep, ignore_errors=True)
+        _FILLED[day] = shutil.copytree(data_dir, keep / "data")
     return env
 
 

@@ -1,12 +1,12 @@
-"""Browser probes shared by the serve tests, the benchmark and the load script (Playwright).
+"""Browser probes shared by the serve tests, the benchmarks and the scripts (Playwright).
 
-Chromium is Debian's ``/usr/bin/chromium`` (``MDVAX_CHROMIUM`` overrides it); Playwright's own
-browser download is not used.
+Chromium is Debian's ``/usr/bin/chromium`` (``MDVAX_CHROMIUM`` overrides it,
+:func:`tests.support.parts.chromium_path`); Playwright's own browser download is not used.
 """
 
 from __future__ import annotations
 
-from mdvax.config import get_settings
+from tests.support.parts import chromium_path
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -54,7 +54,7 @@ _STEP_JS = f"""
 def launch_chromium(playwright, **kwargs):
     """Headless Debian Chromium with the flags this machine needs."""
     return playwright.chromium.launch(
-        executable_path=get_settings().chromium,
+        executable_path=chromium_path(),
         args=CHROMIUM_ARGS,
         **kwargs,
     )

@@ -70,12 +70,22 @@ class ServeProcess:
         self.port = free_port()  # picked as late as possible: another server may be starting
         self.url = f"http://127.0.0.1:{self.port}/"
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
-            self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        if self.log_path:
-            log.close()
-        self.wait_for(lambda health: health["pool_ready"] >= self.pool_size(), pool_timeout)
+        try:
+            self.process = subprocess.Popen(
+                self.args,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        finally:
+            if self.log_path:
+                log.close()
+        try:
+            self.wait_for(lambda health: health["pool_ready"] >= self.pool_size(), pool_timeout)
+        except BaseException:
+            self.stop()  # `with` calls no __exit__ when __enter__ fails: leave no server behind
+            raise
         return self
 
     def pool_size(self) -> int:
