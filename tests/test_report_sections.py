@@ -102,3 +102,17 @@ def test_revision_chart_is_an_svg_with_an_escaped_title_and_description():
     assert "<script>" not in svg
     assert "&lt;script&gt;" in svg
     assert svg == recent.chart_svg(window, "A < B", HOSTILE)  # same data, same bytes
+
+
+def test_the_packaged_snapshot_is_not_said_fetched_and_a_git_vintage_names_its_commit():
+    shipped = provenance(shipped=True, published=date(2022, 3, 7), last_date=date(2022, 3, 6))
+    data = SimpleNamespace(provenance=shipped, day=pd.Timestamp("2022-03-01"), report_day=None)
+    for html in (sections.heading(data), sections.provenance(data)):
+        assert "16:05" not in html  # the time stamp a packaged snapshot carries: nobody fetched it
+        assert "shipped with mdvax" in html
+    assert "fetched" not in sections.heading(data)
+    commit = "a9fa4d1" + "0" * 33
+    archived = provenance(source=f"git:{commit}", url="", details={"commit": commit})
+    html = sections.provenance(SimpleNamespace(provenance=archived))
+    assert "commit a9fa4d1 of 30 Mar 2021" in html
+    assert f"git:{commit}" not in html

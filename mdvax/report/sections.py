@@ -13,6 +13,7 @@ from IPython.display import SVG
 from mdvax import format as fmt
 from mdvax.measures import LABELS
 from mdvax.normalize.counties import STATE, UNASSIGNED
+from mdvax.provenance import fetched_text, source_text
 from mdvax.render import MapView, Picture, county_figures
 from mdvax.render import map_picture as render_picture
 from mdvax.report import figures, recent
@@ -41,7 +42,11 @@ def title(data: ReportInputs) -> str:
 
 def heading(data: ReportInputs) -> str:
     """The heading and one line saying which day the figures are of and when they came out."""
-    return render("report/heading.html.j2", title=title(data), day=data.day, p=data.provenance)
+    p = data.provenance
+    return render(
+        "report/heading.html.j2", title=title(data), day=data.day, p=p,
+        fetched=fetched_text(p), source=source_text(p),
+    )  # fmt: skip
 
 
 def summary(data: ReportInputs) -> dict:
@@ -190,8 +195,11 @@ def provenance(data: ReportInputs) -> str:
     """Source, fetch time, raw sha256, the source's newest day, and a staleness warning."""
     p = data.provenance
     rows = [
-        ("Source", p.where),
-        ("Fetched at", f"{p.fetched_at:%Y-%m-%d %H:%M:%S} UTC"),
+        ("Source", p.url if p.url and not p.shipped else source_text(p)),
+        (
+            "Fetched at",
+            f"{p.fetched_at:%Y-%m-%d %H:%M:%S} UTC" if fetched_text(p) else "not fetched",
+        ),
         ("Raw file sha256", Markup("<code>{}</code>").format(p.sha256)),
         ("Published", fmt.iso(p.published)),
         ("Data range", f"{fmt.iso(p.first_date)} to {fmt.iso(p.last_date)}"),
