@@ -45,10 +45,11 @@ test: setup system-deps lint a11y-deps
 	bash .ci/postgres.sh --run $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The fast tier (about a minute): unit and in-process tests, no server or kernel subprocess, no
-# browser, no PostgreSQL (tests/support/tiers.py fails a test that starts one unmarked).
+# browser, no PostgreSQL (tests/support/tiers.py fails a test that starts one unmarked), spread
+# over the machine's cores (pytest-xdist).
 FAST = not slow and not browser and not postgres
 test-fast: setup
-	$(BIN)/python -m pytest -m "$(FAST)" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto -m "$(FAST)" $(PYTEST_ARGS)
 
 # axe-core for the accessibility tests, from the npm registry at the version tests/a11y/package-lock.json pins.
 AXE = tests/a11y/node_modules/axe-core/axe.min.js
