@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import zmq
-from traitlets import Bool, Float, Integer
+from traitlets import Bool, Callable, Float, Integer
 
 from mdvax.serve.kernel import KERNEL_MODULE, KernelLimits
 from mdvax.upstream.voila import AsyncMappingKernelManager
@@ -55,6 +56,15 @@ def is_local(request) -> bool:
     return loopback and "X-Forwarded-For" not in request.headers
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds a visitor's kernel may go without a websocket, by what its page was doing."""
+
+    connect: float  #: the page was sent and has not connected yet
+    render: float  #: the page is still rendering
+    idle: float  #: the page was connected and left (it may reconnect meanwhile)
+
+
 @dataclass
 class Visit:
     """A kernel handed to a visitor."""
@@ -63,6 +73,28 @@ class Visit:
     since: float = field(default_factory=time.monotonic)  #: taken, page done, or last seen
     page_done: bool = False
     connected: bool = False
+
+
+def overdue(
+    visits: dict[str, Visit], connected: Collection[str], now: float, timeouts: Timeouts
+) -> list[str]:
+    """The kernels of ``visits`` without a websocket for longer than their timeout.
+
+    ``connected``: kernels with a websocket now (their visit is marked connected and seen at
+    ``now``); ``now`` on the clock the visits' ``since`` were taken on.
+    """
+    due = []
+    for kernel_id, visit in visits.items():
+        if kernel_id in connected:
+            visit.connected, visit.since = True, now
+            continue
+        if visit.connected:
+            limit = timeouts.idle
+        else:
+            limit = timeouts.connect if visit.page_done else timeouts.render
+        if now - visit.since > limit:
+            due.append(kernel_id)
+    return due
 
 
 class MdvaxKernelManager(AsyncMappingKernelManager):
@@ -82,6 +114,9 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
         config=True,
         help="How far below the server's a kernel's CPU priority is.",
     )
+
+    #: Seconds on a monotonic clock, for the visits' timeouts (tests give a fake clock).
+    clock = Callable(time.monotonic)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -128,14 +163,14 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
 
     def take(self, kernel_id: str, client: str) -> None:
         """A page request from ``client`` now holds ``kernel_id``."""
-        self.visits[kernel_id] = Visit(client)
+        self.visits[kernel_id] = Visit(client, since=self.clock())
         self.get_kernel(kernel_id).last_activity = _utcnow()  # not culled before it connects
 
     def page_sent(self, kernel_id: str) -> None:
         """The page of ``kernel_id`` was sent (or its request ended): it should connect soon."""
         visit = self.visits.get(kernel_id)
         if visit is not None and not visit.page_done:
-            visit.page_done, visit.since = True, time.monotonic()
+            visit.page_done, visit.since = True, self.clock()
 
     def kernels_of(self, client: str) -> int:
         """Kernels held by ``client``."""
@@ -149,28 +184,25 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
 
     async def reclaim(self) -> list[str]:
         """Shut down visitors' kernels without a websocket for too long; their ids."""
-        now, reclaimed = time.monotonic(), []
-        for kernel_id, visit in list(self.visits.items()):
-            if kernel_id not in self:
-                self.visits.pop(kernel_id, None)
-                continue
-            if self.kernel_model(kernel_id)["connections"]:
-                visit.connected, visit.since = True, now
-                continue
-            if visit.connected:
-                limit = self.cull_idle_timeout or 60  # a page may reconnect meanwhile
-            else:
-                limit = self.connect_timeout if visit.page_done else self.render_timeout
-            if now - visit.since > limit:
-                self.log.warning(
-                    "reclaiming kernel with no page connected",
-                    extra={"kernel_id": kernel_id, "seconds": round(now - visit.since)},
-                )
-                reclaimed.append(kernel_id)
-                try:
-                    await self.shutdown_kernel(kernel_id, now=True)
-                except Exception:  # already gone; the next round forgets it
-                    self.log.exception("reclaiming kernel %s failed", kernel_id)
+        now = self.clock()
+        for kernel_id in [k for k in self.visits if k not in self]:
+            self.visits.pop(kernel_id, None)
+        connected = [k for k in self.visits if self.kernel_model(k)["connections"]]
+        # A page may reconnect within the culler's timeout.
+        timeouts = Timeouts(self.connect_timeout, self.render_timeout, self.cull_idle_timeout or 60)
+        reclaimed = overdue(self.visits, connected, now, timeouts)
+        for kernel_id in reclaimed:
+            self.log.warning(
+                "reclaiming kernel with no page connected",
+                extra={
+                    "kernel_id": kernel_id,
+                    "seconds": round(now - self.visits[kernel_id].since),
+                },
+            )
+            try:
+                await self.shutdown_kernel(kernel_id, now=True)
+            except Exception:  # already gone; the next round forgets it
+                self.log.exception("reclaiming kernel %s failed", kernel_id)
         return reclaimed
 
 
