@@ -59,6 +59,10 @@ KERNEL_ENV = {
 TEMPLATE_STATIC = r"/voila/templates/([\w-]+/static/.+)"
 #: Routes of the page's static files (JavaScript, CSS), sent as compressed copies made once.
 STATIC_ROUTES = ("/voila/static/", "/voila/templates/", "/voila/labextensions/")
+#: Output transforms, in the order added: gzip for text (HTML, JS, CSS, JSON; a first visit
+#: fetched 6.2 MB, mostly JavaScript; Voila sets ``compress_response`` too late for Tornado to
+#: add it itself), cache lifetimes, then the security headers (on every response).
+TRANSFORMS = (GZipContentEncoding, CacheHeaders, SecurityHeaders)
 
 
 class MdvaxVoila(Voila):
@@ -224,12 +228,9 @@ class MdvaxVoila(Voila):
             idle_connection_timeout=timeout,
             body_timeout=timeout,
         )
-        # gzip for text (HTML, JS, CSS, JSON): a first visit fetched 6.2 MB, mostly JavaScript.
-        # (Voila sets ``compress_response`` too late for Tornado to add the transform itself.)
         PrecompressedFiles.store = Precompressed()
-        self.app.add_transform(GZipContentEncoding)
-        self.app.add_transform(CacheHeaders)
-        self.app.add_transform(SecurityHeaders)
+        for transform in TRANSFORMS:
+            self.app.add_transform(transform)
         PeriodicCallback(self.kernel_manager.reclaim, RECLAIM_INTERVAL_S * 1000).start()
         if self.static_views is not None:  # load the data while the pool's kernels start
             self.static_views.start()
