@@ -133,7 +133,8 @@ def test_a_client_over_its_share_gets_429_and_the_busy_page(tmp_path):
     assert refused.headers["Cache-Control"] == "no-store"
     page = refused.body.decode()
     assert f"this address holds {PER_CLIENT} live pages" in page
-    assert f'content="{RETRY_AFTER}"' in page and f"var wait = {RETRY_AFTER} *" in page
+    assert f'content="{RETRY_AFTER}"' in page
+    assert f"var wait = {RETRY_AFTER} *" in page
     check_headers(refused, busy_nonce(refused))
     assert (health["waiting"], health["live"]) == (PER_CLIENT, 0)  # refused: nothing started
 

@@ -59,9 +59,8 @@ KERNEL_ENV = {
 TEMPLATE_STATIC = r"/voila/templates/([\w-]+/static/.+)"
 #: Routes of the page's static files (JavaScript, CSS), sent as compressed copies made once.
 STATIC_ROUTES = ("/voila/static/", "/voila/templates/", "/voila/labextensions/")
-#: Output transforms, in the order added: gzip for text (HTML, JS, CSS, JSON; a first visit
-#: fetched 6.2 MB, mostly JavaScript; Voila sets ``compress_response`` too late for Tornado to
-#: add it itself), cache lifetimes, then the security headers (on every response).
+#: Output transforms in order: gzip for text (a first visit fetched 6.2 MB, mostly JavaScript;
+#: Voila sets ``compress_response`` too late for Tornado to add it), cache, security headers.
 TRANSFORMS = (GZipContentEncoding, CacheHeaders, SecurityHeaders)
 
 

@@ -36,11 +36,14 @@ async def in_process(folder: Path, **options) -> AsyncIterator[tuple[object, str
     Call inside a running event loop (``asyncio.run``). ``folder`` holds its connection files.
     """
     from mdvax.serve.app import TRANSFORMS
+    from mdvax.serve.headers import SecurityHeaders
 
+    trusted = SecurityHeaders.trusted  # set process-wide by the app: put back afterwards
     options.setdefault("fork_kernels", False)  # forking would start the template kernel
     app = resolved(**options)
     app.connection_dir = str(folder)
     app.app = tornado.web.Application(**app.init_settings())
+    app.kernel_manager.start_kernel = _no_kernels  # an admitted page request fails at once
     app.app.settings.update(app.tornado_settings)
     app.app.add_handlers(".*$", app.init_handlers())
     for transform in TRANSFORMS:
@@ -54,6 +57,11 @@ async def in_process(folder: Path, **options) -> AsyncIterator[tuple[object, str
         server.stop()
         await server.close_all_connections()
         app.kernel_manager.context.destroy(linger=0)
+        SecurityHeaders.trusted = trusted
+
+
+async def _no_kernels(*args, **kwargs):
+    raise RuntimeError("in-process server tests start no kernels (refuse the request instead)")
 
 
 async def fetch(url: str, **kwargs) -> HTTPResponse:
