@@ -187,17 +187,16 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
         now = self.clock()
         for kernel_id in [k for k in self.visits if k not in self]:
             self.visits.pop(kernel_id, None)
-        connected = [k for k in self.visits if self.kernel_model(k)["connections"]]
+        connected = {k for k in self.visits if self.kernel_model(k)["connections"]}
         # A page may reconnect within the culler's timeout.
         timeouts = Timeouts(self.connect_timeout, self.render_timeout, self.cull_idle_timeout or 60)
         reclaimed = overdue(self.visits, connected, now, timeouts)
+        # Read before any await: the culler may forget a visit meanwhile.
+        waited = {kernel_id: round(now - self.visits[kernel_id].since) for kernel_id in reclaimed}
         for kernel_id in reclaimed:
             self.log.warning(
                 "reclaiming kernel with no page connected",
-                extra={
-                    "kernel_id": kernel_id,
-                    "seconds": round(now - self.visits[kernel_id].since),
-                },
+                extra={"kernel_id": kernel_id, "seconds": waited[kernel_id]},
             )
             try:
                 await self.shutdown_kernel(kernel_id, now=True)
