@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
 from mdvax.errors import ServeError
+from mdvax.serve.settings import SHARE_DIR
 from tests.support.process import ServeProcess
 from tests.support.tiers import UnmarkedSpawnError, heavy_command
 from tests.support.voila_server import BARE_PAGE
@@ -27,6 +29,8 @@ def test_commands_that_start_servers_kernels_or_browsers_are_told_apart():
     assert heavy_command(serve.args) == ("slow", "an `mdvax serve` server")
     assert heavy_command(["bash", "-c", f"{sys.executable} -m mdvax serve --port 9"])[0] == "slow"
     assert heavy_command(kernel) == ("slow", "a Jupyter kernel")
+    served = json.loads((SHARE_DIR / "kernels" / "python3" / "kernel.json").read_text())["argv"]
+    assert heavy_command([sys.executable, *served[1:]]) == ("slow", "a Jupyter kernel")
     assert heavy_command(driver)[0] == "browser"
     assert heavy_command(["/usr/sbin/nginx", "-p", "/tmp/x"]) == ("slow", "`nginx`")
     assert heavy_command([sys.executable, "-m", "pip", "install", "."])[0] == "slow"
