@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from mdvax.report import report, site
-from tests.support.probe import launch_chromium
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -20,8 +18,8 @@ FIGURES_JS = """() => Array.from(document.images).map(img => ({
 
 
 @pytest.fixture
-def offline_page():
-    """A Chromium page whose every non-file request is aborted and recorded."""
+def offline_page(browser):
+    """A page of the session's Chromium whose every non-file request is aborted and recorded."""
     attempts: list[str] = []
 
     def route(request_route):
@@ -32,13 +30,10 @@ def offline_page():
             attempts.append(url)
             request_route.abort()
 
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        context.route("**/*", route)
-        page = context.new_page()
-        yield page, attempts
-        browser.close()
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.route("**/*", route)
+    yield context.new_page(), attempts
+    context.close()
 
 
 def test_report_renders_offline(filled_data_dir, tmp_path, offline_page):

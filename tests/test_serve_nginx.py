@@ -15,10 +15,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.support.parts import missing_part
-from tests.support.probe import launch_chromium, slider_step, wait_for_map
+from tests.support.probe import slider_step, wait_for_map
 from tests.support.process import ServeProcess, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -99,22 +98,21 @@ class _Probe:
         self.health = ServeProcess.health.__get__(self)
 
 
-def test_dashboard_through_nginx_with_websocket(proxy):
+def test_dashboard_through_nginx_with_websocket(proxy, browser):
     url, _, instances = proxy
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page()
-            page.goto(url)
-            wait_for_map(page)
-            slider_step(page)  # needs the kernel websocket, through nginx
-            page.wait_for_function(
-                "document.querySelector('path.leaflet-interactive')"
-                ".getAttribute('fill-opacity') === '0.51'"
-            )
-            page.goto("about:blank")
-        finally:
-            browser.close()
+    context = browser.new_context()  # the session's Chromium (one Playwright per process)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        wait_for_map(page)
+        slider_step(page)  # needs the kernel websocket, through nginx
+        page.wait_for_function(
+            "document.querySelector('path.leaflet-interactive')"
+            ".getAttribute('fill-opacity') === '0.51'"
+        )
+        page.goto("about:blank")
+    finally:
+        context.close()
     # The browser only talked to nginx; the instance saw the websocket upgrade (101).
     # Sticky: the page and its websocket were served by the same single instance.
     logs = [(p.log_path.read_text(encoding="utf-8")) for p in instances]
