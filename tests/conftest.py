@@ -70,9 +70,13 @@ def filled_data_dir(data_env) -> Settings:
     return data_env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium (Playwright), one for the whole session's browser tests."""
+    """Headless Debian Chromium (Playwright), shared by a module's browser tests.
+
+    Not one per session: Playwright's sync API keeps an asyncio loop running in the main thread
+    while it is open, and the tests that call ``asyncio.run()`` fail under it.
+    """
     from playwright.sync_api import sync_playwright
 
     from tests.support.probe import launch_chromium

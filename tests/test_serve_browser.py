@@ -185,7 +185,7 @@ def test_visitors_during_mdvax_update_see_a_complete_dashboard(browser, dashboar
             page = open_page(browser, dashboard_server.url)
             try:
                 wait_for_map(page)
-                page.wait_for_selector("text=Data as of")
+                page.wait_for_selector("div.mdvax-asof >> text=Data as of")  # the live banner
                 text = page.inner_text("body")
                 assert "Traceback" not in text
                 assert "Could not" not in text
