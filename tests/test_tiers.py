@@ -31,6 +31,8 @@ def test_commands_that_start_servers_kernels_or_browsers_are_told_apart():
     assert heavy_command(kernel) == ("slow", "a Jupyter kernel")
     served = json.loads((SHARE_DIR / "kernels" / "python3" / "kernel.json").read_text())["argv"]
     assert heavy_command([sys.executable, *served[1:]]) == ("slow", "a Jupyter kernel")
+    code = "from mdvax.serve.kernel import use_bytecode_cache"  # imports it, starts no kernel
+    assert heavy_command([sys.executable, "-OO", "-c", code]) is None
     assert heavy_command(driver)[0] == "browser"
     assert heavy_command(["/usr/sbin/nginx", "-p", "/tmp/x"]) == ("slow", "`nginx`")
     assert heavy_command([sys.executable, "-m", "pip", "install", "."])[0] == "slow"

@@ -45,7 +45,9 @@ def heavy_command(args: str | bytes | os.PathLike | Sequence) -> tuple[str, str]
             return "slow", "an `mdvax serve` server"
         if words[index] == "-m" and words[index + 1] in ("voila", "jupyter", "pip", "venv"):
             return "slow", f"`python -m {words[index + 1]}`"
-    if any(name in ("ipykernel_launcher", "ipykernel", "mdvax.serve.kernel") for name in words):
+        if words[index] == "-m" and words[index + 1] == "mdvax.serve.kernel":
+            return "slow", "a Jupyter kernel"
+    if any(name in ("ipykernel_launcher", "ipykernel") for name in words):
         return "slow", "a Jupyter kernel"
     for name in names:
         if name in ("nginx", "podman", "podman-compose", "voila", "jupyter", "papermill"):
