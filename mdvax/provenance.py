@@ -85,6 +85,7 @@ class Provenance:
     @classmethod
     def from_vintage(cls, row, as_of: date) -> Provenance:
         """From one row of :meth:`mdvax.archive.Archive.vintages` (the data as of ``as_of``)."""
+        details = _details(row.get("provenance"))  # the vintage's JSON, parsed once
         return cls(
             source=str(row["source"]),
             fetched_at=utc(row["fetched_at"].to_pydatetime()),
@@ -94,8 +95,8 @@ class Provenance:
             last_date=row["last_date"].date(),
             reference=as_of,
             as_of=as_of,
-            details=_details(row.get("provenance")),
-            republished=republished_days(row.get("provenance")),
+            details=details,
+            republished=republished_days(details),
         )
 
     @property
@@ -189,12 +190,9 @@ def stopped_on(prov: Provenance, today: date | None = None) -> date | None:
     return prov.last_date
 
 
-def republished_days(details: object) -> tuple[date, ...]:
-    """The ``republished`` days kept in a vintage's details JSON (none when unreadable)."""
-    import json
-
+def republished_days(details: dict) -> tuple[date, ...]:
+    """The ``republished`` days of a vintage's parsed details (none when unreadable)."""
     try:
-        found = json.loads(details).get("republished") if isinstance(details, str) else None
-        return tuple(sorted(date.fromisoformat(day) for day in found or ()))
-    except (ValueError, TypeError, AttributeError):
+        return tuple(sorted(date.fromisoformat(day) for day in details.get("republished") or ()))
+    except (ValueError, TypeError):
         return ()
