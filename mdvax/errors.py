@@ -68,6 +68,10 @@ class TruncatedSnapshotError(ValidationError):
     """
 
 
+class EmptySnapshotError(ValidationError):
+    """The file has no data rows (the state published some empty files): nothing is recorded."""
+
+
 class CacheError(MdvaxError):
     """Nothing usable is cached, or the cache is locked by another update."""
 
