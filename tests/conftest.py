@@ -70,12 +70,13 @@ def filled_data_dir(data_env) -> Settings:
     return data_env
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """Headless Debian Chromium (Playwright), shared by a module's browser tests.
+    """Headless Debian Chromium (Playwright), one for the session's browser tests.
 
-    Not one per session: Playwright's sync API keeps an asyncio loop running in the main thread
-    while it is open, and the tests that call ``asyncio.run()`` fail under it.
+    Playwright's sync API keeps an asyncio loop running in the main thread while it is open, so
+    tests run coroutines with :func:`tests.support.aio.run` (a thread of their own), never
+    ``asyncio.run()``; ``tests/test_tiers.py`` checks.
     """
     from playwright.sync_api import sync_playwright
 

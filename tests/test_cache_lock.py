@@ -60,6 +60,7 @@ COUNT = (
 )
 
 
+@pytest.mark.slow
 def test_concurrent_holders_still_exclude_each_other(tmp_path):
     # The lock file goes on every release: holders that opened the old file and a newcomer that
     # creates a new one must still take turns. Each process adds 1 to a counter under the lock,
@@ -81,6 +82,7 @@ def test_concurrent_holders_still_exclude_each_other(tmp_path):
     assert not lock.exists()
 
 
+@pytest.mark.slow
 def test_an_update_in_another_process_fails_fast_while_the_lock_is_held(data_env):
     def cli_update() -> subprocess.CompletedProcess:
         command = [sys.executable, "-m", "mdvax", "update", "--source", "maryland-csv"]

@@ -262,11 +262,7 @@ def test_switching_the_vintage_in_the_browser_changes_map_and_figures(server, br
     view = f"date={DAY}&county=Montgomery&measure=first_dose&per_capita=0"
     page.goto(f"{server.url}?as_of={ITS_VINTAGE}&{view}")
     wait_for_map(page)
-    total = page.locator(".mdvax-panel[data-fips='24031'] tr").first.locator("td")
-    expect(total).to_have_text(f"{raw_value(repo, ITS_VINTAGE, DAY):,}", timeout=30_000)
-    control = page.locator(".mdvax-asof-control select")
-    shown = control.evaluate("s => s.options[s.selectedIndex].text")
-    assert shown.replace(NBSP, " ") == "10 Apr 2021"
+    total, control = _shows_its_vintage(page, repo)
     before = county_fills(page)
     # An older figure of the same day, through the control.
     control.select_option(label="15 Apr 2021".replace(" ", NBSP))
@@ -303,11 +299,7 @@ def test_the_link_field_reopens_the_middle_vintage_in_the_browser(server, browse
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(f"{server.url}?{query}")
     wait_for_map(page)
-    total = page.locator(".mdvax-panel[data-fips='24031'] tr").first.locator("td")
-    expect(total).to_have_text(f"{raw_value(repo, ITS_VINTAGE, DAY):,}", timeout=30_000)
-    control = page.locator(".mdvax-asof-control select")
-    shown = control.evaluate("s => s.options[s.selectedIndex].text")
-    assert shown.replace(NBSP, " ") == "10 Apr 2021"
+    _shows_its_vintage(page, repo)
     # What the page says of its data: a commit and its day, one date, no shell command.
     sha = commits(repo)[ITS_VINTAGE]
     banner = page.locator(".mdvax-asof")
@@ -343,3 +335,18 @@ def test_as_of_resolves_to_the_latest_vintage_published_by_then():
         "Ignored as_of 2021-04-09: no archived vintages to choose from; "
         "showing the newest vintage instead."
     ]
+
+
+def _shows_its_vintage(page, repo):
+    """Check ``page`` shows the 10 Apr 2021 vintage: Montgomery's figure and the control's choice.
+
+    Returns the figure's cell and the control, for what the test does next.
+    """
+    from playwright.sync_api import expect
+
+    total = page.locator(".mdvax-panel[data-fips='24031'] tr").first.locator("td")
+    expect(total).to_have_text(f"{raw_value(repo, ITS_VINTAGE, DAY):,}", timeout=30_000)
+    control = page.locator(".mdvax-asof-control select")
+    shown = control.evaluate("s => s.options[s.selectedIndex].text")
+    assert shown.replace(NBSP, " ") == "10 Apr 2021"
+    return total, control

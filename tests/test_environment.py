@@ -70,6 +70,7 @@ def test_the_lock_pins_every_requirement_of_pyproject_at_its_version():
         assert name in pins, name
 
 
+@pytest.mark.slow
 def test_the_lock_is_what_make_lock_writes(tmp_path):
     # `make lock` keeps every pin that still fits: rerun on a copy, nothing may change. Fails when
     # pyproject.toml gained, lost or re-pinned a requirement and nobody ran `make lock`.

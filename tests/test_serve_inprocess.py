@@ -8,13 +8,13 @@ Requests admitted but still waiting for a kernel count against the caps
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 
 import pytest
 
 from mdvax.serve.headers import CSP
+from tests.support import aio
 from tests.support.inproc_server import bare_notebook, fetch, in_process
 
 #: None of these is the default (the machine's cap, 2 per client, 10 s, no token, "healthz").
@@ -54,7 +54,7 @@ def run(scenario, tmp_path):
         async with serve(tmp_path) as (app, base):
             return await scenario(app, base)
 
-    return asyncio.run(main())
+    return aio.run(main())
 
 
 def check_headers(response, nonce: str = "") -> None:

@@ -8,12 +8,13 @@ import asyncio
 import pytest
 
 from mdvax.serve.kernels import MdvaxKernelManager
+from tests.support import aio
 
 pytestmark = pytest.mark.slow  # real `mdvax serve` servers or kernels
 
 
 def test_busy_kernel_without_a_page_is_reclaimed_and_pool_kernels_are_not(tmp_path):
-    assert asyncio.run(_scenario(tmp_path)) == "reclaimed"
+    assert aio.run(_scenario(tmp_path)) == "reclaimed"
 
 
 async def _scenario(tmp_path) -> str:

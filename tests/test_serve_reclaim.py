@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
 
 from mdvax.serve.kernels import MdvaxKernelManager, Timeouts, Visit, overdue
+from tests.support import aio
 
 #: Not the defaults (15 s to connect, 120 s to render, the culler's 60 s idle).
 TIMEOUTS = Timeouts(connect=7.0, render=40.0, idle=25.0)
@@ -99,7 +99,7 @@ def test_reclaim_forgets_visits_of_kernels_that_are_gone(manager):
     manager, clock = manager
     manager.visits["gone"] = Visit("192.0.2.8", since=clock(), page_done=True)
     clock.advance(100.0)  # long overdue, but there is no such kernel to shut down
-    assert asyncio.run(manager.reclaim()) == []
+    assert aio.run(manager.reclaim()) == []
     assert manager.visits == {}
 
 

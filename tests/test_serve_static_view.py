@@ -6,7 +6,6 @@ checked against the raw CSV read with the csv module (:mod:`tests.support.raw_vi
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import http.client
 import json
@@ -20,6 +19,7 @@ import pytest
 
 from mdvax.render import Classes
 from mdvax.serve import headers
+from tests.support import aio
 from tests.support.raw_views import raw_view
 from tests.support.voila_server import dashboard_server
 
@@ -272,10 +272,10 @@ def test_still_pictures_follow_an_update_of_the_cache(data_env, source_server):
     source_server.set_snapshot("2021-03-23")
     update(source="maryland-csv")
     views = StaticViews()
-    before = asyncio.run(views.html_async(""))  # the newest day
+    before = aio.run(views.html_async(""))  # the newest day
     assert "23 Mar 2021" in before
     source_server.set_snapshot("2021-03-30")
     update(source="maryland-csv")
-    after = asyncio.run(views.html_async(""))
+    after = aio.run(views.html_async(""))
     assert "30 Mar 2021" in after
     assert "23 Mar 2021" not in after

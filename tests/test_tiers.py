@@ -61,3 +61,26 @@ def test_a_server_that_never_gets_ready_is_stopped(tmp_path):
     with pytest.raises(ServeError, match="condition not met"):
         server.start(pool_timeout=0.01)  # no server answers that soon
     assert server.process.poll() is not None
+
+
+def test_tests_run_coroutines_through_the_helper_not_asyncio_run():
+    # The session's Chromium keeps an asyncio loop running in the main thread: a test calling
+    # asyncio.run() there would fail depending on the order tests run in.
+    import ast
+
+    offenders = []
+    for path in sorted((REPO / "tests").rglob("*.py")):
+        if path == REPO / "tests" / "support" / "aio.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "run"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "asyncio"
+            ):
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert offenders == [], "use tests.support.aio.run instead of asyncio.run: " + ", ".join(
+        offenders
+    )

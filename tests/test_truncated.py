@@ -153,6 +153,7 @@ def test_history_import_refuses_a_commit_cut_at_a_row_boundary(
 # -- item 2: the tolerance for the state's real gaps -------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_real_vintage_is_within_the_tolerance(state_repo):
     """The committed snapshots, the packaged one and the 62 commits of the replayed repository."""
     bodies = {day: snapshot_path(day).read_bytes() for day in snapshot_days()}

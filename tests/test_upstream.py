@@ -36,6 +36,7 @@ from mdvax.upstream.voila import (
     ZMQChannelsWebsocketConnection,
     require_compatible,
 )
+from tests.support import aio
 
 
 def test_installed_versions_are_within_the_supported_ranges():
@@ -113,7 +114,7 @@ def test_voilas_own_query_handler_still_drops_another_kernels_socket():
     saved = dict(waiters)
     waiters.clear()
     try:
-        assert asyncio.run(_close_duplicate_then_list()) == ["made-up-id"]
+        assert aio.run(_close_duplicate_then_list()) == ["made-up-id"]
     finally:
         waiters.clear()
         waiters.update(saved)
