@@ -1,0 +1,85 @@
+"""Normalize every historical version of the demographic files of the state's repository.
+
+Usage::
+
+    python scripts/check_demographics_history.py [--repo GIT_DIR] [--dataset NAME ...]
+
+For each dataset of :data:`mdvax.normalize.demographics.FILES` and each of its files, every
+commit that changed the file is read with ``git show`` and normalized with the commit's time as
+the fetch time. Prints, per file, the number of versions, the layouts seen with their first
+commit day, the raw group labels seen (padded ones flagged), the versions with quarantined rows
+and every failure with its message. Exit status 1 when some version fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from mdvax.datasets import DEMOGRAPHICS  # noqa: E402
+from mdvax.errors import MdvaxError  # noqa: E402
+from mdvax.normalize.demographics import FILES, normalize_demographic  # noqa: E402
+
+MIRROR = "/work/.mirror/state-of-maryland+VaccineCSVs/repo"
+
+
+def git(repo: str, *args: str) -> bytes:
+    """Output of a git command in ``repo``."""
+    return subprocess.run(["git", "-C", repo, *args], capture_output=True, check=True).stdout
+
+
+def versions(repo: str, path: str) -> list[tuple[str, datetime]]:
+    """``(commit, commit time)`` of every commit that changed ``path``, oldest first."""
+    log = git(repo, "log", "--reverse", "--format=%H %cI", "--", path).decode().split()
+    return [(sha, datetime.fromisoformat(when)) for sha, when in zip(log[::2], log[1::2])]
+
+
+def check_file(repo: str, dataset: str, path: str) -> int:
+    """Normalize every version of one file, print the summary; the number of failures."""
+    history = versions(repo, path)
+    layouts: dict[str, str] = {}
+    labels: Counter[str] = Counter()
+    quarantined = failures = 0
+    for sha, when in history:
+        body = git(repo, "show", f"{sha}:{path}")
+        try:
+            result = normalize_demographic(dataset, body, when)
+        except MdvaxError as error:
+            failures += 1
+            print(f"  FAIL {when:%Y-%m-%d %H:%M} {sha[:10]} {type(error).__name__}: {error}")
+            continue
+        layouts.setdefault(result.schema, f"{when:%Y-%m-%d}")
+        labels.update(set(result.table["group"]))
+        quarantined += not result.quarantined.empty
+        padded = [line for line in body.decode("utf-8-sig").splitlines() if "  ," in line]
+        if padded:
+            labels["(padded labels)"] += 1
+    print(f"{dataset}: {path}: {len(history)} versions, {failures} failures")
+    print(f"  layouts (first day): {layouts}")
+    print(f"  groups (versions): {dict(sorted(labels.items()))}")
+    print(f"  versions with quarantined rows: {quarantined}")
+    return failures
+
+
+def main() -> int:
+    """Check every file of the datasets asked for."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repo", default=MIRROR, help="the state's repository (a git dir)")
+    parser.add_argument("--dataset", action="append", choices=DEMOGRAPHICS)
+    args = parser.parse_args()
+    failures = 0
+    for dataset in args.dataset or DEMOGRAPHICS:
+        for path in FILES[dataset]:
+            failures += check_file(args.repo, dataset, path)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
