@@ -258,3 +258,14 @@ def test_unreadable_date_is_named():
     body = _edit(raw_bytes("2021-03-31", GENDER), garble)
     with pytest.raises(ValidationError, match="unreadable dates.*sometime in May"):
         normalize_demographic("gender", body, fetched("2021-03-31"))
+
+
+def test_extra_column_is_named():
+    def extend(number, row):
+        row.append("7")
+
+    body = raw_bytes("2021-05-25", ETHNICITY)
+    header, rest = _edit(body, extend).split(b"\n", 1)
+    bad = header + b",BoosterCumulative\n" + rest
+    with pytest.raises(SchemaError, match=r"unknown columns \['BoosterCumulative'\], missing columns \[\]"):
+        normalize_demographic("ethnicity", bad, fetched("2021-05-25"))
