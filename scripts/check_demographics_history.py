@@ -4,7 +4,8 @@ Usage::
 
     python scripts/check_demographics_history.py [--repo GIT_DIR] [--dataset NAME ...]
 
-For each dataset of :data:`mdvax.normalize.demographics.FILES` and each of its files, every
+For each dataset of :data:`mdvax.normalize.demographics.FILES` and each of its files (and the
+open-data copies of :data:`~mdvax.normalize.demographics.OPEN_DATA`), every
 commit that changed the file is read with ``git show`` and normalized with the commit's time as
 the fetch time. Prints, per file, the number of versions, the layouts seen with their first
 commit day, the raw group labels seen (padded ones flagged), the versions with quarantined rows
@@ -25,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from mdvax.datasets import DEMOGRAPHICS  # noqa: E402
 from mdvax.errors import MdvaxError  # noqa: E402
-from mdvax.normalize.demographics import FILES, normalize_demographic  # noqa: E402
+from mdvax.normalize.demographics import FILES, OPEN_DATA, normalize_demographic  # noqa: E402
 
 MIRROR = "/work/.mirror/state-of-maryland+VaccineCSVs/repo"
 
@@ -76,7 +77,7 @@ def main() -> int:
     args = parser.parse_args()
     failures = 0
     for dataset in args.dataset or DEMOGRAPHICS:
-        for path in FILES[dataset]:
+        for path in FILES[dataset] + OPEN_DATA[dataset]:
             failures += check_file(args.repo, dataset, path)
     return 1 if failures else 0
 

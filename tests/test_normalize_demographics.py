@@ -16,8 +16,13 @@ import pandas as pd
 import pytest
 
 from mdvax.datasets import COLUMNS
-from mdvax.errors import EmptySnapshotError, SchemaError, ValidationError
-from mdvax.normalize.demographics import FILES, GROUPS, normalize_demographic
+from mdvax.errors import (
+    EmptySnapshotError,
+    SchemaError,
+    TruncatedSnapshotError,
+    ValidationError,
+)
+from mdvax.normalize.demographics import FILES, GROUPS, OPEN_DATA, normalize_demographic
 from tests.support.data_files import DATA_DIR
 
 FOLDER = DATA_DIR / "datasets"
@@ -43,6 +48,7 @@ CASES = [
     ("2021-03-31", "gender", GENDER, "count-pivot", "2021-01-12"),
     ("2021-05-25", "gender", GENDER, "count-pivot", "2021-05-06"),
     ("2021-11-09", "gender", GENDER, "count-pivot", "2021-10-19"),
+    ("2021-11-09", "gender", OPEN_DATA["gender"][0], "count-pivot", "2021-08-27"),
 ]
 
 #: The state's labels in the fixtures and what they mean (written out here, not imported).
@@ -59,6 +65,9 @@ MEANING = {
     "Female": "Female", "Male": "Male", "UNKNOWN": "Unknown", "Unknown": "Unknown",
     "Federal Entities": "Federal entities",
 }  # fmt: skip
+
+
+TEN_YEAR = ("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80+")
 
 
 def raw_bytes(day: str, name: str) -> bytes:
@@ -78,7 +87,9 @@ def csv_rows(body: bytes) -> list[dict[str, str]]:
         label = next(v for k, v in row.items() if k in ("AgeRange", "Race", "Ethnicity", "Gender"))
         stamp = row["VACCINATION_DATE"].split(" ")[0]
         day = (
-            datetime.strptime(stamp, "%m/%d/%Y").date() if "/" in stamp else date.fromisoformat(stamp)
+            datetime.strptime(stamp, "%m/%d/%Y").date()
+            if "/" in stamp
+            else date.fromisoformat(stamp)
         )
         totals = [int(float(v or 0)) for k, v in row.items() if k.endswith("Cumulative")]
         rows.append({"day": day, "label": label.strip(), "totals": totals[:3]})
@@ -114,7 +125,8 @@ def test_every_fixture_matches_its_own_file(day, dataset, name, layout, middle):
     result = normalize_demographic(dataset, body, fetched(day))
     rows = csv_rows(body)
     table = result.table
-    assert result.dataset == dataset and result.schema == layout
+    assert result.dataset == dataset
+    assert result.schema == layout
     assert tuple(table.columns) == COLUMNS[dataset]
     assert str(table["date"].dtype) == "datetime64[us]"
     assert set(table["group"]) <= set(GROUPS[dataset])
@@ -133,15 +145,21 @@ def test_every_fixture_matches_its_own_file(day, dataset, name, layout, middle):
     assert (result.quarantined["reason"] == "dated before 2020-12-01").all()
 
 
-def test_age_bands_over_the_schema_changes():
-    def groups(day, name):
-        return set(normalize_demographic("age", raw_bytes(day, name), fetched(day)).table["group"])
-
-    assert "16-17" in groups("2021-03-31", AGE_LINE)
-    assert "12-17" in groups("2021-05-25", AGE_LINE) and "16-17" not in groups("2021-05-25", AGE_LINE)
-    assert "0-11" in groups("2021-11-09", AGE_LINE)
-    assert "0-9" not in groups("2021-05-25", AGE_TEN)
-    assert {"0-9", "80+", "Federal entities"} <= groups("2021-11-09", AGE_TEN)
+@pytest.mark.parametrize(
+    ("day", "name", "bands"),
+    [
+        ("2021-03-31", AGE_LINE, {"16-17", "18-49", "50-64", "65+", "Unknown"}),
+        ("2021-05-25", AGE_LINE, {"12-17", "18-49", "50-64", "65+", "Unknown"}),
+        ("2021-11-09", AGE_LINE, {"0-11", "12-17", "18-49", "50-64", "65+", "Unknown"}),
+        ("2021-05-25", AGE_TEN, {*TEN_YEAR[1:], "Federal entities", "Unknown"}),
+        ("2021-11-09", AGE_TEN, {*TEN_YEAR, "Federal entities", "Unknown"}),
+    ],
+)
+def test_age_bands_over_the_schema_changes(day, name, bands):
+    body = raw_bytes(day, name)
+    valid = {row["label"] for row in csv_rows(body) if row["day"] >= date(2020, 12, 1)}
+    assert {MEANING[label] for label in valid} == bands
+    assert set(normalize_demographic("age", body, fetched(day)).table["group"]) == bands
 
 
 def test_two_spellings_of_unknown_are_one_group():
@@ -173,7 +191,9 @@ def test_rows_after_the_fetch_are_set_aside():
     result = normalize_demographic("gender", body, fetched("2021-10-20"))
     later = [row for row in csv_rows(body) if row["day"] > date(2021, 10, 20)]
     assert len(later) > 0
-    assert (result.quarantined["reason"] == "dated after the fetch (2021-10-20)").sum() == len(later)
+    assert (result.quarantined["reason"] == "dated after the fetch (2021-10-20)").sum() == len(
+        later
+    )
     assert result.table["date"].max() == pd.Timestamp("2021-10-20")
 
 
@@ -207,7 +227,9 @@ def test_decreasing_running_total_is_reported_by_group():
         if number == target:
             row[3] = str(int(row[3]) - 5000)  # FirstDoseCumulative
 
-    with pytest.raises(ValidationError, match=r"^Asian: cumulative first_dose decreases on 2021-04"):
+    with pytest.raises(
+        ValidationError, match=r"^Asian: cumulative first_dose decreases on 2021-04"
+    ):
         normalize_demographic("race", _edit(body, lower), fetched("2021-05-25"))
 
 
@@ -256,7 +278,7 @@ def test_unreadable_date_is_named():
             row[0] = "sometime in May"
 
     body = _edit(raw_bytes("2021-03-31", GENDER), garble)
-    with pytest.raises(ValidationError, match="unreadable dates.*sometime in May"):
+    with pytest.raises(ValidationError, match=r"unreadable dates.*sometime in May"):
         normalize_demographic("gender", body, fetched("2021-03-31"))
 
 
@@ -267,5 +289,29 @@ def test_extra_column_is_named():
     body = raw_bytes("2021-05-25", ETHNICITY)
     header, rest = _edit(body, extend).split(b"\n", 1)
     bad = header + b",BoosterCumulative\n" + rest
-    with pytest.raises(SchemaError, match=r"unknown columns \['BoosterCumulative'\], missing columns \[\]"):
+    with pytest.raises(
+        SchemaError, match=r"unknown columns \['BoosterCumulative'\], missing columns \[\]"
+    ):
         normalize_demographic("ethnicity", bad, fetched("2021-05-25"))
+
+
+def test_cut_last_line_is_refused():
+    body = raw_bytes("2021-11-09", RACE_RAW)
+    cut = body.rstrip(b"\n").rsplit(b",", 3)[0] + b"\n"
+    with pytest.raises(TruncatedSnapshotError, match="last line"):
+        normalize_demographic("race", cut, fetched("2021-11-09"))
+
+
+def test_notes_name_merged_labels_and_rows_set_aside():
+    day = "2021-05-25"
+    notes = normalize_demographic("ethnicity", raw_bytes(day, ETHNICITY), fetched(day)).notes
+    assert "Unknown: the state's labels ['UNKNOWN', 'Unknown'] added up" in notes
+    body = raw_bytes(day, AGE_TEN)
+    early = [row for row in csv_rows(body) if row["day"] < date(2020, 12, 1)]
+    notes = normalize_demographic("age", body, fetched(day)).notes
+    assert f"{len(early):,} rows set aside (see quarantined)" in notes
+
+
+def test_not_a_demographic_dataset():
+    with pytest.raises(ValueError, match="not a demographic dataset: 'zip'"):
+        normalize_demographic("zip", raw_bytes("2021-03-31", GENDER), fetched("2021-03-31"))

@@ -12,73 +12,21 @@ without a row; ``at_least_one`` is first + single and ``fully_vaccinated`` secon
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
 
 from mdvax.datasets import COLUMNS, DEMOGRAPHICS, DOSE_COLUMNS, DatasetTable
 from mdvax.errors import EmptySnapshotError, SchemaError, ValidationError
+from mdvax.normalize.complete import check_rows_complete
 from mdvax.normalize.demographic_groups import GROUPS, canonical_group
+from mdvax.normalize.demographic_layouts import FILES, OPEN_DATA, SCHEMAS, match_layout
 from mdvax.normalize.parse import parse_counts
 from mdvax.normalize.table import FIRST_VALID_DATE
 
-__all__ = ["FILES", "GROUPS", "SCHEMAS", "normalize_demographic"]
-
-#: Repository files of each dataset, preferred first. The importer reads, at each commit, the
-#: first one the commit has: age's ten-year bands exist from 2021-04-27, its broad bands (the
-#: line-graph file) from the first commit; the race file without ``_Raw`` is in the first
-#: commit only, beside the ``_Raw`` one.
-FILES: dict[str, tuple[str, ...]] = {
-    "age": (
-        "Vax_Age_FirstSecondSingle_Totals_Cumulative_Raw.csv",
-        "Vax_Age_LineGraph_FirstSecondSingle_PercentVax_Cumulative_Raw.csv",
-    ),
-    "race": (
-        "Vax_OpenData_Race_CRISP_Insights_FirstSecondSingle_Count_Pivot_Cumulative_Raw.csv",
-        "Vax_OpenData_Race_CRISP_Insights_FirstSecondSingle_Count_Pivot_Cumulative.csv",
-    ),
-    "ethnicity": ("Vax_Ethnicity_CRISP_Insights_FirstSecondSingle_Count_Pivot_Cumulative_Raw.csv",),
-    "gender": ("Vax_Gender_FirstSecondSingle_Count_Pivot_Cumulative_Raw.csv",),
-}
+__all__ = ["FILES", "GROUPS", "OPEN_DATA", "SCHEMAS", "normalize_demographic"]
 
 _DOSES = ("first_dose", "second_dose", "single_dose")
-
-
-@dataclass(frozen=True)
-class Layout:
-    """One file layout: its exact columns and which ones hold the group and running totals."""
-
-    name: str
-    group: str
-    columns: tuple[str, ...]
-    cumulative: tuple[str, str, str]  # first, second, single
-
-
-def _pivot(group: str) -> Layout:
-    counts = ("FirstDose", "SecondDose", "SingleDose")
-    columns = [f"{dose}{kind}" for dose in counts for kind in ("Daily", "Cumulative")]
-    cumulative = tuple(f"{dose}Cumulative" for dose in counts)
-    return Layout("count-pivot", group, ("VACCINATION_DATE", group, *columns), cumulative)
-
-
-def _age(name: str, combined: str) -> Layout:
-    doses = ("FirstDailyDose", "SecondDailyDose", "SingleDailyDose", combined, "FullyVaccinated")
-    columns = [column for dose in doses for column in (dose, f"{dose}Cumulative")]
-    cumulative = tuple(f"{dose}Cumulative" for dose in doses[:3])
-    return Layout(name, "AgeRange", ("VACCINATION_DATE", "AgeRange", *columns), cumulative)
-
-
-#: The layouts each dataset's files have had (``docs/demographics.md`` dates them).
-SCHEMAS: dict[str, tuple[Layout, ...]] = {
-    "age": (
-        _age("age-ten-year-cumulative", "CombinedTotalDoses"),
-        _age("age-line-graph-cumulative", "CombinedAllDoses"),
-    ),
-    "race": (_pivot("Race"),),
-    "ethnicity": (_pivot("Ethnicity"),),
-    "gender": (_pivot("Gender"),),
-}
 
 
 def normalize_demographic(dataset: str, body: bytes, fetched_at: datetime) -> DatasetTable:
@@ -96,12 +44,16 @@ def normalize_demographic(dataset: str, body: bytes, fetched_at: datetime) -> Da
     Returns
     -------
     DatasetTable
-        ``date, group`` and the cumulative dose columns, one row per day and group.
+        ``date, group`` and the cumulative dose columns, one row per day and group; its
+        ``quarantined`` rows have ``date``, ``group`` (the state's label), the three running
+        totals and a ``reason``.
 
     Raises
     ------
     EmptySnapshotError
         The file has no data rows.
+    TruncatedSnapshotError
+        Its last line is incomplete (a download or copy cut short).
     SchemaError
         The columns are not one of the dataset's known layouts (names the unknown ones).
     ValidationError
@@ -126,11 +78,22 @@ def normalize_demographic(dataset: str, body: bytes, fetched_at: datetime) -> Da
     good = good.assign(group=[canonical_group(dataset, label) for label in good["series"]])
     table = daily_grid(good, dataset)
     check_cumulative(table)
-    notes = (
+    return DatasetTable(dataset, table, quarantined, layout.name, _notes(good, quarantined))
+
+
+def _notes(good: pd.DataFrame, quarantined: pd.DataFrame) -> tuple[str, ...]:
+    """What a reader of the table should know: derived columns, merged labels, rows set aside."""
+    notes = [
         "at_least_one = first + single and fully_vaccinated = second + single, from the "
-        "state's running totals per group",
-    )
-    return DatasetTable(dataset, table, quarantined, layout.name, notes)
+        "state's running totals per group"
+    ]
+    labels = good.drop_duplicates("series").groupby("group", sort=True)["series"].agg(sorted)
+    for group, raw in labels.items():
+        if len(raw) > 1:
+            notes.append(f"{group}: the state's labels {raw} added up")
+    if not quarantined.empty:
+        notes.append(f"{len(quarantined):,} rows set aside (see quarantined)")
+    return tuple(notes)
 
 
 def _read(body: bytes) -> pd.DataFrame:
@@ -140,29 +103,15 @@ def _read(body: bytes) -> pd.DataFrame:
         raise SchemaError(f"the CSV is not UTF-8 text ({error})") from error
     if not text.strip():
         raise EmptySnapshotError("the file is empty: nothing to record")
+    check_rows_complete(text)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.ParserError as error:
         raise SchemaError(f"the CSV cannot be parsed: {error}") from error
+    frame.columns = [str(column).strip() for column in frame.columns]
     if frame.empty:
         raise EmptySnapshotError("the file has a header but no data rows: nothing to record")
     return frame
-
-
-def match_layout(dataset: str, columns: tuple[str, ...]) -> Layout:
-    """The dataset's layout with exactly these columns (order and padding ignored)."""
-    found = [column.strip() for column in columns]
-    for layout in SCHEMAS[dataset]:
-        if set(found) == set(layout.columns):
-            return layout
-    known = {column for layout in SCHEMAS[dataset] for column in layout.columns}
-    closest = min(SCHEMAS[dataset], key=lambda layout: len(set(layout.columns) ^ set(found)))
-    unknown = [column for column in found if column not in known]
-    missing = [column for column in closest.columns if column not in found]
-    raise SchemaError(
-        f"{dataset}: unknown columns {unknown}, missing columns {missing}; expected the "
-        f"columns of one of {[layout.name for layout in SCHEMAS[dataset]]}"
-    )
 
 
 def parse_days(values: pd.Series) -> pd.Series:
@@ -218,7 +167,9 @@ def daily_grid(good: pd.DataFrame, dataset: str) -> pd.DataFrame:
     table["at_least_one"] = table["first_dose"] + table["single_dose"]
     table["fully_vaccinated"] = table["second_dose"] + table["single_dose"]
     order = {label: rank for rank, label in enumerate(GROUPS[dataset])}
-    table = table.sort_values(["date", "group"], key=lambda c: c.map(order) if c.name == "group" else c)
+    table = table.sort_values(
+        ["date", "group"], key=lambda c: c.map(order) if c.name == "group" else c
+    )
     table["date"] = table["date"].astype("datetime64[us]")
     table["group"] = table["group"].astype("string")
     return table[list(COLUMNS[dataset])].reset_index(drop=True)
