@@ -101,11 +101,11 @@ def check_file(repo: str, dataset: str, path: str) -> int:
         summed, fully = raw_checks(body)
         counts.update(
             {
-                "with quarantined rows": not result.quarantined.empty,
-                "with labels added up": any("added up" in note for note in result.notes),
-                "running total != summed daily": summed,
-                "FullyVaccinatedCumulative != second + single": fully,
-                "padded labels": b"     ," in body,
+                "with quarantined rows": int(not result.quarantined.empty),
+                "with labels added up": int(any("added up" in note for note in result.notes)),
+                "running total != summed daily": int(summed),
+                "FullyVaccinatedCumulative != second + single": int(fully),
+                "padded labels": int(b"     ," in body),
             }
         )
     print(f"{dataset}: {path}: {len(history)} versions, {failures} failures, empty: {empty}")
