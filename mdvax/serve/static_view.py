@@ -9,7 +9,11 @@ shows before any script runs; the live page hides it once Leaflet has drawn the 
 
 The server loads the data once (in a thread at start-up) and keeps the last
 :data:`CACHE_SIZE` views' HTML, keyed by (vintage, date, measure, daily, per_capita): a view
-costs about 20 ms to compute the first time and a dictionary look-up after.
+costs 25-80 ms to draw the first time and a dictionary look-up after. Views are drawn in one
+worker thread (:meth:`StaticViews.html_async`), never on the server's event loop, and only for
+requests admitted to a live page; a refused request gets a view already drawn or none
+(:meth:`StaticViews.cached`). The default view is drawn as soon as the data is loaded.
+docs/serving.md, "The still picture", says why views are not all drawn in advance.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import asyncio
 import logging
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from mdvax import format as fmt
 from mdvax.render import choropleth_svg
@@ -51,10 +55,16 @@ class StaticViews:
         self._loader = loader
         self._data = None
         self._loaded = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # loading the data
+        self._cache_lock = threading.Lock()  # the cache's dictionary (held for look-ups only)
         self._cache: OrderedDict[tuple, Markup] = OrderedDict()
+        #: The one thread views are drawn in (requests wait their turn, admitted ones only).
+        self._drawing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mdvax-draw")
         #: Pages sent with a still picture (live and busy), for ``/healthz``.
         self.served = 0
+        #: Views drawn (not found in the cache), for ``/healthz``.
+        self.drawn = 0
+        self._generation = 0  # of the data: a view drawn from older data is not kept
         self._loading: Future | None = None
         #: (mtime, size) of the cached table the data was read from; checked every request.
         self._source: tuple | None = None
@@ -91,14 +101,32 @@ class StaticViews:
                 await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(loading)), LOAD_WAIT_S)
             except TimeoutError:
                 return Markup("")
-        return self.html(query)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._drawing, self.html, query)
+
+    def cached(self, query: str) -> Markup:
+        """The still picture of ``query`` if it was drawn already, else ``""`` (never draws).
+
+        For refused requests: a look-up, without waiting for the data or the drawing thread.
+        """
+        if not self._loaded or self._data is None:
+            return Markup("")
+        key, _view = self._resolve(query)
+        with self._cache_lock:
+            found = self._cache.get(key)
+            if found is None:
+                return Markup("")
+            self._cache.move_to_end(key)
+        self.served += 1
+        return found
 
     def reload(self) -> None:
         """Read the data again (in a thread, pages wait for it); drop the views made so far."""
-        with self._lock:
+        with self._lock, self._cache_lock:
             self._loaded = False
             self._loading = None
             self._cache.clear()
+            self._generation += 1
         self.start()
 
     def warm(self) -> None:
@@ -116,35 +144,44 @@ class StaticViews:
             except Exception:  # no still picture is better than no page
                 log.exception("cannot load the data for the still pictures")
             self._loaded = True
+        # The default view, drawn now: most visitors ask for it, refused ones included.
+        self._drawing.submit(self.html, "")
 
     def html(self, query: str) -> Markup:
-        """The still picture of the view ``query`` asks for (empty without data)."""
+        """The still picture of the view ``query`` asks for (empty without data); may draw it.
+
+        Blocks while drawing: call it from a thread (:meth:`html_async`), not the event loop.
+        """
         self.warm()
         data = self._data
         if data is None:
             return Markup("")
-        from mdvax.dashboard import state as st
-
-        vintages = data.vintages
-        choices = vintages.choices if vintages is not None else ()
-        view_state, _notes = st.resolve({}, query, data.first_date, data.last_date, choices)
-        key = (
-            view_state.as_of,
-            view_state.date,
-            view_state.measure,
-            view_state.daily,
-            view_state.per_capita,
-        )
-        found = self._cache.get(key)
+        key, state = self._resolve(query)
+        generation = self._generation
+        with self._cache_lock:
+            found = self._cache.get(key)
         if found is None:
-            with self._lock:
-                shown = vintages.data(view_state.as_of) if vintages is not None else data
-                found = self._cache[key] = render_view(shown, view_state)
+            shown = data.vintages.data(state.as_of) if data.vintages is not None else data
+            found = render_view(shown, state)
+            self.drawn += 1
+        with self._cache_lock:
+            if generation != self._generation:
+                return found
+            self._cache[key] = found
+            self._cache.move_to_end(key)
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
-        self._cache.move_to_end(key)
         self.served += 1
         return found
+
+    def _resolve(self, query: str) -> tuple[tuple, object]:
+        """The cache key of the view ``query`` asks for, and the view (a ``ViewState``)."""
+        from mdvax.dashboard import state as st
+
+        data = self._data
+        choices = data.vintages.choices if data.vintages is not None else ()
+        view, _notes = st.resolve({}, query, data.first_date, data.last_date, choices)
+        return (view.as_of, view.date, view.measure, view.daily, view.per_capita), view
 
 
 def _table_stamp() -> tuple:
