@@ -57,6 +57,7 @@ class StaticViews:
         self._loaded = False
         self._lock = threading.Lock()  # loading the data
         self._cache_lock = threading.Lock()  # the cache's dictionary (held for look-ups only)
+        self._draw_lock = threading.Lock()
         self._cache: OrderedDict[tuple, Markup] = OrderedDict()
         #: The one thread views are drawn in (requests wait their turn, admitted ones only).
         self._drawing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mdvax-draw")
@@ -161,9 +162,10 @@ class StaticViews:
         with self._cache_lock:
             found = self._cache.get(key)
         if found is None:
-            shown = data.vintages.data(state.as_of) if data.vintages is not None else data
-            found = render_view(shown, state)
-            self.drawn += 1
+            with self._draw_lock:  # one at a time, whichever thread calls (tests call directly)
+                shown = data.vintages.data(state.as_of) if data.vintages is not None else data
+                found = render_view(shown, state)
+                self.drawn += 1
         with self._cache_lock:
             if generation != self._generation:
                 return found
