@@ -33,14 +33,21 @@ ATTACK_S = 60
 
 
 class Drawings:
-    """Every drawing of a still picture: the thread it ran in and the day it showed."""
+    """Every drawing of a still picture: the thread it ran in and the day it showed.
+
+    A drawing of a day in ``hold`` waits for ``go`` (set by the test) before it starts.
+    """
 
     def __init__(self, monkeypatch) -> None:
         self.calls: list[tuple[str, date]] = []
+        self.hold: set[date] = set()
+        self.go = threading.Event()
         real = static_view.render_view
 
         def spy(data, state):
             self.calls.append((threading.current_thread().name, state.date))
+            if state.date in self.hold:
+                assert self.go.wait(ATTACK_S)
             return real(data, state)
 
         monkeypatch.setattr(static_view, "render_view", spy)
@@ -79,7 +86,7 @@ def run(tmp_path, scenario):
             views = app.static_views = StaticViews()  # the dashboard's (a bare page has none)
             await asyncio.wrap_future(views.start())
             for _ in range(600):  # the default view is drawn once the data is in
-                if views.cached(""):
+                if await views.cached(""):
                     break
                 await asyncio.sleep(0.05)
             return await asyncio.wait_for(scenario(app, base, views), ATTACK_S)
@@ -176,6 +183,36 @@ def test_several_clients_at_the_global_cap_draw_nothing(tmp_path, monkeypatch):
     assert 'id="mdvax-static"' in busy_default.body.decode()  # the default view, already drawn
     check_honest(honest_page, day)
     assert [call for call in drawings.calls if call[1] == day] == [("mdvax-draw_0", day)]
+
+
+@pytest.mark.usefixtures("filled_data_dir")
+def test_a_refused_request_shares_a_drawing_under_way_and_starts_none(tmp_path, monkeypatch):
+    drawings = Drawings(monkeypatch)
+    day, query = view(30, "fully_vaccinated")
+    drawings.hold.add(day)
+    refused_client = "198.51.100.60"
+
+    async def scenario(app, base, views):
+        held = hold(app, [refused_client] * PER_CLIENT)
+        admitted = asyncio.create_task(fetch(f"{base}{query}", headers=visitor("192.0.2.61")))
+        while (len(drawings.calls) == 0 or drawings.calls[-1][1] != day) and not admitted.done():
+            await asyncio.sleep(0.01)  # the admitted request's drawing has started, held
+        refused = asyncio.create_task(fetch(f"{base}{query}", headers=visitor(refused_client)))
+        other = await fetch(f"{base}{view(31)[1]}", headers=visitor(refused_client))
+        await asyncio.sleep(0.3)  # the refused request waits for the drawing under way
+        drawings.go.set()
+        answers = await admitted, await refused, other
+        let_go(app, held)
+        return answers
+
+    admitted, refused, other = run(tmp_path, scenario)
+    check_honest(admitted, day)
+    assert refused.code == 429
+    assert f"on {day.day} {day:%b %Y}" in refused.body.decode()  # the same drawing
+    assert [call for call in drawings.calls if call[1] == day] == [("mdvax-draw_0", day)]
+    assert other.code == 429
+    assert 'id="mdvax-static"' not in other.body.decode()  # a view nobody is drawing: none
+    assert view(31)[0] not in {called_day for _, called_day in drawings.calls}
 
 
 def test_token_buckets_refill_at_the_rate_and_forget_the_oldest_clients():

@@ -66,13 +66,13 @@ async def static_view(app, request) -> str:
         return ""
 
 
-def drawn_view(app, request) -> str:
-    """The still picture for ``request``'s query if drawn already, else "" (refused requests)."""
+async def drawn_view(app, request) -> str:
+    """The still picture for ``request``'s query if drawn (or being drawn), else "" (refused)."""
     views = getattr(app, "static_views", None)
     if views is None:
         return ""
     try:
-        return views.cached(request.query)
+        return await views.cached(request.query)
     except Exception:  # the busy page must still go out
         app.log.exception("still picture failed")
         return ""
@@ -103,18 +103,18 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         client = client_address(self.request, app.trusted_proxies)
         wait = app.page_limit.take(client)
         if wait:  # counted in /healthz; the access log has the 429
-            self._busy(429, app, drawn_view(app, self.request), retry_after=wait)
+            self._busy(429, app, await drawn_view(app, self.request), retry_after=wait)
             return
         held, in_use = manager.kernels_of(client), manager.counts()["in_use"]
         refused = app.admission.refusal(client, held, in_use)
         if refused == 429:
             extra = {"client": client, **manager.counts()}
             self.log.warning("client kernel cap reached", extra=extra)
-            self._busy(429, app, drawn_view(app, self.request), app.kernels_per_client)
+            self._busy(429, app, await drawn_view(app, self.request), app.kernels_per_client)
             return
         if refused is not None:
             self.log.warning("kernel cap reached, busy page sent", extra=manager.counts())
-            self._busy(refused, app, drawn_view(app, self.request))
+            self._busy(refused, app, await drawn_view(app, self.request))
             return
         # Template and theme cannot be overridden (voila.json); dropping the arguments also
         # keeps such a request on the preheated pool instead of a fresh, slower kernel.

@@ -11,8 +11,8 @@ The server loads the data once (in a thread at start-up) and keeps the last
 :data:`CACHE_SIZE` views' HTML, keyed by (vintage, date, measure, daily, per_capita): a view
 costs 25-80 ms to draw the first time and a dictionary look-up after. Views are drawn in one
 worker thread (:meth:`StaticViews.html_async`), never on the server's event loop, and only for
-requests admitted to a live page; a refused request gets a view already drawn or none
-(:meth:`StaticViews.cached`). The default view is drawn as soon as the data is loaded.
+requests admitted to a live page; a refused request gets a view already drawn, or being drawn
+for an admitted one, or none (:meth:`StaticViews.cached`). The default view is drawn as soon as the data is loaded.
 docs/serving.md, "The still picture", says why views are not all drawn in advance.
 """
 
@@ -24,9 +24,8 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from mdvax import format as fmt
-from mdvax.render import choropleth_svg
-from mdvax.templates import Markup, render
+from mdvax.serve.still_html import render_view
+from mdvax.templates import Markup
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +33,12 @@ log = logging.getLogger(__name__)
 CACHE_SIZE = 200
 #: Seconds a page request waits for the data still loading (server just started).
 LOAD_WAIT_S = 15.0
+#: Seconds a refused request waits for its view being drawn for an admitted one.
+SHARE_WAIT_S = 2.0
 #: What a visitor without a kernel reads above the still picture.
 BUSY_NOTICE = "The interactive map is busy; this is the same view as a still picture."
 #: Under the still picture when the live page failed after its start was sent.
 FAILED_NOTICE = "The interactive map could not start; this is a still picture. Reload to try again."
-MAP_ID = "mdvax-static-map"
 
 
 class StaticViews:
@@ -61,6 +61,7 @@ class StaticViews:
         self._cache: OrderedDict[tuple, Markup] = OrderedDict()
         #: The one thread views are drawn in (requests wait their turn, admitted ones only).
         self._drawing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mdvax-draw")
+        self._pending: dict[tuple, Future] = {}  # views queued or being drawn, by key
         #: Pages sent with a still picture (live and busy), for ``/healthz``.
         self.served = 0
         #: Views drawn (not found in the cache), for ``/healthz``.
@@ -102,22 +103,43 @@ class StaticViews:
                 await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(loading)), LOAD_WAIT_S)
             except TimeoutError:
                 return Markup("")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._drawing, self.html, query)
+        if self._data is None:
+            return Markup("")
+        key, _view = self._resolve(query)
+        drawing = self._pending.get(key)
+        if drawing is None:  # not asked for already: queue it (one drawing per view at once)
+            drawing = self._pending[key] = self._drawing.submit(self.html, query)
+            drawing.add_done_callback(lambda done: self._drawn(key, done))
+        return await asyncio.shield(asyncio.wrap_future(drawing))  # others may wait for it
 
-    def cached(self, query: str) -> Markup:
-        """The still picture of ``query`` if it was drawn already, else ``""`` (never draws).
+    def _drawn(self, key: tuple, drawing: Future) -> None:
+        """``drawing`` of the view ``key`` ended: no longer pending (unless queued again)."""
+        if self._pending.get(key) is drawing:
+            del self._pending[key]
 
-        For refused requests: a look-up, without waiting for the data or the drawing thread.
+    async def cached(self, query: str) -> Markup:
+        """The still picture of ``query`` if drawn already or being drawn, else ``""``.
+
+        For refused requests: never draws, never waits for the data; waits (at most
+        :data:`SHARE_WAIT_S`) only for a drawing an admitted request already asked for.
         """
         if not self._loaded or self._data is None:
             return Markup("")
         key, _view = self._resolve(query)
         with self._cache_lock:
             found = self._cache.get(key)
-            if found is None:
+            if found is not None:
+                self._cache.move_to_end(key)
+        drawing = self._pending.get(key)
+        if found is None and drawing is not None:
+            try:
+                found = await asyncio.wait_for(
+                    asyncio.shield(asyncio.wrap_future(drawing)), SHARE_WAIT_S
+                )
+            except TimeoutError:
                 return Markup("")
-            self._cache.move_to_end(key)
+        if found is None:
+            return Markup("")
         self.served += 1
         return found
 
@@ -198,54 +220,3 @@ def _table_stamp() -> tuple:
 
     settings = get_settings()
     return (fingerprint(settings), archive_stamp(settings))
-
-
-def _own_classes(html: str) -> str:
-    """The live headline's (or banner's) markup, with classes of the still picture's own.
-
-    Scripts and tests that look for the live page's ``.mdvax-headline`` must not find this
-    copy first.
-    """
-    for name in ("headline", "big", "asof", "stale"):
-        html = html.replace(f'class="mdvax-{name}"', f'class="mdvax-static-{name}"')
-    return html
-
-
-def render_view(data, state) -> Markup:
-    """The still picture of ``state`` (a :class:`~mdvax.dashboard.state.ViewState`)."""
-    from mdvax.dashboard import model, panel
-    from mdvax.dashboard.state import NAME_BY_FIPS
-
-    view = model.compute(data, state)
-    picture = view.picture  # classes, fills and legend: the live map's (mdvax.render.picture)
-    what = picture.title
-    rows, titles = [], {}
-    for name, row in view.counties.iterrows():
-        fips = row["fips"]
-        pct = fmt.share(row["pct"], state.daily)
-        titles[fips] = f"{NAME_BY_FIPS[fips]}: {fmt.count(row['value'])} ({pct} of population)"
-        rows.append((name, fips, fmt.count(row["value"]), pct, picture.class_name(fips)))
-    title = f"{what} on {fmt.day(state.date)}"
-    svg = choropleth_svg(
-        data.geometry,
-        picture.fills,
-        titles,
-        legend=picture.legend,
-        legend_title=what,
-        element_id=MAP_ID,
-        label=(
-            f"Map of Maryland's counties: {title}",
-            f"Colour classes, lightest to darkest: {'; '.join(picture.names)}. "
-            "Every county's figures are in the table below the map.",
-        ),
-    )
-    return Markup(
-        render(
-            "serve/static_view.html.j2",
-            title=title,
-            headline=Markup(_own_classes(panel.headline_html(view, state))),
-            banner=Markup(_own_classes(panel.provenance_html(data.provenance))),
-            svg=Markup(svg),
-            rows=sorted(rows),
-        )
-    )
