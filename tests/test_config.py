@@ -139,6 +139,8 @@ def test_server_options_come_from_voila_json_then_the_config_file_then_the_comma
     [
         ("{not json", "is not valid JSON"),
         ('{"MdvaxVoila": {"max_kernels": 2, "pool_size": 2}}', "must exceed the pool size"),
+        ('{"MdvaxVoila": {"page_rate": 0}}', "page rate must be > 0 requests a second, got 0"),
+        ('{"MdvaxVoila": {"page_burst": -3}}', "page burst must be >= 1 request, got -3"),
     ],
 )
 def test_a_bad_config_file_is_named(tmp_path, text, message):
@@ -196,6 +198,28 @@ def test_the_readme_table_lists_exactly_the_variables_the_settings_read():
     table = set(re.findall(r"`(MDVAX_[A-Z0-9_]+|CI)`", "\n".join(rows)))
     assert sorted(table - read) == []  # a row for a variable nothing reads
     assert sorted(read - table) == []
+
+
+#: Options of the server the README's table leaves to docs/serving.md (files, secrets, the busy
+#: page and the health endpoint).
+NOT_IN_README_TABLE = {
+    "config_file",
+    "config_file_paths",
+    "health_token",
+    "retry_after",
+    "health_path",
+}
+
+
+def test_the_readme_table_lists_the_servers_options():
+    from mdvax.serve.app import MdvaxVoila
+
+    own = set(MdvaxVoila.class_own_traits(config=True))
+    rows = [line for line in readme_section("Configuration").splitlines() if line.startswith("|")]
+    listed = set(re.findall(r"`MdvaxVoila\.(\w+)`", "\n".join(rows)))
+    assert {"kernels_per_client", "page_rate", "page_burst"} <= own
+    assert sorted(own - listed - NOT_IN_README_TABLE) == []
+    assert sorted(listed - own) == []
 
 
 def test_the_package_carries_no_test_harness():

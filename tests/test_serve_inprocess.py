@@ -96,6 +96,8 @@ def test_health_details_for_local_callers_and_the_token_only(tmp_path):
         "waiting": 2,
         "max_kernels": MAX_KERNELS,
         "static_views": 0,
+        "views_drawn": 0,
+        "rate_limited": 0,
     }
     for name in ("local", "token"):
         assert answers[name].code == 200, name

@@ -21,6 +21,7 @@ from mdvax.serve.health import HealthHandler
 from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
 from mdvax.serve.page import CappedVoilaHandler
 from mdvax.serve.payload import Precompressed, PrecompressedFiles, with_precompressed
+from mdvax.serve.ratelimit import PageRateLimit
 from mdvax.serve.settings import DEFAULT_NOTEBOOK, SHARE_DIR, VOILA_JSON, ServeOptions
 from mdvax.serve.sockets import FilteredConnection, KernelSocketHandler, QuerySocketHandler
 from mdvax.serve.static_view import StaticViews
@@ -96,6 +97,8 @@ class MdvaxVoila(Voila):
     static_views = None
     #: Who may have a live page (:mod:`mdvax.serve.admission`); one per server.
     admission: Admission
+    #: Page requests per client (:mod:`mdvax.serve.ratelimit`); one per server.
+    page_limit: PageRateLimit
 
     config_file_paths = List(Unicode(), config=True, help="Where voila.json is looked up.")
 
@@ -108,6 +111,8 @@ class MdvaxVoila(Voila):
     )
     kernels_per_client = Integer(2, config=True, help="Kernels one client address may hold.")
     sockets_per_client = Integer(6, config=True, help="Kernel websockets one client may hold.")
+    page_rate = Float(0.5, config=True, help="Page requests a second one client may make.")
+    page_burst = Integer(20, config=True, help="Page requests one client may make at once.")
     connect_timeout = Float(15.0, config=True, help="Seconds a sent page has to connect.")
     request_timeout = Float(20.0, config=True, help="Seconds to send headers/body; keep-alive.")
 
@@ -148,6 +153,10 @@ class MdvaxVoila(Voila):
             self.health_token = get_settings().serve_health_token  # a secret: from the environment
         self._size_kernels()
         self.admission = Admission(self.max_kernels - self.pool_size, self.kernels_per_client)
+        try:
+            self.page_limit = PageRateLimit(self.page_rate, self.page_burst)
+        except ValueError as error:
+            raise ServeError(str(error)) from None
         self.voila_configuration.multi_kernel_manager_class = MdvaxKernelManager
         SecurityHeaders.trusted = tuple(self.trusted_proxies)
         # Still pictures of the views: for the dashboard only (a bare page has no views).

@@ -41,6 +41,8 @@ class HealthHandler(tornado.web.RequestHandler):
             body["max_kernels"] = app.max_kernels
             views = getattr(app, "static_views", None)
             body["static_views"] = views.served if views is not None else 0
+            body["views_drawn"] = views.drawn if views is not None else 0
+            body["rate_limited"] = app.page_limit.refused
             if problem:
                 body["problem"] = problem
         self.set_status(503 if problem else 200)

@@ -1,7 +1,9 @@
 """The dashboard's page, with the still picture first.
 
 Admitted visitors get the page's start (the still picture) at once, then Voila's live page; the
-others get the busy page with the same still picture.
+others get the busy page with the same still picture when it was drawn already. The checks come
+first (the client's request rate, then the kernel caps) and cost a look-up: a refused request
+never draws a picture nor waits for one.
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ from mdvax.upstream.voila import TornadoVoilaHandler
 _SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
 
 
-def busy_page(retry_after: int, limit: int = 0, view: str = "", nonce: str = "") -> str:
+def busy_page(
+    retry_after: int, limit: int = 0, view: str = "", nonce: str = "", too_often: bool = False
+) -> str:
     """The busy page: all slots taken, or (``limit``) this client already holds its share.
 
     ``view`` is the still picture of the view asked for (:mod:`mdvax.serve.static_view`);
-    ``nonce`` lets its retry script run under the CSP (without it: a fixed refresh).
+    ``nonce`` lets its retry script run under the CSP (without it: a fixed refresh);
+    ``too_often``: this client asked for pages faster than its rate (:mod:`~mdvax.serve.ratelimit`).
     """
     return render(
         "serve/busy.html.j2", retry_after=retry_after, too_many=bool(limit), limit=limit,
-        view=Markup(view), notice=BUSY_NOTICE, nonce=nonce,
+        view=Markup(view), notice=BUSY_NOTICE, nonce=nonce, too_often=too_often,
     )  # fmt: skip
 
 
@@ -47,13 +52,28 @@ def page_start(app, view: str) -> str:
 
 
 async def static_view(app, request) -> str:
-    """The still picture for ``request``'s query ("" when the server has none)."""
+    """The still picture for ``request``'s query, drawn if need be ("" when the server has none).
+
+    For admitted requests only: drawn in the still pictures' thread, off the event loop.
+    """
     views = getattr(app, "static_views", None)
     if views is None:
         return ""
     try:
         return await views.html_async(request.query)
     except Exception:  # the live page or the notice must still go out
+        app.log.exception("still picture failed")
+        return ""
+
+
+async def drawn_view(app, request) -> str:
+    """The still picture for ``request``'s query if drawn (or being drawn), else "" (refused)."""
+    views = getattr(app, "static_views", None)
+    if views is None:
+        return ""
+    try:
+        return await views.cached(request.query)
+    except Exception:  # the busy page must still go out
         app.log.exception("still picture failed")
         return ""
 
@@ -78,21 +98,23 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         if path:
             await super().get(path)  # Voila redirects any other path to /voila/files (403)
             return
-        # First (it may wait for the data after a start): the cap checks below and the
-        # counting of this request must not be split by an await.
-        view = await static_view(app, self.request)
+        # The checks first, without an await between them and the counting of this request.
         manager = self.kernel_manager
         client = client_address(self.request, app.trusted_proxies)
+        wait = app.page_limit.take(client)
+        if wait:  # counted in /healthz; the access log has the 429
+            self._busy(429, app, await drawn_view(app, self.request), retry_after=wait)
+            return
         held, in_use = manager.kernels_of(client), manager.counts()["in_use"]
         refused = app.admission.refusal(client, held, in_use)
         if refused == 429:
             extra = {"client": client, **manager.counts()}
             self.log.warning("client kernel cap reached", extra=extra)
-            self._busy(429, app, view, app.kernels_per_client)
+            self._busy(429, app, await drawn_view(app, self.request), app.kernels_per_client)
             return
         if refused is not None:
             self.log.warning("kernel cap reached, busy page sent", extra=manager.counts())
-            self._busy(refused, app, view)
+            self._busy(refused, app, await drawn_view(app, self.request))
             return
         # Template and theme cannot be overridden (voila.json); dropping the arguments also
         # keeps such a request on the preheated pool instead of a fresh, slower kernel.
@@ -102,7 +124,7 @@ class CappedVoilaHandler(TornadoVoilaHandler):
         ticket, token = app.admission.admit(client)
         try:
             # The still picture goes out now, before Voila waits for a kernel or renders.
-            self._start_page(app, view)
+            self._start_page(app, await static_view(app, self.request))
             await super().get(path)
         except Exception:
             if self.mdvax_finished or self.request.connection.stream.closed():
@@ -137,16 +159,18 @@ class CappedVoilaHandler(TornadoVoilaHandler):
             chunk = chunk.replace('"MDVAX_MAX_MESSAGE_BYTES"', f'"{limit}"')
         return super().write(chunk)
 
-    def _busy(self, status: int, app, view: str, limit: int = 0) -> None:
+    def _busy(self, status: int, app, view: str, limit: int = 0, retry_after: int = 0) -> None:
         """The busy page: the still picture of the view asked for, retried with backoff.
 
-        HTTP 503 (429 beyond one client's share) with ``Retry-After``: browsers show the body
-        as they would a 200, while proxies, monitors and crawlers learn that the live page was
-        refused (docs/serving.md, "The busy page").
+        HTTP 503 (429 beyond one client's share, or its request rate: ``retry_after``, the
+        seconds until its next request is allowed) with ``Retry-After``: browsers show the
+        body as they would a 200, while proxies, monitors and crawlers learn that the live
+        page was refused (docs/serving.md, "The busy page").
         """
         nonce = self.request.mdvax_nonce = secrets.token_urlsafe(18)
+        wait = retry_after or app.retry_after
         self.set_status(status)
-        self.set_header("Retry-After", str(app.retry_after))
+        self.set_header("Retry-After", str(wait))
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
-        self.finish(busy_page(app.retry_after, limit, view, nonce))
+        self.finish(busy_page(wait, limit, view, nonce, too_often=bool(retry_after)))

@@ -9,7 +9,11 @@ shows before any script runs; the live page hides it once Leaflet has drawn the 
 
 The server loads the data once (in a thread at start-up) and keeps the last
 :data:`CACHE_SIZE` views' HTML, keyed by (vintage, date, measure, daily, per_capita): a view
-costs about 20 ms to compute the first time and a dictionary look-up after.
+costs 25-80 ms to draw the first time and a dictionary look-up after. Views are drawn in one
+worker thread (:meth:`StaticViews.html_async`), never on the server's event loop, and only for
+requests admitted to a live page; a refused request gets a view already drawn, or being drawn
+for an admitted one, or none (:meth:`StaticViews.cached`). The default view is drawn as soon as the data is loaded.
+docs/serving.md, "The still picture", says why views are not all drawn in advance.
 """
 
 from __future__ import annotations
@@ -18,11 +22,10 @@ import asyncio
 import logging
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 
-from mdvax import format as fmt
-from mdvax.render import choropleth_svg
-from mdvax.templates import Markup, render
+from mdvax.serve.still_html import render_view
+from mdvax.templates import Markup
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +33,12 @@ log = logging.getLogger(__name__)
 CACHE_SIZE = 200
 #: Seconds a page request waits for the data still loading (server just started).
 LOAD_WAIT_S = 15.0
+#: Seconds a refused request waits for its view being drawn for an admitted one.
+SHARE_WAIT_S = 2.0
 #: What a visitor without a kernel reads above the still picture.
 BUSY_NOTICE = "The interactive map is busy; this is the same view as a still picture."
 #: Under the still picture when the live page failed after its start was sent.
 FAILED_NOTICE = "The interactive map could not start; this is a still picture. Reload to try again."
-MAP_ID = "mdvax-static-map"
 
 
 class StaticViews:
@@ -51,10 +55,18 @@ class StaticViews:
         self._loader = loader
         self._data = None
         self._loaded = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # loading the data
+        self._cache_lock = threading.Lock()  # the cache's dictionary (held for look-ups only)
+        self._draw_lock = threading.Lock()
         self._cache: OrderedDict[tuple, Markup] = OrderedDict()
+        #: The one thread views are drawn in (requests wait their turn, admitted ones only).
+        self._drawing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mdvax-draw")
+        self._pending: dict[tuple, Future] = {}  # views queued or being drawn, by key
         #: Pages sent with a still picture (live and busy), for ``/healthz``.
         self.served = 0
+        #: Views drawn (not found in the cache), for ``/healthz``.
+        self.drawn = 0
+        self._generation = 0  # of the data: a view drawn from older data is not kept
         self._loading: Future | None = None
         #: (mtime, size) of the cached table the data was read from; checked every request.
         self._source: tuple | None = None
@@ -91,14 +103,53 @@ class StaticViews:
                 await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(loading)), LOAD_WAIT_S)
             except TimeoutError:
                 return Markup("")
-        return self.html(query)
+        if self._data is None:
+            return Markup("")
+        key, _view = self._resolve(query)
+        drawing = self._pending.get(key)
+        if drawing is None:  # not asked for already: queue it (one drawing per view at once)
+            drawing = self._pending[key] = self._drawing.submit(self.html, query)
+            drawing.add_done_callback(lambda done: self._drawn(key, done))
+        return await asyncio.shield(asyncio.wrap_future(drawing))  # others may wait for it
+
+    def _drawn(self, key: tuple, drawing: Future) -> None:
+        """``drawing`` of the view ``key`` ended: no longer pending (unless queued again)."""
+        if self._pending.get(key) is drawing:
+            del self._pending[key]
+
+    async def cached(self, query: str) -> Markup:
+        """The still picture of ``query`` if drawn already or being drawn, else ``""``.
+
+        For refused requests: never draws, never waits for the data; waits (at most
+        :data:`SHARE_WAIT_S`) only for a drawing an admitted request already asked for.
+        """
+        if not self._loaded or self._data is None:
+            return Markup("")
+        key, _view = self._resolve(query)
+        with self._cache_lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+        drawing = self._pending.get(key)
+        if found is None and drawing is not None:
+            try:
+                found = await asyncio.wait_for(
+                    asyncio.shield(asyncio.wrap_future(drawing)), SHARE_WAIT_S
+                )
+            except TimeoutError:
+                return Markup("")
+        if found is None:
+            return Markup("")
+        self.served += 1
+        return found
 
     def reload(self) -> None:
         """Read the data again (in a thread, pages wait for it); drop the views made so far."""
-        with self._lock:
+        with self._lock, self._cache_lock:
             self._loaded = False
             self._loading = None
             self._cache.clear()
+            self._generation += 1
         self.start()
 
     def warm(self) -> None:
@@ -116,35 +167,45 @@ class StaticViews:
             except Exception:  # no still picture is better than no page
                 log.exception("cannot load the data for the still pictures")
             self._loaded = True
+        # The default view, drawn now: most visitors ask for it, refused ones included.
+        self._drawing.submit(self.html, "")
 
     def html(self, query: str) -> Markup:
-        """The still picture of the view ``query`` asks for (empty without data)."""
+        """The still picture of the view ``query`` asks for (empty without data); may draw it.
+
+        Blocks while drawing: call it from a thread (:meth:`html_async`), not the event loop.
+        """
         self.warm()
         data = self._data
         if data is None:
             return Markup("")
-        from mdvax.dashboard import state as st
-
-        vintages = data.vintages
-        choices = vintages.choices if vintages is not None else ()
-        view_state, _notes = st.resolve({}, query, data.first_date, data.last_date, choices)
-        key = (
-            view_state.as_of,
-            view_state.date,
-            view_state.measure,
-            view_state.daily,
-            view_state.per_capita,
-        )
-        found = self._cache.get(key)
+        key, state = self._resolve(query)
+        generation = self._generation
+        with self._cache_lock:
+            found = self._cache.get(key)
         if found is None:
-            with self._lock:
-                shown = vintages.data(view_state.as_of) if vintages is not None else data
-                found = self._cache[key] = render_view(shown, view_state)
+            with self._draw_lock:  # one at a time, whichever thread calls (tests call directly)
+                shown = data.vintages.data(state.as_of) if data.vintages is not None else data
+                found = render_view(shown, state)
+                self.drawn += 1
+        with self._cache_lock:
+            if generation != self._generation:
+                return found
+            self._cache[key] = found
+            self._cache.move_to_end(key)
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
-        self._cache.move_to_end(key)
         self.served += 1
         return found
+
+    def _resolve(self, query: str) -> tuple[tuple, object]:
+        """The cache key of the view ``query`` asks for, and the view (a ``ViewState``)."""
+        from mdvax.dashboard import state as st
+
+        data = self._data
+        choices = data.vintages.choices if data.vintages is not None else ()
+        view, _notes = st.resolve({}, query, data.first_date, data.last_date, choices)
+        return (view.as_of, view.date, view.measure, view.daily, view.per_capita), view
 
 
 def _table_stamp() -> tuple:
@@ -159,54 +220,3 @@ def _table_stamp() -> tuple:
 
     settings = get_settings()
     return (fingerprint(settings), archive_stamp(settings))
-
-
-def _own_classes(html: str) -> str:
-    """The live headline's (or banner's) markup, with classes of the still picture's own.
-
-    Scripts and tests that look for the live page's ``.mdvax-headline`` must not find this
-    copy first.
-    """
-    for name in ("headline", "big", "asof", "stale"):
-        html = html.replace(f'class="mdvax-{name}"', f'class="mdvax-static-{name}"')
-    return html
-
-
-def render_view(data, state) -> Markup:
-    """The still picture of ``state`` (a :class:`~mdvax.dashboard.state.ViewState`)."""
-    from mdvax.dashboard import model, panel
-    from mdvax.dashboard.state import NAME_BY_FIPS
-
-    view = model.compute(data, state)
-    picture = view.picture  # classes, fills and legend: the live map's (mdvax.render.picture)
-    what = picture.title
-    rows, titles = [], {}
-    for name, row in view.counties.iterrows():
-        fips = row["fips"]
-        pct = fmt.share(row["pct"], state.daily)
-        titles[fips] = f"{NAME_BY_FIPS[fips]}: {fmt.count(row['value'])} ({pct} of population)"
-        rows.append((name, fips, fmt.count(row["value"]), pct, picture.class_name(fips)))
-    title = f"{what} on {fmt.day(state.date)}"
-    svg = choropleth_svg(
-        data.geometry,
-        picture.fills,
-        titles,
-        legend=picture.legend,
-        legend_title=what,
-        element_id=MAP_ID,
-        label=(
-            f"Map of Maryland's counties: {title}",
-            f"Colour classes, lightest to darkest: {'; '.join(picture.names)}. "
-            "Every county's figures are in the table below the map.",
-        ),
-    )
-    return Markup(
-        render(
-            "serve/static_view.html.j2",
-            title=title,
-            headline=Markup(_own_classes(panel.headline_html(view, state))),
-            banner=Markup(_own_classes(panel.provenance_html(data.provenance))),
-            svg=Markup(svg),
-            rows=sorted(rows),
-        )
-    )

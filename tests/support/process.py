@@ -16,10 +16,12 @@ from pathlib import Path
 from mdvax.errors import ServeError
 
 #: Every visitor of a test or benchmark server shares one address (127.0.0.1): the per-client
-#: limits are lifted unless the caller's options set them.
+#: limits (kernels, websockets, page requests) are lifted unless the caller's options set them.
 SHARED_ADDRESS_OPTIONS = (
     "--MdvaxVoila.kernels_per_client=1000",
     "--MdvaxVoila.sockets_per_client=1000",
+    "--MdvaxVoila.page_rate=1000",
+    "--MdvaxVoila.page_burst=100000",
 )
 
 
