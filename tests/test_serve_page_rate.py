@@ -20,6 +20,7 @@ import pytest
 from mdvax.serve import static_view
 from mdvax.serve.ratelimit import MAX_CLIENTS, PageRateLimit
 from mdvax.serve.static_view import FAILED_NOTICE, StaticViews
+from tests.support import aio
 from tests.support.inproc_server import bare_notebook, fetch, in_process
 
 #: None of these is a default (2 per client, 20 at once, 0.5 a second, 10 s).
@@ -91,7 +92,7 @@ def run(tmp_path, scenario):
                 await asyncio.sleep(0.05)
             return await asyncio.wait_for(scenario(app, base, views), ATTACK_S)
 
-    return asyncio.run(main())
+    return aio.run(main())
 
 
 def hold(app, clients: list[str]) -> list:

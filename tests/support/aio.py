@@ -17,6 +17,13 @@ T = TypeVar("T")
 
 
 def run(coroutine: Coroutine[Any, Any, T], timeout: float = 300) -> T:
-    """``asyncio.run(coroutine)`` in a new thread; its result, or its exception re-raised."""
+    """``asyncio.run(coroutine)``; in a new thread when this one has a running loop.
+
+    Returns its result, or re-raises its exception.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop running here: the plain way, in this thread
+        return asyncio.run(coroutine)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-asyncio") as pool:
         return pool.submit(asyncio.run, coroutine).result(timeout=timeout)
