@@ -108,6 +108,10 @@ class MdvaxVoila(Voila):
     )
     kernels_per_client = Integer(2, config=True, help="Kernels one client address may hold.")
     sockets_per_client = Integer(6, config=True, help="Kernel websockets one client may hold.")
+    message_rate = Float(50.0, config=True, help="Messages/s per kernel websocket (0: no limit).")
+    message_burst = Integer(200, min=1, config=True, help="Messages a socket may send at once.")
+    messages_queued = Integer(32, min=1, config=True, help="Messages waiting for one kernel.")
+    messages_in_flight = Integer(2, min=1, config=True, help="Messages a kernel is handed at once.")
     connect_timeout = Float(15.0, config=True, help="Seconds a sent page has to connect.")
     request_timeout = Float(20.0, config=True, help="Seconds to send headers/body; keep-alive.")
 
