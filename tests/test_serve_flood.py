@@ -36,7 +36,8 @@ def test_bucket_allows_its_burst_then_its_rate():
     assert sum(bucket.take() for _ in range(40)) == 14
     clock.now += 100.0  # never more than the burst
     assert sum(bucket.take(5) for _ in range(10)) == 4  # 23 // 5
-    assert flood.cost(3) == 1 and flood.cost(flood.COST_BYTES * 3 + 1) == 4
+    assert flood.cost(3) == 1
+    assert flood.cost(flood.COST_BYTES * 3 + 1) == 4
 
 
 def v1(parts: list[bytes], channel: str = "shell") -> bytes:
@@ -109,14 +110,18 @@ def test_outbox_holds_a_window_merges_stale_updates_and_bounds_its_queue():
     box.offer(message(3))
     results = [box.offer(message(10 + n, "slider", value=n)) for n in range(400)]
     assert results == ["queued"] + ["merged"] * 399
-    box.offer(message(4, "slider", description="last"))  # another key: merged as well
+    box.offer(message(4, "slider", description="last"))  # another state key: merged too
     assert box.take() == []
-    assert box.done("id1") and not box.done("id1") and not box.done("unknown")
+    assert box.done("id1")
+    assert not box.done("id1")
+    assert not box.done("unknown")
     sent = box.take()
     assert [m.msg_id for m in sent] == ["id3"]
-    assert box.done("id0") and box.done("id2")
+    assert box.done("id0")
+    assert box.done("id2")
     (slider,) = box.take()
-    assert slider.msg_id == "id4" and slider.merged == 400
+    assert slider.msg_id == "id4"
+    assert slider.merged == 400
     assert slider.state == {"value": 399, "description": "last"}
     # The queue is bounded; updates of a queued comm still merge when it is full.
     for n in range(5):
