@@ -30,7 +30,7 @@ MAX_PARTS = 64
 #: Deepest JSON accepted from a browser (widget state is a few levels deep).
 MAX_DEPTH = 32
 #: A message costs one token per started block of this many bytes.
-COST_BYTES = 64 * 1024
+COST_BYTES = 256 * 1024
 #: What a refused message (malformed, too deep) costs: a few close the socket.
 REFUSED_COST = 25
 #: Content larger than this is forwarded as it is, never parsed to be merged.
