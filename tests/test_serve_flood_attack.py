@@ -14,10 +14,15 @@ import json
 import struct
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 import websocket
+from jupyter_server.services.kernels.connection.base import (
+    deserialize_msg_from_ws_v1,
+    serialize_msg_to_ws_v1,
+)
 
 from tests.hostile_client import KernelClient, assert_honest_visitor_served, take_kernel
 from tests.support.process import ServeProcess
@@ -29,6 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 QUERY_PAGE = REPO / "tests" / "notebooks" / "query_page.ipynb"  # one IntSlider
 #: None of these is the default (50/s, 200, 32, 2).
 RATE, BURST, QUEUED, IN_FLIGHT = 40, 120, 16, 3
+V1 = "v1.kernel.websocket.jupyter.org"
 
 
 @pytest.fixture(scope="module")
@@ -67,20 +73,57 @@ def slider(server, kernel_id: str) -> tuple[str, dict]:
     return found
 
 
-def update_frame(client: KernelClient, comm_id: str, **state) -> tuple[str, str]:
-    """``(msg_id, websocket text)`` of a widget update as the page sends it."""
-    msg_id = f"flood-{time.monotonic_ns()}-{len(state)}-{id(state)}"
-    header = {"msg_id": msg_id, "msg_type": "comm_msg", "username": "", "date": ""}
-    content = {"comm_id": comm_id, "data": {"method": "update", "state": state, "buffer_paths": []}}
-    message = {
-        "header": header | {"session": client.session, "version": "5.3"},
-        "parent_header": {},
-        "metadata": {},
-        "content": content,
-        "channel": "shell",
-        "buffers": [],
-    }
-    return msg_id, json.dumps(message)
+class V1Client(KernelClient):
+    """The kernel websocket on Jupyter's binary v1 protocol, which the page's JavaScript uses."""
+
+    def __init__(self, server: ServeProcess, kernel_id: str):
+        self.session = uuid.uuid4().hex
+        self.ws = websocket.create_connection(
+            f"ws://127.0.0.1:{server.port}/api/kernels/{kernel_id}/channels"
+            f"?session_id={self.session}",
+            origin=f"http://127.0.0.1:{server.port}",
+            subprotocols=[V1],
+            timeout=60,
+        )
+
+    def send(self, msg_type: str, content: dict, channel: str = "shell") -> str:
+        msg_id, raw = message_frame(self, msg_type, content)
+        self.ws.send_binary(raw)
+        return msg_id
+
+    def messages(self, seconds: float, until=None) -> list[dict]:
+        received, deadline = [], time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.ws.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                _, parts = deserialize_msg_from_ws_v1(self.ws.recv())
+            except websocket.WebSocketTimeoutException:
+                break
+            header, parent, _, content = (json.loads(part) for part in parts[:4])
+            received.append(
+                {"msg_type": header["msg_type"], "parent_header": parent, "content": content}
+            )
+            if until is not None and until(received[-1]):
+                break
+        return received
+
+
+def message_frame(client: KernelClient, msg_type: str, content: dict) -> tuple[str, str | bytes]:
+    """``(msg_id, websocket message)`` in ``client``'s protocol, as the page sends it."""
+    msg_id = f"flood-{uuid.uuid4().hex}"
+    header = {"msg_id": msg_id, "msg_type": msg_type, "username": "", "date": ""}
+    header |= {"session": client.session, "version": "5.3"}
+    if isinstance(client, V1Client):
+        parts = [json.dumps(part).encode() for part in (header, {}, {}, content)]
+        return msg_id, serialize_msg_to_ws_v1(parts, "shell")
+    message = {"header": header, "parent_header": {}, "metadata": {}, "content": content}
+    return msg_id, json.dumps(message | {"channel": "shell", "buffers": []})
+
+
+def update_frame(client: KernelClient, comm_id: str, **state) -> tuple[str, str | bytes]:
+    """A widget update as the page sends it."""
+    data = {"method": "update", "state": state, "buffer_paths": []}
+    return message_frame(client, "comm_msg", {"comm_id": comm_id, "data": data})
 
 
 def handled(messages: list[dict], ids: set[str]) -> int:
@@ -117,17 +160,19 @@ def flood(client: KernelClient, frames: list[str]) -> int:
 
 def send_at_once(client: KernelClient, frames: list[str]) -> None:
     """Send ``frames`` in one write: the server reads them before its kernel says anything."""
-    blob = b"".join(
-        websocket.ABNF.create_frame(f, websocket.ABNF.OPCODE_TEXT).format() for f in frames
+    opcode = (
+        websocket.ABNF.OPCODE_BINARY if isinstance(frames[0], bytes) else websocket.ABNF.OPCODE_TEXT
     )
+    blob = b"".join(websocket.ABNF.create_frame(f, opcode).format() for f in frames)
     client.ws.sock.sendall(blob)
 
 
-def test_stale_widget_updates_are_merged_and_the_newest_applied(idle):
+@pytest.mark.parametrize("protocol", [KernelClient, V1Client], ids=["json", "v1"])
+def test_stale_widget_updates_are_merged_and_the_newest_applied(idle, protocol):
     server = idle
     kernel_id = take_kernel(server)
     comm_id, before = slider(server, kernel_id)
-    client = KernelClient(server, kernel_id)
+    client = protocol(server, kernel_id)
     try:
         count = BURST - 20  # within the burst: nothing is refused, only merged
         frames = [update_frame(client, comm_id, value=n) for n in range(1, count + 1)]
