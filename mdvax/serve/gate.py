@@ -135,8 +135,12 @@ class FloodGate:
         """Forward now (no limits, or a channel without replies) or through the outbox."""
         allowed = self.multi_kernel_manager.allowed_message_types
         msg_type = inbound.header.get("msg_type")
-        windowed = inbound.channel in WINDOWED and (not allowed or msg_type in allowed)
-        if self._outbox is None or not windowed:
+        if allowed and msg_type not in allowed:  # Jupyter would drop it too, logging each one
+            REFUSALS.warning(
+                "kernel websocket message type not allowed", msg_type=str(msg_type)[:40]
+            )
+            return
+        if self._outbox is None or inbound.channel not in WINDOWED:
             self.forward(inbound.raw)
             return
         message = flood.Message(inbound.raw, str(inbound.header.get("msg_id", "")), source=inbound)
