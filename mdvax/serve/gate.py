@@ -69,7 +69,7 @@ class FloodGate:
     """Mixin: bounded reading, a token bucket and an outbox per kernel websocket."""
 
     _bucket = _outbox = _timer = None
-    _flooded = False
+    _started = _flooded = False
 
     def limits(self) -> flood.Limits:
         """The server's limits (``MdvaxVoila.message_rate`` ...), or none outside a server."""
@@ -81,8 +81,11 @@ class FloodGate:
         )
 
     def _start_gate(self) -> None:
+        if self._started:
+            return
+        self._started = True
         limits = self.limits()
-        if limits.enabled and self._outbox is None:
+        if limits.enabled:
             self._bucket = flood.TokenBucket(limits.rate, limits.burst)
             self._outbox = flood.Outbox(limits)
 
@@ -117,8 +120,8 @@ class FloodGate:
         if not frame.v1:
             whole = flood.parse(frame.parts[0])
             header, content = whole.get("header"), whole.get("content")
-            if not isinstance(header, dict):
-                raise flood.MessageRefusedError("no header")
+            if not isinstance(header, dict) or not isinstance(content, dict | None):
+                raise flood.MessageRefusedError("header or content not an object")
             channel = whole.get("channel") or "shell"
             return Inbound(ws_msg, frame, str(channel), header, content, whole)
         if len(frame.parts) < 4:
