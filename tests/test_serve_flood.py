@@ -180,11 +180,13 @@ def test_throttled_logs_once_per_interval_with_a_count():
         logged = [throttled.warning("refused", kernel_id="k") for _ in range(50)]
         clock.now += 31
         logged += [throttled.warning("refused"), throttled.warning("other")]
+        logged += [throttled.warning("refused", key="one reason") for _ in range(2)]
     finally:
         logger.removeHandler(handler)
-    assert logged == [True] + [False] * 49 + [True, True]
+    assert logged == [True] + [False] * 49 + [True, True, True, False]
     assert [(r.getMessage(), r.count) for r in handler.records] == [
         ("refused", 1),
         ("refused", 50),
         ("other", 1),
+        ("refused", 1),  # counted by its own key
     ]

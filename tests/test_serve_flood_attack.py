@@ -292,3 +292,19 @@ def test_honest_visitor_change_is_applied_during_a_flood(idle):
     assert state["value"] == 4321
     assert rounds
     assert set(rounds) == {(1008, "message flood")}
+
+
+def test_binary_framing_that_lies_about_its_parts_is_refused(idle):
+    # Jupyter's reader loops over the part count the client sends: 10**12 parts in 72 bytes
+    # held the event loop (and filled memory) until the server died.
+    server = idle
+    kernel_id = take_kernel(server)
+    client = V1Client(server, kernel_id)
+    try:
+        client.ws.send_binary((10**12).to_bytes(8, "little") + bytes(64))
+        assert client.request("kernel_info_request", {})["content"]["status"] == "ok"
+    finally:
+        client.close()
+    refused = log_records(server, "kernel websocket message refused")
+    assert "bad framing" in {r["reason"] for r in refused}
+    assert_honest_visitor_served(server)

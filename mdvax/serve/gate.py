@@ -31,14 +31,18 @@ class Throttled:
         self.last: dict[str, float] = {}
         self.counts: dict[str, int] = {}
 
-    def warning(self, message: str, **extra) -> bool:
-        """Count the event; log it (with ``count``) if the interval passed. Whether it logged."""
-        self.counts[message] = self.counts.get(message, 0) + 1
+    def warning(self, message: str, key: str | None = None, **extra) -> bool:
+        """Count an event; log it with its ``count`` if the interval passed; whether it logged.
+
+        Events are counted by ``key`` (default: ``message``).
+        """
+        key = key or message
+        self.counts[key] = self.counts.get(key, 0) + 1
         now = self.clock()
-        if now - self.last.get(message, -self.interval) < self.interval:
+        if now - self.last.get(key, -self.interval) < self.interval:
             return False
-        self.last[message] = now
-        self.logger.warning(message, extra={**extra, "count": self.counts.pop(message)})
+        self.last[key] = now
+        self.logger.warning(message, extra={**extra, "count": self.counts.pop(key)})
         return True
 
 
@@ -103,6 +107,7 @@ class FloodGate:
         except flood.MessageRefusedError as refused:
             REFUSALS.warning(
                 "kernel websocket message refused",
+                key=f"refused: {refused}",
                 kernel_id=self.kernel_id,
                 reason=str(refused),
                 size=size,
