@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 MAX_PARTS = 64
 #: Deepest JSON accepted from a browser (widget state is a few levels deep).
 MAX_DEPTH = 32
-#: A message costs one token per started block of this many bytes.
+#: A message costs one token, and one more per full block of this many bytes.
 COST_BYTES = 256 * 1024
 #: What a refused message (malformed, too deep) costs: a few close the socket.
 REFUSED_COST = 25
