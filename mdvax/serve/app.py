@@ -113,6 +113,10 @@ class MdvaxVoila(Voila):
     sockets_per_client = Integer(6, config=True, help="Kernel websockets one client may hold.")
     page_rate = Float(0.5, config=True, help="Page requests a second one client may make.")
     page_burst = Integer(20, config=True, help="Page requests one client may make at once.")
+    message_rate = Float(50.0, config=True, help="Messages/s per kernel websocket (0: no limit).")
+    message_burst = Integer(200, min=1, config=True, help="Messages a socket may send at once.")
+    messages_queued = Integer(32, min=1, config=True, help="Messages waiting for one kernel.")
+    messages_in_flight = Integer(2, min=1, config=True, help="Messages a kernel is handed at once.")
     connect_timeout = Float(15.0, config=True, help="Seconds a sent page has to connect.")
     request_timeout = Float(20.0, config=True, help="Seconds to send headers/body; keep-alive.")
 

@@ -12,19 +12,15 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections import defaultdict
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from jupyter_server.services.kernels.connection.base import (
-    deserialize_binary_message,
-    deserialize_msg_from_ws_v1,
-)
 from tornado import web
 
 from mdvax.query_token import query_token
+from mdvax.serve.gate import FloodGate
 from mdvax.serve.kernels import client_address, is_local
 from mdvax.upstream.voila import (
     RequestInfoSocketHandler,
@@ -49,44 +45,38 @@ BROWSER_COMM_TARGETS = frozenset({"jupyter.widget.control"})
 #: output. Both are logged on the server instead.
 WITHHELD = frozenset({"error", "stream"})
 
-V1 = "v1.kernel.websocket.jupyter.org"
 
+class FilteredConnection(FloodGate, ZMQChannelsWebsocketConnection):
+    """Jupyter's websocket-to-ZMQ bridge with Voila's message filter made stricter.
 
-class FilteredConnection(ZMQChannelsWebsocketConnection):
-    """Jupyter's websocket-to-ZMQ bridge with Voila's message filter made stricter."""
+    Messages from the browser are read with bounds and limited per socket (:class:`FloodGate`).
+    """
 
     def handle_incoming_message(self, incoming_msg) -> None:
-        """Drop ``comm_open`` to targets the browser has no business opening."""
-        if self.channels:
-            try:
-                msg_type, content = self._incoming(incoming_msg)
-            except Exception:  # not a kernel message (bad JSON, absurdly deep...): drop it
+        """Drop ``comm_open`` to targets the browser has no business opening; limit the rest."""
+        if not self.channels:
+            return
+        inbound = self.read(incoming_msg)
+        if inbound is None:
+            return
+        if inbound.header.get("msg_type") == "comm_open":
+            target = (inbound.content or {}).get("target_name")
+            if target not in BROWSER_COMM_TARGETS:
                 log.warning(
-                    "malformed message from the browser dropped",
-                    extra={"kernel_id": self.kernel_id},
+                    "comm_open from the browser refused",
+                    extra={"kernel_id": self.kernel_id, "target": str(target)[:80]},
                 )
                 return
-            if msg_type == "comm_open":
-                target = (content or {}).get("target_name")
-                if target not in BROWSER_COMM_TARGETS:
-                    log.warning(
-                        "comm_open from the browser refused",
-                        extra={"kernel_id": self.kernel_id, "target": str(target)[:80]},
-                    )
-                    return
-        super().handle_incoming_message(incoming_msg)
+        self.send_on(inbound)
 
-    def _incoming(self, ws_msg) -> tuple[str | None, dict | None]:
-        if self.subprotocol == V1:
-            _, parts = deserialize_msg_from_ws_v1(ws_msg)
-            header = self.session.unpack(parts[0])
-            msg_type = header.get("msg_type")
-            return msg_type, self.session.unpack(parts[3]) if msg_type == "comm_open" else None
-        if isinstance(ws_msg, bytes):
-            msg = deserialize_binary_message(ws_msg)
-        else:
-            msg = json.loads(ws_msg)
-        return msg["header"]["msg_type"], msg.get("content")
+    def forward(self, raw) -> None:
+        """Hand a message to the kernel (Jupyter's bridge: channel and message type checks)."""
+        super().handle_incoming_message(raw)
+
+    def disconnect(self):
+        """Forget waiting messages, then Jupyter's disconnect."""
+        self.stop_gate()
+        return super().disconnect()
 
     def handle_outgoing_message(self, stream, outgoing_msg) -> None:
         """Log and drop iopub ``error`` and ``stream`` messages; pass on the rest."""
@@ -97,7 +87,9 @@ class FilteredConnection(ZMQChannelsWebsocketConnection):
                 msg_type = self.session.unpack(parts[1]).get("msg_type")
             except Exception:
                 msg_type = None
-            if msg_type in WITHHELD:
+            if msg_type == "status":
+                self.kernel_status(parts[1:])
+            elif msg_type in WITHHELD:
                 content = self.session.unpack(parts[4])
                 text = content.get("text") or f"{content.get('ename')}: {content.get('evalue')}"
                 log.warning(
