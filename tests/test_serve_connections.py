@@ -149,3 +149,12 @@ def test_accept_failures_under_descriptor_exhaustion_are_counted_not_tracebacked
     assert 1 <= len(failures) <= 6  # at most one a second for ~4 s
     assert len(lines) == len(failures)
     assert sum(r["accept_errors"].get("EMFILE", 0) for r in failures) >= 1
+
+
+def test_the_shipped_unit_and_image_give_room_for_a_thousand_slow_sockets():
+    unit = (REPO / "deploy" / "mdvax-serve@.service").read_text(encoding="utf-8")
+    limit = int(re.search(r"^LimitNOFILE=(\d+)$", unit, re.M).group(1))
+    kernels = int(re.search(r"--max-kernels (\d+)", unit).group(1))
+    assert capacity.default_max_connections(limit, kernels, SOCKETS_PER_KERNEL) >= 1100
+    containerfile = (REPO / "deploy" / "container" / "Containerfile").read_text(encoding="utf-8")
+    assert "--ulimit nofile=" in containerfile
