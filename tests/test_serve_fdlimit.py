@@ -103,14 +103,31 @@ def test_slow_sockets_past_the_file_limit_are_refused_cheaply(idle):
     assert_honest_visitor_served(idle)
 
 
-def test_a_pooled_kernel_that_died_is_not_handed_out(idle):
+def restarted_pid(server, kernel_id: str, old_pid: int) -> int | None:
+    """The new process id of ``kernel_id`` once Jupyter's restarter replaced ``old_pid``."""
+    pid = server.kernel_files().get(kernel_id, (None,))[0]
+    return pid if pid not in (None, old_pid) else None
+
+
+@pytest.mark.parametrize("restarted", [False, True], ids=["dead", "restarted"])
+def test_a_pooled_kernel_that_died_is_not_handed_out(idle, restarted):
     (dead_id, (pid, _)),  = idle.kernel_files().items()  # fmt: skip
     os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(psutil.NoSuchProcess):
-        psutil.Process(pid).wait(timeout=10)  # gone (the restarter may bring it back meanwhile)
+        psutil.Process(pid).wait(timeout=10)
+    if restarted:  # the same kernel id, a fresh process without the page's widgets
+        deadline = time.monotonic() + 30
+        while restarted_pid(idle, dead_id, pid) is None:
+            assert time.monotonic() < deadline, "the kernel was not restarted"
+            time.sleep(0.2)
+    log_start = idle.log.stat().st_size
     body = assert_honest_visitor_served(idle)
     assert KERNEL_ID.search(body).group(1) != dead_id
-    lines = idle.log.read_text().splitlines()
+    with idle.log.open("rb") as file:
+        file.seek(log_start)
+        lines = file.read().decode().splitlines()
     records = [json.loads(line) for line in lines if line.startswith("{")]
     discarded = [r for r in records if r["message"] == "pooled kernel not handed out, discarded"]
     assert [r["kernel_id"] for r in discarded] == [dead_id]
+    if restarted:
+        assert "restarted" in discarded[0]["problem"]
