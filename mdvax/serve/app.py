@@ -101,6 +101,8 @@ class MdvaxVoila(Voila):
 
     #: Still pictures of the dashboard's views (:mod:`mdvax.serve.static_view`), or None.
     static_views = None
+    #: Open connections against ``max_connections`` (:mod:`mdvax.serve.connections`), once listening.
+    connections = None
     #: Who may have a live page (:mod:`mdvax.serve.admission`); one per server.
     admission: Admission
 
@@ -238,8 +240,8 @@ class MdvaxVoila(Voila):
     def listen(self):
         """Listen with deliberate limits (body size, timeouts); reclaim kernels periodically."""
         timeout = self.request_timeout
-        guard = ConnectionGuard(self.max_connections)
-        PeriodicCallback(guard.report, guard.interval * 1000).start()
+        guard = self.connections = ConnectionGuard(self.max_connections)
+        PeriodicCallback(guard.tick, guard.interval * 1000).start()
         listen_with_options(
             self,
             functools.partial(GuardedHTTPServer, guard=guard),

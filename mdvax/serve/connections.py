@@ -106,6 +106,11 @@ class ConnectionGuard:
         self.failures[name] = self.failures.get(name, 0) + 1
         self.report()
 
+    def tick(self) -> None:
+        """Every interval: forget closed connections, log what was counted."""
+        self.open()
+        self.report()
+
     def report(self) -> None:
         """Log the counts as one line, unless a line went out within the interval.
 
