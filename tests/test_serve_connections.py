@@ -147,7 +147,8 @@ def test_accept_failures_under_descriptor_exhaustion_are_counted_not_tracebacked
     records = [json.loads(line) for line in lines]  # every line is JSON: no traceback
     failures = [r for r in records if r["message"] == "connections refused or not accepted"]
     assert 1 <= len(failures) <= 6  # at most one a second for ~4 s
-    assert len(lines) == len(failures)
+    others = [r for r in records if r not in failures and r["logger"] != "tornado.access"]
+    assert others == []
     assert sum(r["accept_errors"].get("EMFILE", 0) for r in failures) >= 1
 
 
