@@ -21,14 +21,17 @@ from pathlib import Path
 import psutil
 import pytest
 
+from mdvax.serve.pool import ATTEMPTS
 from mdvax.serve.sockets import SOCKETS_PER_KERNEL
-from tests.hostile_client import KERNEL_ID, assert_honest_visitor_served
+from mdvax.serve.static_view import FAILED_NOTICE
+from tests.hostile_client import KERNEL_ID, assert_honest_visitor_served, get
 from tests.support.process import ServeProcess
 
 pytestmark = pytest.mark.slow  # real `mdvax serve` servers and kernels
 
 REPO = Path(__file__).resolve().parent.parent
 QUERY_PAGE = REPO / "tests" / "notebooks" / "query_page.ipynb"
+DYING_PAGE = REPO / "tests" / "notebooks" / "dying_page.ipynb"
 FILE_LIMIT = 256
 #: More slow sockets than the server has descriptors.
 SLOW_SOCKETS = 330
@@ -135,3 +138,24 @@ def test_a_pooled_kernel_that_died_is_not_handed_out(idle, restarted):
     assert [r["kernel_id"] for r in discarded] == [dead_id]
     if restarted:
         assert "restarted" in discarded[0]["problem"]
+
+
+def test_a_visitor_gets_the_reload_notice_when_no_pooled_kernel_lives(tmp_path):
+    # Every kernel of this page ends while its cells run: the pooled one before the visitor
+    # comes (discarded), the next ones before or while the page is sent.
+    log = tmp_path / "serve.log"
+    args = ("--notebook", str(DYING_PAGE), "--pool-size", "1", "--max-kernels", "3")
+    with ServeProcess(*args, log_path=log) as server:
+        deadline = time.monotonic() + 60
+        while "Kernel died" not in log.read_text():
+            assert time.monotonic() < deadline, "the pooled kernel did not die"
+            time.sleep(0.2)
+        started = time.monotonic()
+        status, _, body = get(server)
+        assert time.monotonic() - started < 60
+    assert status == 200  # the page's start (the still picture) went out first
+    assert FAILED_NOTICE in body
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    discarded = [r for r in records if r["message"] == "pooled kernel not handed out, discarded"]
+    assert 1 <= len(discarded) <= ATTEMPTS
+    assert "Traceback" not in body

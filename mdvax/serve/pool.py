@@ -31,18 +31,23 @@ class NoKernelError(ServeError):
 
 async def not_ready(manager, kernel_id: str, render_task: asyncio.Task) -> str | None:
     """Why pooled kernel ``kernel_id`` must not be handed out, or ``None``."""
-    if kernel_id not in manager:
-        return "kernel is gone"
     if kernel_id in manager.restarted:
         return "kernel process died and was restarted (its page state is lost)"
+    if await kernel_gone(manager, kernel_id):
+        return "kernel process is not alive"
     if render_task.done():
         if render_task.cancelled():
             return "page rendering was cancelled"
         if render_task.exception() is not None:
             return f"page rendering failed: {render_task.exception()!r}"
-    if not await manager.get_kernel(kernel_id).is_alive():
-        return "kernel process is not alive"
     return None
+
+
+async def kernel_gone(manager, kernel_id: str) -> bool:
+    """Whether ``kernel_id``'s process ended (shut down, died, or restarted without its page)."""
+    if kernel_id not in manager or kernel_id in manager.restarted:
+        return True
+    return not await manager.get_kernel(kernel_id).is_alive()
 
 
 async def discard(manager, kernel_id: str, render_task: asyncio.Task) -> None:
