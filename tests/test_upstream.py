@@ -12,6 +12,8 @@ import inspect
 
 import pytest
 import tornado.httpserver
+import tornado.netutil
+import tornado.tcpserver
 import tornado.testing
 import tornado.web
 import tornado.websocket
@@ -93,6 +95,18 @@ def test_voila_routes_the_handlers_mdvax_replaces():
 
 def test_voila_listens_through_the_tornado_application():
     assert "self.app.listen(" in inspect.getsource(Voila.listen)
+
+
+def test_tcp_servers_register_accept_handlers_as_accept_with_does():
+    # mdvax.upstream.voila.accept_with repeats TCPServer.add_sockets with its own accept loop.
+    source = inspect.getsource(tornado.tcpserver.TCPServer.add_sockets)
+    assert "self._sockets[sock.fileno()] = sock" in source
+    assert "self._handlers[sock.fileno()] = add_accept_handler(" in source
+    assert "self._handle_connection" in source
+    # Tornado's own loop still lets accept()'s EMFILE escape (mdvax.serve.connections).
+    accept = inspect.getsource(tornado.netutil.add_accept_handler)
+    assert "EMFILE" not in accept
+    assert "except OSError" not in accept
 
 
 def test_exporters_make_their_jinja_environment_in_one_method():

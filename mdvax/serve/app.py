@@ -16,14 +16,21 @@ from mdvax.config import MAX_UPLOAD_BYTES, get_settings
 from mdvax.errors import ServeError
 from mdvax.serve import capacity, logs
 from mdvax.serve.admission import Admission
+from mdvax.serve.connections import ConnectionGuard, GuardedHTTPServer
 from mdvax.serve.headers import CacheHeaders, SecurityHeaders
 from mdvax.serve.health import HealthHandler
 from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
 from mdvax.serve.page import CappedVoilaHandler
 from mdvax.serve.payload import Precompressed, PrecompressedFiles, with_precompressed
+from mdvax.serve.pool import install_ready_check
 from mdvax.serve.ratelimit import PageRateLimit
 from mdvax.serve.settings import DEFAULT_NOTEBOOK, SHARE_DIR, VOILA_JSON, ServeOptions
-from mdvax.serve.sockets import FilteredConnection, KernelSocketHandler, QuerySocketHandler
+from mdvax.serve.sockets import (
+    SOCKETS_PER_KERNEL,
+    FilteredConnection,
+    KernelSocketHandler,
+    QuerySocketHandler,
+)
 from mdvax.serve.static_view import StaticViews
 from mdvax.serve.template_cache import share_compiled_templates
 from mdvax.upstream.voila import (
@@ -95,6 +102,8 @@ class MdvaxVoila(Voila):
 
     #: Still pictures of the dashboard's views (:mod:`mdvax.serve.static_view`), or None.
     static_views = None
+    #: Open connections against ``max_connections`` (:mod:`mdvax.serve.connections`), once listening.
+    connections = None
     #: Who may have a live page (:mod:`mdvax.serve.admission`); one per server.
     admission: Admission
     #: Page requests per client (:mod:`mdvax.serve.ratelimit`); one per server.
@@ -119,6 +128,13 @@ class MdvaxVoila(Voila):
     messages_in_flight = Integer(2, min=1, config=True, help="Messages a kernel is handed at once.")
     connect_timeout = Float(15.0, config=True, help="Seconds a sent page has to connect.")
     request_timeout = Float(20.0, config=True, help="Seconds to send headers/body; keep-alive.")
+    max_connections = Integer(
+        None,
+        allow_none=True,
+        min=1,
+        config=True,
+        help="Open connections at once; more get a 503 at accept (default: from the file limit).",
+    )
 
     @default("config_file_paths")
     def _default_config_file_paths(self):
@@ -156,6 +172,9 @@ class MdvaxVoila(Voila):
         if self.health_token is None:
             self.health_token = get_settings().serve_health_token  # a secret: from the environment
         self._size_kernels()
+        self.max_connections = capacity.size_connections(
+            self.max_connections, self.max_kernels, SOCKETS_PER_KERNEL
+        )
         self.admission = Admission(self.max_kernels - self.pool_size, self.kernels_per_client)
         try:
             self.page_limit = PageRateLimit(self.page_rate, self.page_burst)
@@ -204,6 +223,7 @@ class MdvaxVoila(Voila):
         if manager.cull_idle_timeout <= 0 or manager.cull_interval <= 0:
             raise ServeError("cull idle timeout and cull interval must be positive seconds")
         taken = functools.partial(self.admission.kernel_taken, manager)
+        install_ready_check(manager)  # a dead or failed kernel never leaves the pool
         wrap_pool_take(manager, taken)  # a pooled kernel handed to a page request
         manager.on_visitor_kernel = taken  # or, without a pool, one started for it
         return settings
@@ -233,8 +253,11 @@ class MdvaxVoila(Voila):
     def listen(self):
         """Listen with deliberate limits (body size, timeouts); reclaim kernels periodically."""
         timeout = self.request_timeout
+        guard = self.connections = ConnectionGuard(self.max_connections)
+        PeriodicCallback(guard.tick, guard.interval * 1000).start()
         listen_with_options(
             self,
+            functools.partial(GuardedHTTPServer, guard=guard),
             max_body_size=MAX_BODY_BYTES,
             max_header_size=16 * 1024,
             idle_connection_timeout=timeout,
@@ -258,6 +281,5 @@ def serve(options: ServeOptions) -> int:
         os.environ.setdefault(name, value)
     app = MdvaxVoila.instance()
     app.initialize(options.voila_argv())
-    capacity.raise_file_limit(2 * app.max_kernels * ZMQ_SOCKETS_PER_KERNEL + 256)
     app.start()
     return 0

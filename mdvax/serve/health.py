@@ -39,6 +39,9 @@ class HealthHandler(tornado.web.RequestHandler):
             body.update(manager.counts())
             body["waiting"] = app.admission.waiting
             body["max_kernels"] = app.max_kernels
+            guard = getattr(app, "connections", None)  # set once listening
+            if guard is not None:
+                body["connections"] = {"open": len(guard.streams), "max": guard.cap}
             views = getattr(app, "static_views", None)
             body["static_views"] = views.served if views is not None else 0
             body["views_drawn"] = views.drawn if views is not None else 0

@@ -13,6 +13,7 @@ connect within ``connect_timeout`` (15 s), a page still rendering gets ``render_
 from __future__ import annotations
 
 import datetime
+import functools
 import ipaddress
 import time
 from collections.abc import Collection
@@ -124,6 +125,8 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
         self.context.set(zmq.MAX_SOCKETS, max(self.max_zmq_sockets, 1023))
         self.visits: dict[str, Visit] = {}
         self.start_errors = 0  #: kernels that failed to start since the last one that started
+        #: Kernels whose process died (restarted or not): never handed out from the pool.
+        self.restarted: set[str] = set()
         #: Called with the id of a kernel started for a page request (not for the pool).
         self.on_visitor_kernel = None
         from mdvax.serve.fork import provisioner
@@ -143,6 +146,9 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
             self.start_errors += 1
             raise
         self.start_errors = 0
+        died = functools.partial(self.restarted.add, kernel_id)
+        for event in ("restart", "dead"):
+            self.get_kernel(kernel_id).add_restart_callback(died, event)
         preheated = kwargs.get("env", {}).get("VOILA_PREHEAT") == "True"
         if not preheated and self.on_visitor_kernel is not None:  # no pool: Voila starts one
             self.on_visitor_kernel(kernel_id)
@@ -159,6 +165,7 @@ class MdvaxKernelManager(AsyncMappingKernelManager):
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):
         """Shut a kernel down and forget its visitor."""
         self.visits.pop(kernel_id, None)
+        self.restarted.discard(kernel_id)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
     def take(self, kernel_id: str, client: str) -> None:

@@ -12,6 +12,7 @@ import re
 import secrets
 
 from mdvax.serve.kernels import client_address
+from mdvax.serve.pool import NoKernelError, kernel_gone
 from mdvax.serve.static_view import BUSY_NOTICE, FAILED_NOTICE
 from mdvax.templates import Markup, render
 from mdvax.upstream.voila import TornadoVoilaHandler
@@ -126,11 +127,16 @@ class CappedVoilaHandler(TornadoVoilaHandler):
             # The still picture goes out now, before Voila waits for a kernel or renders.
             self._start_page(app, await static_view(app, self.request))
             await super().get(path)
-        except Exception:
+            if ticket.kernel_id and await kernel_gone(manager, ticket.kernel_id):
+                raise NoKernelError("the kernel died while its page was rendered")
+        except Exception as error:
             if self.mdvax_finished or self.request.connection.stream.closed():
                 raise
             # The page's start is out (status 200): say so under the still picture.
-            self.log.exception("live page failed after its start was sent")
+            if isinstance(error, NoKernelError):  # expected: no traceback
+                self.log.warning("live page without a kernel", extra={"problem": str(error)})
+            else:
+                self.log.exception("live page failed after its start was sent")
             self.finish(f'<p class="mdvax-static-notice" role="status">{FAILED_NOTICE}</p>')
         finally:
             app.admission.release(ticket, token)

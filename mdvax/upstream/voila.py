@@ -18,11 +18,10 @@ replaces it (see docs/serving.md, "Upstream proposals").
 
 from __future__ import annotations
 
-import functools
-
 import voila
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.httpserver import HTTPServer
 from voila.app import Voila
 from voila.exporter import VoilaExporter
 from voila.request_info_handler import RequestInfoSocketHandler
@@ -43,6 +42,7 @@ __all__ = [
     "VoilaExporter",
     "VoilaKernelWebsocketHandler",
     "ZMQChannelsWebsocketConnection",
+    "accept_with",
     "listen_with_options",
     "query_cache",
     "query_waiters",
@@ -120,14 +120,36 @@ def restrict_template_route(pattern: str, route: str) -> str:
     return pattern.replace(TEMPLATE_STATIC_ROUTE, route)
 
 
-def listen_with_options(app: Voila, **server_options) -> None:
-    """Make ``app``'s next ``listen()`` pass ``server_options`` to Tornado's ``HTTPServer``.
+def listen_with_options(app: Voila, server_class=HTTPServer, **server_options) -> None:
+    """Make ``app``'s next ``listen()`` serve with ``server_class(tornado_app, **server_options)``.
 
     ``Voila.listen`` calls ``self.app.listen(port, ip)`` without server options (body size,
-    header size, timeouts). Proposal 5: an ``http_server_options`` trait, as jupyter_server's
+    header size, timeouts) and Tornado's ``Application.listen`` always makes a plain
+    ``HTTPServer``. Proposal 5: an ``http_server_options`` trait, as jupyter_server's
     ``ServerApp`` has ``max_body_size`` and ``max_buffer_size``.
     """
-    app.app.listen = functools.partial(app.app.listen, **server_options)
+    tornado_app = app.app
+
+    def listen(port, address=None, **kwargs):
+        server = server_class(tornado_app, **server_options)
+        server.listen(port, address, **kwargs)
+        return server
+
+    tornado_app.listen = listen
+
+
+def accept_with(server: HTTPServer, sockets, add_accept_handler) -> None:
+    """Make ``server`` accept on ``sockets`` through ``add_accept_handler(sock, callback)``.
+
+    What ``TCPServer.add_sockets`` does with ``tornado.netutil.add_accept_handler``, whose loop
+    lets ``accept()``'s ``EMFILE`` escape on every readiness event (a traceback each, the loop
+    spinning). Private: ``TCPServer._sockets``, ``._handlers``, ``._handle_connection``.
+    Proposal 8: pause accepting on ``EMFILE``/``ENFILE`` upstream, or an ``accept_handler``
+    hook on ``TCPServer``.
+    """
+    for sock in sockets:
+        server._sockets[sock.fileno()] = sock
+        server._handlers[sock.fileno()] = add_accept_handler(sock, server._handle_connection)
 
 
 def require_compatible(log=None) -> None:

@@ -45,9 +45,17 @@ class ServeProcess:
         Extra environment variables (``MDVAX_DATA_DIR``...).
     log_path : Path, optional
         File receiving the server's JSON log lines (stdout and stderr).
+    file_limit : int, optional
+        Open-file limit (soft and hard ``RLIMIT_NOFILE``) the server starts under.
     """
 
-    def __init__(self, *args: str, env: dict | None = None, log_path: Path | None = None):
+    def __init__(
+        self,
+        *args: str,
+        env: dict | None = None,
+        log_path: Path | None = None,
+        file_limit: int | None = None,
+    ):
         given = {arg.split("=", 1)[0] for arg in args}
         lifted = [
             option
@@ -57,6 +65,7 @@ class ServeProcess:
         self.options = [*lifted, *args]
         self.env = {**os.environ, **(env or {})}
         self.log_path = Path(log_path) if log_path else None
+        self.file_limit = file_limit
         self.process: subprocess.Popen | None = None
         self.port = 0
         self.url = ""
@@ -79,6 +88,7 @@ class ServeProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=self._limit_files if self.file_limit else None,
             )
         finally:
             if self.log_path:
@@ -89,6 +99,12 @@ class ServeProcess:
             self.stop()  # `with` calls no __exit__ when __enter__ fails: leave no server behind
             raise
         return self
+
+    def _limit_files(self) -> None:
+        """In the child, before ``exec``: the open-file limit asked for."""
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.file_limit, self.file_limit))
 
     def pool_size(self) -> int:
         """The pool size asked for on the command line, else the machine's default."""

@@ -28,13 +28,13 @@ class ForkedProcess:
             self._pidfd, self.returncode = None, 1
 
     def poll(self) -> int | None:
-        if self.returncode is None and select.select([self._pidfd], [], [], 0)[0]:
+        if self.returncode is None and _readable(self._pidfd, 0):
             self._exited()
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
         if self.returncode is None:
-            if not select.select([self._pidfd], [], [], timeout)[0]:
+            if not _readable(self._pidfd, timeout):
                 raise subprocess.TimeoutExpired(str(self.pid), timeout)
             self._exited()
         return self.returncode
@@ -56,3 +56,14 @@ class ForkedProcess:
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
+
+
+def _readable(fd: int, timeout: float | None) -> bool:
+    """Whether ``fd`` is readable within ``timeout`` seconds (``None``: wait).
+
+    ``poll``, not ``select``: the server's descriptors go past 1024 (``FD_SETSIZE``) once its
+    open-file limit is raised, and ``select`` refuses those.
+    """
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(None if timeout is None else timeout * 1000))
