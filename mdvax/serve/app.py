@@ -16,8 +16,10 @@ from mdvax.config import MAX_UPLOAD_BYTES, get_settings
 from mdvax.errors import ServeError
 from mdvax.serve import capacity, logs
 from mdvax.serve.admission import Admission
+from mdvax.serve.error_pages import NotFoundHandler, not_found_routes, serve_error_pages
 from mdvax.serve.headers import CacheHeaders, SecurityHeaders
 from mdvax.serve.health import HealthHandler
+from mdvax.serve.hosts import default_allowed_hosts, host_rule
 from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
 from mdvax.serve.page import CappedVoilaHandler
 from mdvax.serve.payload import Precompressed, PrecompressedFiles, with_precompressed
@@ -55,8 +57,9 @@ KERNEL_ENV = {
     "JUPYTER_WIDGETS_ECHO": "0",
 }
 
-#: Template static files: ``/voila/templates/<name>/static/<file>``, name made of word characters.
-TEMPLATE_STATIC = r"/voila/templates/([\w-]+/static/.+)"
+#: Template static files: ``/voila/templates/<name>/static/<file>``, of word characters, ``-``
+#: and ``.`` (no ``%``: an encoded ``/``, ``.`` or NUL is a 404, not Voila's 500).
+TEMPLATE_STATIC = r"/voila/templates/([\w-]+/static/(?:[\w-][\w.-]*/)*[\w-][\w.-]*)"
 #: Routes of the page's static files (JavaScript, CSS), sent as compressed copies made once.
 STATIC_ROUTES = ("/voila/static/", "/voila/templates/", "/voila/labextensions/")
 #: Output transforms in order: gzip for text (a first visit fetched 6.2 MB, mostly JavaScript;
@@ -100,6 +103,9 @@ class MdvaxVoila(Voila):
     config_file_paths = List(Unicode(), config=True, help="Where voila.json is looked up.")
 
     trusted_proxies = List(Unicode(), config=True, help="Proxies whose X-Forwarded-For counts.")
+    allowed_hosts = List(
+        Unicode(), config=True, help="Host names served; others get 400 (default: local names)."
+    )
     health_token = Unicode(
         None,
         allow_none=True,
@@ -116,6 +122,10 @@ class MdvaxVoila(Voila):
         # Only the shipped settings: a stray voila.json in the working directory or
         # ~/.jupyter must not change what the public server does.
         return [str(VOILA_JSON.parent)]
+
+    @default("allowed_hosts")
+    def _default_allowed_hosts(self):
+        return default_allowed_hosts(self.ip)  # behind a proxy: add the public name
 
     @default("kernel_websocket_connection_class")
     def _default_connection_class(self):
@@ -193,6 +203,7 @@ class MdvaxVoila(Voila):
         taken = functools.partial(self.admission.kernel_taken, manager)
         wrap_pool_take(manager, taken)  # a pooled kernel handed to a page request
         manager.on_visitor_kernel = taken  # or, without a pool, one started for it
+        serve_error_pages(settings)
         return settings
 
     def init_handlers(self):
@@ -204,18 +215,20 @@ class MdvaxVoila(Voila):
         }
         handlers = []
         for spec in super().init_handlers():
+            rest = None
             if spec[1] in replace:
                 spec = (spec[0], replace[spec[1]], *spec[2:])
             elif spec[1] is TemplateStaticFileHandler:
                 # Voila asserts on the shape "<template>/static/<file>" (a 500 for "../x"):
                 # only route well-formed template names to it, the rest is a plain 404.
-                pattern = restrict_template_route(spec[0], TEMPLATE_STATIC)
-                spec = (pattern, *spec[1:])
+                rest = (spec[0], NotFoundHandler)
+                spec = (restrict_template_route(spec[0], TEMPLATE_STATIC), *spec[1:])
             if any(route in spec[0] for route in STATIC_ROUTES):
                 spec = (spec[0], with_precompressed(spec[1]), *spec[2:])
-            handlers.append(spec)
+            handlers.extend(filter(None, (spec, rest)))
         health = (rf"{self.server_url.rstrip('/')}/{self.health_path}", HealthHandler)
-        return [health, *handlers]
+        refused = [host_rule(self.allowed_hosts), *not_found_routes(self.server_url)]
+        return [*refused, health, *handlers]
 
     def listen(self):
         """Listen with deliberate limits (body size, timeouts); reclaim kernels periodically."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from tornado.web import HTTPError
+
 from mdvax.serve.kernels import client_address
 from mdvax.serve.static_view import BUSY_NOTICE, FAILED_NOTICE
 from mdvax.templates import Markup, render
@@ -75,9 +77,8 @@ class CappedVoilaHandler(TornadoVoilaHandler):
 
     async def get(self, path=None):
         app = self.settings["voila"]
-        if path:
-            await super().get(path)  # Voila redirects any other path to /voila/files (403)
-            return
+        if path:  # only "/" is served (Voila redirected to /voila/files, a 500 on a NUL byte)
+            raise HTTPError(404)
         # First (it may wait for the data after a start): the cap checks below and the
         # counting of this request must not be split by an await.
         view = await static_view(app, self.request)
