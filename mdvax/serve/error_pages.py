@@ -41,7 +41,7 @@ def serve_error_pages(settings: dict) -> None:
     """Put :class:`ErrorPageLoader` first in the Jinja environments of Tornado ``settings``."""
     for key in ("jinja2_env", "voila_jinja2_env"):
         env = settings.get(key)
-        if env is None or isinstance(env.loader, ChoiceLoader) and _ours(env.loader):
+        if env is None or (isinstance(env.loader, ChoiceLoader) and _ours(env.loader)):
             continue
         env.loader = ChoiceLoader([ErrorPageLoader(), env.loader])
 
