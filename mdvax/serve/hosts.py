@@ -3,7 +3,9 @@
 A page on another site can make a browser reach a loopback server under the other site's name
 (DNS rebinding: ``evil.example`` first resolves to the attacker, then to 127.0.0.1); the browser
 then treats the server's answers as that site's. Such requests carry the foreign name in
-``Host``: only the names in ``MdvaxVoila.allowed_hosts`` are served (the port is not compared).
+``Host``: only the names in ``MdvaxVoila.allowed_hosts`` are served (the port is not compared),
+and the loopback names, always: the kernels and local health checks use them, and no other
+site's page can make a browser send them.
 
 :func:`host_rule` is a Tornado routing rule put before every route, so plain requests and
 websocket upgrades are refused alike, before any handler of the application runs.
@@ -20,7 +22,7 @@ from tornado.routing import Matcher, Rule
 
 log = logging.getLogger("mdvax.serve")
 
-#: Names a loopback server is always known by (with the address it listens on).
+#: Names always served (the default adds the address the server listens on).
 LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 #: In ``allowed_hosts``: any name (the check is off; for a proxy that checks the name itself).
 ANY_HOST = "*"
@@ -51,7 +53,7 @@ class ForeignHost(Matcher):
     """Matches the requests whose ``Host`` is missing, malformed or not in ``allowed``."""
 
     def __init__(self, allowed: Iterable[str]):
-        self.allowed = normalized(allowed)
+        self.allowed = normalized([*allowed, *LOCAL_NAMES])
 
     def match(self, request):
         if ANY_HOST in self.allowed:
