@@ -4,8 +4,9 @@ Each test runs an attack bounded in count and time, checks what the server answe
 and checks that an honest visitor is still served (a complete page whose kernel answers):
 
 - a trusted proxy's request must name its client (``X-Forwarded-For``), else 400;
-- a page that leaves (its kernel websocket closed with 1000/1001) frees its kernel at once, so
-  reloading twice does not meet "already open"; an abrupt disconnect keeps the grace period;
+- a page that leaves (Voila's beacon, or its kernel websocket closed with 1000/1001) frees its
+  kernel at once, so reloading twice does not meet "already open"; an abrupt disconnect keeps
+  the grace period; nobody else can free it;
 - traversal variants of the template static route and ``/logout`` are 404s, and refusals log
   one clean line (no traceback, no ``TemplateNotFound``);
 - a foreign ``Host`` (DNS rebinding) is refused with 400, pages and websockets alike.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -153,15 +155,27 @@ def test_a_client_cannot_pick_its_identity_behind_a_proxy_that_appends(idle):
 # 2. A page that leaves frees its kernel -------------------------------------------------------
 
 
-def load_and_leave(server, address: str, code: int | None) -> str:
-    """Load the page, connect its kernel, then leave: close ``code``, or drop (None)."""
+def beacon(server, kernel_id: str, address: str, origin: str | None = "") -> int:
+    """What Voila's page sends on ``beforeunload``; the status ("": this server's origin)."""
+    headers = {**forwarded(address), "Content-Type": "application/x-www-form-urlencoded"}
+    if origin is not None:
+        headers["Origin"] = origin or f"http://127.0.0.1:{server.port}"
+    path = f"/voila/api/shutdown/{kernel_id}"
+    return get(server, path, {**headers, "Content-Length": "6"}, "POST", body="_xsrf=")[0]
+
+
+def load_and_leave(server, address: str, how: int | str | None) -> str:
+    """Load the page, connect its kernel, then leave: close code ``how``, the page's beacon
+    (``"beacon"``, then the socket drops as a browser's does) or just drop (None)."""
     kernel_id = take_kernel(server, address)
     client = KernelClient(server, kernel_id, address)
     assert client.request("kernel_info_request", {})["content"]["status"] == "ok"
-    if code is None:
+    if how == "beacon":
+        assert beacon(server, kernel_id, address) == 204
+    if how in (None, "beacon"):
         client.ws.shutdown()  # the connection drops: no close frame
     else:
-        client.ws.close(status=code)
+        client.ws.close(status=how)
     return kernel_id
 
 
@@ -169,8 +183,8 @@ def test_reloading_twice_gets_a_live_kernel_at_once(idle):
     server = idle
     address = "198.51.100.75"
     began = time.monotonic()
-    first = load_and_leave(server, address, 1001)  # a reload: the page goes away
-    second = load_and_leave(server, address, 1000)
+    first = load_and_leave(server, address, "beacon")  # a browser's reload
+    second = load_and_leave(server, address, 1001)  # a client saying goodbye
     assert_honest_visitor_served(server, address)  # the third load: a live kernel
     assert time.monotonic() - began < GRACE_S + 20
     server.wait_for(lambda h: h["in_use"] == 0, timeout=20)
@@ -178,6 +192,28 @@ def test_reloading_twice_gets_a_live_kernel_at_once(idle):
     while {first, second} & set(server.kernel_files()) and time.monotonic() < deadline:
         time.sleep(0.25)
     assert not {first, second} & set(server.kernel_files())  # shut down, not left running
+
+
+def test_a_leave_beacon_frees_only_the_senders_own_kernel(idle):
+    server = idle
+    owner = "198.51.100.85"
+    kernel_id = take_kernel(server, owner)
+    page = KernelClient(server, kernel_id, owner)
+    try:
+        pooled = set(server.kernel_files()) - {kernel_id}
+        began = time.monotonic()
+        statuses = [beacon(server, kernel_id, "203.0.113.85") for _ in range(10)]  # not the owner
+        statuses += [beacon(server, kernel_id, owner, o) for o in ("http://evil.example", None)]
+        statuses += [beacon(server, pool_id, owner) for pool_id in pooled]  # Voila's ended them
+        statuses += [beacon(server, str(uuid.uuid4()), owner) for _ in range(20)]
+        assert time.monotonic() - began < 30
+        assert statuses == [204] * 10 + [403, 403] + [204] * (len(pooled) + 20)
+        assert page.request("kernel_info_request", {})["content"]["status"] == "ok"
+        health = server.health()
+        assert (health["in_use"], health["pool_ready"]) == (1, len(pooled))
+    finally:
+        page.close()
+    assert_honest_visitor_served(server, "198.51.100.86")
 
 
 def test_the_per_client_cap_holds_against_pages_left_open_or_dropped(idle):

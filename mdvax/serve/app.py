@@ -21,6 +21,7 @@ from mdvax.serve.headers import CacheHeaders, SecurityHeaders
 from mdvax.serve.health import HealthHandler
 from mdvax.serve.hosts import default_allowed_hosts, host_rule
 from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
+from mdvax.serve.leave import LeaveHandler
 from mdvax.serve.page import CappedVoilaHandler
 from mdvax.serve.payload import Precompressed, PrecompressedFiles, with_precompressed
 from mdvax.serve.settings import DEFAULT_NOTEBOOK, SHARE_DIR, VOILA_JSON, ServeOptions
@@ -33,6 +34,7 @@ from mdvax.upstream.voila import (
     TornadoVoilaHandler,
     Voila,
     VoilaKernelWebsocketHandler,
+    VoilaShutdownKernelHandler,
     listen_with_options,
     require_compatible,
     restrict_template_route,
@@ -212,6 +214,7 @@ class MdvaxVoila(Voila):
             TornadoVoilaHandler: CappedVoilaHandler,
             VoilaKernelWebsocketHandler: KernelSocketHandler,
             RequestInfoSocketHandler: QuerySocketHandler,
+            VoilaShutdownKernelHandler: LeaveHandler,
         }
         handlers = []
         for spec in super().init_handlers():

@@ -23,10 +23,10 @@ from jupyter_server.services.kernels.connection.base import (
     deserialize_msg_from_ws_v1,
 )
 from tornado import web
-from tornado.ioloop import IOLoop
 
 from mdvax.query_token import query_token
 from mdvax.serve.kernels import client_address, is_local
+from mdvax.serve.leave import release
 from mdvax.upstream.voila import (
     RequestInfoSocketHandler,
     VoilaKernelWebsocketHandler,
@@ -52,7 +52,7 @@ WITHHELD = frozenset({"error", "stream"})
 
 V1 = "v1.kernel.websocket.jupyter.org"
 
-#: Close codes of a page that left on purpose: 1000 (closed), 1001 (going away: unload, reload).
+#: Close codes of a page that left on purpose: 1000 (closed), 1001 (going away).
 CLEAN_CLOSE = frozenset({1000, 1001})
 
 
@@ -159,22 +159,8 @@ class KernelSocketHandler(VoilaKernelWebsocketHandler):
         self._unregister()
         if getattr(self, "connection", None) is not None:
             super().on_close()
-        if kernel_id is not None and self.close_code in CLEAN_CLOSE:
-            self._release(kernel_id)
-
-    def _release(self, kernel_id: str) -> None:
-        """The page left (closed its socket cleanly): shut its kernel down, free its slot now.
-
-        Only the last socket of the kernel, from the client holding it; an abrupt disconnect
-        (no close code) keeps the kernel for the page to reconnect (see :mod:`.kernels`).
-        """
-        manager = self.kernel_manager
-        visit = getattr(manager, "visits", {}).get(kernel_id)
-        if visit is None or visit.client != self.client or kernel_id in self.by_kernel:
-            return
-        del manager.visits[kernel_id]  # the client's count drops before the kernel is gone
-        log.info("page left, kernel released", extra={"kernel_id": kernel_id})
-        IOLoop.current().spawn_callback(_shut_down, manager, kernel_id)
+        if kernel_id not in self.by_kernel and self.close_code in CLEAN_CLOSE:
+            release(self.kernel_manager, kernel_id, self.client)  # the page left: free it now
 
 
 class QuerySocketHandler(RequestInfoSocketHandler):
@@ -243,13 +229,6 @@ class QuerySocketHandler(RequestInfoSocketHandler):
         waiters = query_waiters()
         if self.kernel_id is not None and waiters.get(self.kernel_id) is self:
             del waiters[self.kernel_id]
-
-
-async def _shut_down(manager, kernel_id: str) -> None:
-    try:
-        await manager.shutdown_kernel(kernel_id)
-    except Exception:  # already gone (culled, reclaimed)
-        log.warning("releasing kernel failed", extra={"kernel_id": kernel_id}, exc_info=True)
 
 
 def _open(socket) -> bool:

@@ -26,6 +26,7 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from voila.app import Voila
 from voila.exporter import VoilaExporter
 from voila.request_info_handler import RequestInfoSocketHandler
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
@@ -42,6 +43,7 @@ __all__ = [
     "Voila",
     "VoilaExporter",
     "VoilaKernelWebsocketHandler",
+    "VoilaShutdownKernelHandler",
     "ZMQChannelsWebsocketConnection",
     "listen_with_options",
     "query_cache",
