@@ -16,7 +16,7 @@ from mdvax.config import MAX_UPLOAD_BYTES, get_settings
 from mdvax.errors import ServeError
 from mdvax.serve import capacity, logs
 from mdvax.serve.admission import Admission
-from mdvax.serve.error_pages import NotFoundHandler, not_found_routes, serve_error_pages
+from mdvax.serve.error_pages import not_found_routes, serve_error_pages
 from mdvax.serve.headers import CacheHeaders, SecurityHeaders
 from mdvax.serve.health import HealthHandler
 from mdvax.serve.hosts import default_allowed_hosts, host_rule
@@ -105,9 +105,7 @@ class MdvaxVoila(Voila):
     config_file_paths = List(Unicode(), config=True, help="Where voila.json is looked up.")
 
     trusted_proxies = List(Unicode(), config=True, help="Proxies whose X-Forwarded-For counts.")
-    allowed_hosts = List(
-        Unicode(), config=True, help="Host names served; others get 400 (default: local names)."
-    )
+    allowed_hosts = List(Unicode(), config=True, help="Host names served (others: 400).")
     health_token = Unicode(
         None,
         allow_none=True,
@@ -218,17 +216,16 @@ class MdvaxVoila(Voila):
         }
         handlers = []
         for spec in super().init_handlers():
-            rest = None
             if spec[1] in replace:
                 spec = (spec[0], replace[spec[1]], *spec[2:])
             elif spec[1] is TemplateStaticFileHandler:
                 # Voila asserts on the shape "<template>/static/<file>" (a 500 for "../x"):
-                # only route well-formed template names to it, the rest is a plain 404.
-                rest = (spec[0], NotFoundHandler)
-                spec = (restrict_template_route(spec[0], TEMPLATE_STATIC), *spec[1:])
+                # only route well-formed names to it, the rest is the page route's 404.
+                pattern = restrict_template_route(spec[0], TEMPLATE_STATIC)
+                spec = (pattern, *spec[1:])
             if any(route in spec[0] for route in STATIC_ROUTES):
                 spec = (spec[0], with_precompressed(spec[1]), *spec[2:])
-            handlers.extend(filter(None, (spec, rest)))
+            handlers.append(spec)
         health = (rf"{self.server_url.rstrip('/')}/{self.health_path}", HealthHandler)
         refused = [host_rule(self.allowed_hosts), *not_found_routes(self.server_url)]
         return [*refused, health, *handlers]
