@@ -159,7 +159,7 @@ class KernelSocketHandler(VoilaKernelWebsocketHandler):
         self._unregister()
         if getattr(self, "connection", None) is not None:
             super().on_close()
-        if kernel_id not in self.by_kernel and self.close_code in CLEAN_CLOSE:
+        if kernel_id and kernel_id not in self.by_kernel and self.close_code in CLEAN_CLOSE:
             release(self.kernel_manager, kernel_id, self.client)  # the page left: free it now
 
 
