@@ -200,7 +200,9 @@ def test_a_leave_beacon_frees_only_the_senders_own_kernel(idle):
     kernel_id = take_kernel(server, owner)
     page = KernelClient(server, kernel_id, owner)
     try:
+        server.wait_for(lambda h: h["pool_ready"] >= 2 and h["live"] == 3, timeout=60)  # refilled
         pooled = set(server.kernel_files()) - {kernel_id}
+        assert len(pooled) == 2
         began = time.monotonic()
         statuses = [beacon(server, kernel_id, "203.0.113.85") for _ in range(10)]  # not the owner
         statuses += [beacon(server, kernel_id, owner, o) for o in ("http://evil.example", None)]
@@ -209,8 +211,8 @@ def test_a_leave_beacon_frees_only_the_senders_own_kernel(idle):
         assert time.monotonic() - began < 30
         assert statuses == [204] * 10 + [403, 403] + [204] * (len(pooled) + 20)
         assert page.request("kernel_info_request", {})["content"]["status"] == "ok"
-        health = server.health()
-        assert (health["in_use"], health["pool_ready"]) == (1, len(pooled))
+        assert server.health()["in_use"] == 1
+        assert pooled <= set(server.kernel_files())  # the pool's kernels live on
     finally:
         page.close()
     assert_honest_visitor_served(server, "198.51.100.86")
