@@ -16,11 +16,17 @@ from tests.support.process import ServeProcess
 KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
 
 
-def get(server: ServeProcess, path: str = "/", headers: dict | None = None, method: str = "GET"):
+def get(
+    server: ServeProcess,
+    path: str = "/",
+    headers: dict | None = None,
+    method: str = "GET",
+    body: str | None = None,
+):
     """One raw request (path sent as given); ``(status, headers, body)``."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
     try:
-        connection.request(method, path, headers=headers or {})
+        connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
         body = response.read().decode("utf-8", "replace")
         return response.status, dict(response.getheaders()), body

@@ -108,7 +108,7 @@ def test_health_details_for_local_callers_and_the_token_only(tmp_path):
         assert json.loads(answers[name].body) == {"status": "ok"}, name
     for answer in answers.values():
         check_headers(answer)
-    assert answers["old path"].code == 302  # not health: Voila sends other paths away
+    assert answers["old path"].code == 404  # not health: only "/" is a page
 
 
 def busy_nonce(response) -> str:

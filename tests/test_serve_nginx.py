@@ -152,3 +152,20 @@ def test_proxy_limits_page_loads_refuses_query_sockets_and_sends_hsts(proxy):
             urllib.request.urlopen(url + path)
     with urllib.request.urlopen(url + "reports/index.html") as response:
         assert response.status == 200  # static files are not rate-limited
+
+
+def test_a_foreign_host_is_refused_through_nginx(proxy):
+    # nginx forwards the visitor's Host ($http_host): the instances check it (DNS rebinding).
+    url, _, instances = proxy
+    host, port = url.split("//", 1)[1].rstrip("/").split(":")
+    statuses = {}
+    for name in ("evil.example", f"evil.example:{port}", f"localhost:{port}", f"{host}:{port}"):
+        request = urllib.request.Request(url + "healthz", headers={"Host": name})
+        try:
+            with urllib.request.urlopen(request) as response:
+                statuses[name] = response.status
+        except urllib.error.HTTPError as error:
+            statuses[name] = error.code
+    assert list(statuses.values()) == [400, 400, 200, 200]
+    logs = "".join(p.log_path.read_text(encoding="utf-8") for p in instances)
+    assert logs.count('"host": "evil.example') == 2  # refused by the instance, one line each

@@ -17,9 +17,12 @@ from mdvax.errors import ServeError
 from mdvax.serve import capacity, logs
 from mdvax.serve.admission import Admission
 from mdvax.serve.connections import ConnectionGuard, GuardedHTTPServer
+from mdvax.serve.error_pages import not_found_routes, serve_error_pages
 from mdvax.serve.headers import CacheHeaders, SecurityHeaders
 from mdvax.serve.health import HealthHandler
+from mdvax.serve.hosts import default_allowed_hosts, host_rule
 from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
+from mdvax.serve.leave import LeaveHandler
 from mdvax.serve.page import CappedVoilaHandler
 from mdvax.serve.payload import Precompressed, PrecompressedFiles, with_precompressed
 from mdvax.serve.pool import install_ready_check
@@ -39,6 +42,7 @@ from mdvax.upstream.voila import (
     TornadoVoilaHandler,
     Voila,
     VoilaKernelWebsocketHandler,
+    VoilaShutdownKernelHandler,
     listen_with_options,
     require_compatible,
     restrict_template_route,
@@ -63,8 +67,9 @@ KERNEL_ENV = {
     "JUPYTER_WIDGETS_ECHO": "0",
 }
 
-#: Template static files: ``/voila/templates/<name>/static/<file>``, name made of word characters.
-TEMPLATE_STATIC = r"/voila/templates/([\w-]+/static/.+)"
+#: Template static files: ``/voila/templates/<name>/static/<file>``, of word characters, ``-``
+#: and ``.`` (no ``%``: an encoded ``/``, ``.`` or NUL is a 404, not Voila's 500).
+TEMPLATE_STATIC = r"/voila/templates/([\w-]+/static/(?:[\w-][\w.-]*/)*[\w-][\w.-]*)"
 #: Routes of the page's static files (JavaScript, CSS), sent as compressed copies made once.
 STATIC_ROUTES = ("/voila/static/", "/voila/templates/", "/voila/labextensions/")
 #: Output transforms in order: gzip for text (a first visit fetched 6.2 MB, mostly JavaScript;
@@ -112,6 +117,7 @@ class MdvaxVoila(Voila):
     config_file_paths = List(Unicode(), config=True, help="Where voila.json is looked up.")
 
     trusted_proxies = List(Unicode(), config=True, help="Proxies whose X-Forwarded-For counts.")
+    allowed_hosts = List(Unicode(), config=True, help="Host names served (others: 400).")
     health_token = Unicode(
         None,
         allow_none=True,
@@ -141,6 +147,10 @@ class MdvaxVoila(Voila):
         # Only the shipped settings: a stray voila.json in the working directory or
         # ~/.jupyter must not change what the public server does.
         return [str(VOILA_JSON.parent)]
+
+    @default("allowed_hosts")
+    def _default_allowed_hosts(self):
+        return default_allowed_hosts(self.ip)  # behind a proxy: add the public name
 
     @default("kernel_websocket_connection_class")
     def _default_connection_class(self):
@@ -226,6 +236,7 @@ class MdvaxVoila(Voila):
         install_ready_check(manager)  # a dead or failed kernel never leaves the pool
         wrap_pool_take(manager, taken)  # a pooled kernel handed to a page request
         manager.on_visitor_kernel = taken  # or, without a pool, one started for it
+        serve_error_pages(settings)
         return settings
 
     def init_handlers(self):
@@ -234,6 +245,7 @@ class MdvaxVoila(Voila):
             TornadoVoilaHandler: CappedVoilaHandler,
             VoilaKernelWebsocketHandler: KernelSocketHandler,
             RequestInfoSocketHandler: QuerySocketHandler,
+            VoilaShutdownKernelHandler: LeaveHandler,
         }
         handlers = []
         for spec in super().init_handlers():
@@ -241,14 +253,15 @@ class MdvaxVoila(Voila):
                 spec = (spec[0], replace[spec[1]], *spec[2:])
             elif spec[1] is TemplateStaticFileHandler:
                 # Voila asserts on the shape "<template>/static/<file>" (a 500 for "../x"):
-                # only route well-formed template names to it, the rest is a plain 404.
+                # only route well-formed names to it, the rest is the page route's 404.
                 pattern = restrict_template_route(spec[0], TEMPLATE_STATIC)
                 spec = (pattern, *spec[1:])
             if any(route in spec[0] for route in STATIC_ROUTES):
                 spec = (spec[0], with_precompressed(spec[1]), *spec[2:])
             handlers.append(spec)
         health = (rf"{self.server_url.rstrip('/')}/{self.health_path}", HealthHandler)
-        return [health, *handlers]
+        refused = [host_rule(self.allowed_hosts), *not_found_routes(self.server_url)]
+        return [*refused, health, *handlers]
 
     def listen(self):
         """Listen with deliberate limits (body size, timeouts); reclaim kernels periodically."""

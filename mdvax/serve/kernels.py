@@ -20,6 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import zmq
+from tornado.web import HTTPError
 from traitlets import Bool, Callable, Float, Integer
 
 from mdvax.serve.kernel import KERNEL_MODULE, KernelLimits
@@ -36,12 +37,17 @@ def client_address(request, trusted: tuple[str, ...] = ()) -> str:
 
     The peer address, unless the peer is a trusted proxy: then the right-most
     ``X-Forwarded-For`` entry that is not itself a trusted proxy (the left part is whatever
-    the client wrote).
+    the client wrote). A trusted peer must send the header (HTTP 400 otherwise): a proxy that
+    does not set it would pass on whatever its clients write there (docs/serving.md).
     """
     peer = request.remote_ip
     if peer not in trusted:
         return peer
-    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+    header = request.headers.get("X-Forwarded-For", "")
+    if not header.strip():
+        reason = "X-Forwarded-For required from a trusted proxy"
+        raise HTTPError(400, "%s (%s)", reason, peer, reason=reason)
+    forwarded = [a.strip() for a in header.split(",")]
     for address in reversed(forwarded):
         if address and address not in trusted:
             return address[:64]

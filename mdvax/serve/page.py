@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from tornado.web import HTTPError
+
 from mdvax.serve.kernels import client_address
 from mdvax.serve.pool import NoKernelError, kernel_gone
 from mdvax.serve.static_view import BUSY_NOTICE, FAILED_NOTICE
@@ -96,9 +98,8 @@ class CappedVoilaHandler(TornadoVoilaHandler):
 
     async def get(self, path=None):
         app = self.settings["voila"]
-        if path:
-            await super().get(path)  # Voila redirects any other path to /voila/files (403)
-            return
+        if path:  # only "/" is served (Voila redirected to /voila/files, a 500 on a NUL byte)
+            raise HTTPError(404)
         # The checks first, without an await between them and the counting of this request.
         manager = self.kernel_manager
         client = client_address(self.request, app.trusted_proxies)

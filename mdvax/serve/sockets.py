@@ -22,6 +22,7 @@ from tornado import web
 from mdvax.query_token import query_token
 from mdvax.serve.gate import FloodGate
 from mdvax.serve.kernels import client_address, is_local
+from mdvax.serve.leave import release
 from mdvax.upstream.voila import (
     RequestInfoSocketHandler,
     VoilaKernelWebsocketHandler,
@@ -44,6 +45,10 @@ BROWSER_COMM_TARGETS = frozenset({"jupyter.widget.control"})
 #: iopub messages kept from the browser: tracebacks (with paths and source lines) and printed
 #: output. Both are logged on the server instead.
 WITHHELD = frozenset({"error", "stream"})
+
+
+#: Close codes of a page that left on purpose: 1000 (closed), 1001 (going away).
+CLEAN_CLOSE = frozenset({1000, 1001})
 
 
 class FilteredConnection(FloodGate, ZMQChannelsWebsocketConnection):
@@ -143,9 +148,12 @@ class KernelSocketHandler(VoilaKernelWebsocketHandler):
                 del table[key]
 
     def on_close(self):
+        kernel_id = getattr(self, "_registered", None)
         self._unregister()
         if getattr(self, "connection", None) is not None:
             super().on_close()
+        if kernel_id and kernel_id not in self.by_kernel and self.close_code in CLEAN_CLOSE:
+            release(self.kernel_manager, kernel_id, self.client)  # the page left: free it now
 
 
 class QuerySocketHandler(RequestInfoSocketHandler):

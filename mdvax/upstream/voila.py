@@ -25,6 +25,7 @@ from tornado.httpserver import HTTPServer
 from voila.app import Voila
 from voila.exporter import VoilaExporter
 from voila.request_info_handler import RequestInfoSocketHandler
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
@@ -41,6 +42,7 @@ __all__ = [
     "Voila",
     "VoilaExporter",
     "VoilaKernelWebsocketHandler",
+    "VoilaShutdownKernelHandler",
     "ZMQChannelsWebsocketConnection",
     "accept_with",
     "listen_with_options",
