@@ -105,14 +105,14 @@ def record(
         return "skipped"
     if known is not None:
         conn.execute(delete(dataset_vintages).where(key))
-    dates = table["date"] if "date" in table else None
+    dates = table.get("date")
     conn.execute(
         dataset_vintages.insert().values(
             dataset=dataset, published=published, fetched_at=fetched_at,
             recorded_at=datetime.now(UTC).replace(tzinfo=None), sha256=check_sha256(sha256),
             source=str(source), n_rows=len(table), format=FORMAT, provenance=details,
-            first_date=None if dates is None else dates.min().date(),
-            last_date=None if dates is None else dates.max().date(), data=encode(table),
+            first_date=published if dates is None else dates.min().date(),
+            last_date=published if dates is None else dates.max().date(), data=encode(table),
         )
     )  # fmt: skip
     return "added" if known is None else "replaced"
