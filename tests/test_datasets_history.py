@@ -149,3 +149,37 @@ def test_raw_copy_is_read_when_only_it_changed(data_env, tmp_path):
     assert main(["history", "import", "--repo", str(repo), "--quiet"]) == 0
     table = load_table(dataset="third_dose", as_of="2022-03-08").set_index("date")
     assert table.loc[pd.Timestamp("2022-03-06"), "third_dose"] == 2190700
+
+
+def test_update_records_each_dataset_from_the_raw_folder(data_env, tmp_path, monkeypatch, capsys):
+    """``mdvax update --dataset``: a real HTTP server on loopback serving the fixture files."""
+    import functools
+    import http.server
+    import threading
+
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for day in ("2021-11-09", "2022-02-24"):
+        for name, body in files(day).items():
+            (folder / name).write_bytes(body)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *_args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("MDVAX_MARYLAND_RAW_URL", f"http://127.0.0.1:{server.server_port}")
+    try:
+        args = ["update", "--dataset", "zip", "--dataset", "third_dose", "--quiet"]
+        assert main(args) == 0
+        out = capsys.readouterr().out
+        assert "zip: added the vintage of" in out
+        assert "third_dose: the file is empty: not recorded" in out  # 2022-02-24's copy
+        zips = load_table(dataset="zip").set_index("zip")
+        assert zips.loc["20850", "at_least_one"] == zip_figure("2021-11-09", "20850")
+        assert main(args) == 0
+        assert "zip: nothing new" in capsys.readouterr().out
+        (folder / ZIP_FILE).unlink()
+        assert main(args) == 3  # a failed dataset fails the run
+        assert "zip: failed: zip file answered HTTP 404" in capsys.readouterr().out
+    finally:
+        server.shutdown()
+        server.server_close()
