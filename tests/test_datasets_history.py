@@ -149,6 +149,14 @@ def test_api_export_and_revisions_of_a_dataset(sqlite_imported, capsys, tmp_path
                  "--measure", "third_dose", "--csv"]) == 0  # fmt: skip
     third = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [int(r["value"]) for r in third] == [third_figure(d, "10/1/2021") for d in THIRD]
+    assert main(["revisions", "--dataset", "race", "--date", "2021-03-15", "--group", "Asian",
+                 "--measure", "second_dose", "--csv"]) == 0  # fmt: skip
+    race = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    march15 = pd.Timestamp("2021-03-15").date()
+    assert [int(r["value"]) for r in race] == [
+        expected_on(csv_rows(files(d)[RACE]), march15)["Asian"][1]
+        for d in ("2021-03-31", "2021-05-25", "2021-11-09")
+    ]
     assert main(["revisions", "--dataset", "third_dose", "--date", "2021-10-01",
                  "--measure", "first_dose"]) == UnknownMeasureError.exit_code  # fmt: skip
     assert "choose one of third_dose, third_dose_daily" in capsys.readouterr().err
