@@ -140,6 +140,9 @@ def test_api_export_and_revisions_of_a_dataset(sqlite_imported, capsys, tmp_path
     assert pd.read_parquet(parquet).set_index("zip").loc["20850", "first_dose"] == whole(
         next(r for r in rows("2022-03-07", ZIP_FILE) if r["ZIP_CODE"] == "20850")["FirstDose"]
     )
+    assert main(["history", "list", "--dataset", "third_dose"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line[:10] for line in listed] == list(THIRD)
     args = ["revisions", "--dataset", "zip", "--zip", "20850", "--measure", "at_least_one"]
     assert main([*args, "--csv"]) == 0
     series = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
