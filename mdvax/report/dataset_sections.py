@@ -1,0 +1,203 @@
+"""The report's sections of the datasets beyond the county table (ZIP codes, third doses, groups).
+
+Each section shows the vintage in force on the report's day: its latest figures, the week's
+change, and the largest revisions against the vintage in force a week earlier
+(:mod:`mdvax.report.dataset_figures` computes them). :func:`load` is the one place the
+vintages are read (:func:`mdvax.api.load_table`); :func:`section` only formats frames, so it is
+tested without an archive. A dataset with no vintage in force says so in one line: the report
+never fails for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from mdvax import api
+from mdvax import format as fmt
+from mdvax.config import Settings
+from mdvax.datasets import DATASETS, UNASSIGNED_ZIP
+from mdvax.errors import MdvaxError
+from mdvax.measures import LABELS
+from mdvax.report import dataset_figures as figures
+from mdvax.templates import render
+
+__all__ = ["NAMES", "TITLES", "DatasetVintages", "load", "section"]
+
+#: The datasets with a section, in the report's order.
+NAMES = tuple(name for name in DATASETS if name != "county")
+#: Each section's heading.
+TITLES = {
+    "zip": "ZIP codes",
+    "third_dose": "Third doses",
+    "age": "By age",
+    "race": "By race",
+    "ethnicity": "By ethnicity",
+    "gender": "By gender",
+}
+#: Rows of the ZIP gains and of every revisions table.
+SHOWN = 10
+#: Days between the two vintages a section compares.
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class DatasetVintages:
+    """The two vintages of a dataset one section compares.
+
+    Attributes
+    ----------
+    dataset : str
+        One of :data:`NAMES`.
+    day : date
+        The report's day: ``now`` is the vintage in force then.
+    now : pandas.DataFrame or None
+        That vintage's table (None: no vintage was in force; ``note`` says why).
+    before : pandas.DataFrame or None
+        The table in force a week before ``day`` (None: none was).
+    note : str
+        Why there is no ``now``.
+    """
+
+    dataset: str
+    day: date
+    now: pd.DataFrame | None
+    before: pd.DataFrame | None = None
+    note: str = ""
+
+
+def load(dataset: str, day: date, as_of: date | None, settings: Settings) -> DatasetVintages:
+    """Read the vintages in force on ``as_of`` (None: the newest) and a week before ``day``."""
+    try:
+        now = api.load_table(dataset=dataset, as_of=as_of, settings=settings)
+    except MdvaxError as error:
+        return DatasetVintages(dataset, day, None, note=f"no vintage in force on {day}: {error}")
+    try:
+        before = api.load_table(dataset=dataset, as_of=day - WEEK, settings=settings)
+    except MdvaxError:
+        before = None
+    return DatasetVintages(dataset, day, now, before)
+
+
+def section(vintages: DatasetVintages, measure: str) -> str:
+    """The HTML of one dataset's section (its heading, figures and revisions)."""
+    name = vintages.dataset
+    title = TITLES[name]
+    if vintages.now is None or vintages.now.empty:
+        note = vintages.note or f"no vintage in force on {vintages.day}"
+        return render("report/dataset.html.j2", id=_id(name), title=title, note=note, blocks=[])
+    column = figures.value_column(name, measure)
+    label = "Third doses" if name == "third_dose" else LABELS[column]
+    build = _zip_blocks if name == "zip" else _day_blocks
+    blocks = [*build(vintages, column, label), _revision_block(vintages, column, label)]
+    return render("report/dataset.html.j2", id=_id(name), title=title, note="", blocks=blocks)
+
+
+def _id(dataset: str) -> str:
+    return f"mdvax-{dataset.replace('_', '-')}"
+
+
+def _block(
+    text: str, rows: list = (), header: tuple = (), suffix: str = "", headings: bool = False
+) -> dict:
+    """A paragraph and its table (none without ``rows``), for ``report/dataset.html.j2``."""
+    return {"text": text, "rows": list(rows), "header": header, "suffix": suffix,
+            "headings": headings}  # fmt: skip
+
+
+def _day_blocks(vintages: DatasetVintages, column: str, label: str) -> list[dict]:
+    """Latest figures and the week's change of a table by day (statewide, or by group)."""
+    now, name = vintages.now, vintages.dataset
+    intro = f"From the data in force on {fmt.iso(vintages.day)}"
+    if name == "third_dose":
+        week = figures.week_change(now, column)
+        day = week.attrs["day"]
+        newest = now[now["date"] == day].iloc[-1]
+        rows = [
+            (f"Third doses to {fmt.iso(day)} (cumulative)", fmt.count(week["value"].iloc[0])),
+            (f"third doses given on {fmt.iso(day)}", fmt.count(newest["third_dose_daily"])),
+            ("7-day average", fmt.count(newest["third_dose_7day"])),
+            ("change over 7 days", fmt.change(week["change_7d"].iloc[0])),
+        ]
+        text = f"{intro}: third doses given in Maryland, by day of vaccination."
+        return [_block(text, rows, suffix="latest", headings=True)]
+    groups = figures.by_group(now, column)
+    day = groups.attrs["day"]
+    rows = [
+        (str(group), fmt.count(r.value), fmt.percent(r.share, 1), fmt.change(r.change_7d))
+        for group, r in groups.iterrows()
+    ]
+    rows.append(("Total", fmt.count(groups["value"].sum()), fmt.percent(100.0, 1),
+                 fmt.change(groups["change_7d"].sum())))  # fmt: skip
+    text = (
+        f"{intro}: {label.lower()} by {name} on {fmt.iso(day)} (cumulative, statewide; the "
+        "state publishes no county breakdown). The shares include the people it could not "
+        "place in a group."
+    )
+    header = ("Group", label, "Share of the total", "Change over 7 days")
+    return [_block(text, rows, header, "latest", headings=True)]
+
+
+def _zip_blocks(vintages: DatasetVintages, column: str, label: str) -> list[dict]:
+    """The ZIP table's totals, and the ZIPs that gained most since the week before."""
+    totals = figures.zip_totals(vintages.now, column)
+    rows = [
+        ("Maryland ZIP codes with figures", f"{totals['zips']:,}"),
+        (f"{label}, every ZIP code", fmt.count(totals["total"])),
+        ("of which with no ZIP code", fmt.count(totals["unassigned"])),
+    ]
+    text = f"From the data in force on {fmt.iso(vintages.day)} (cumulative)."
+    week_before = fmt.iso(vintages.day - WEEK)
+    if vintages.before is not None:
+        before = figures.zip_totals(vintages.before, column)
+        rows.append((f"change since the data in force on {week_before}",
+                     fmt.change(totals["total"] - before["total"])))  # fmt: skip
+    blocks = [_block(text, rows, suffix="latest", headings=True)]
+    if vintages.before is None:
+        return blocks
+    gains = figures.zip_changes(vintages.before, vintages.now, column).head(SHOWN)
+    gains = gains[gains["change"] > 0]
+    if not gains.empty:
+        rows = [(_zip(r.zip), fmt.count(r.old), fmt.count(r.new), fmt.change(r.change))
+                for r in gains.itertuples(index=False)]  # fmt: skip
+        text = f"The {len(rows)} ZIP codes that gained most since the data of {week_before}:"
+        blocks.append(_block(text, rows, ("ZIP code", week_before, "Now", "Change"), "gains"))
+    return blocks
+
+
+def _zip(value: str) -> str:
+    return "no ZIP code" if value == UNASSIGNED_ZIP else str(value)
+
+
+def _revision_block(vintages: DatasetVintages, column: str, label: str) -> dict:
+    """The largest revisions between the vintage in force a week earlier and this one."""
+    week_before = fmt.iso(vintages.day - WEEK)
+    if vintages.before is None:
+        return _block(f"Revisions: no data was in force on {week_before} to compare with.")
+    if vintages.before.equals(vintages.now):
+        return _block(f"Revisions: none; the data in force on {week_before} is the same.")
+    name = vintages.dataset
+    changes = figures.revisions(vintages.before, vintages.now, name, column)
+    what = "ZIP codes whose count fell" if name == "zip" else f"figures of {label.lower()}"
+    if changes.empty:
+        return _block(f"Revisions since the data in force on {week_before}: no {what}.")
+    text = (
+        f"Revisions since the data in force on {week_before}: {len(changes):,} {what} "
+        f"(net {fmt.change(changes['change'].sum())}); the largest:"
+    )
+    keys = figures.KEYS[name]
+    header = tuple({"zip": "ZIP code", "date": "Day", "group": "Group"}[k] for k in keys)
+    rows = [
+        (*(_key(k, getattr(r, k)) for k in keys), fmt.count(r.old), fmt.count(r.new),
+         fmt.change(r.change))
+        for r in changes.head(SHOWN).itertuples(index=False)
+    ]  # fmt: skip
+    return _block(text, rows, (*header, "Before", "Now", "Change"), "revisions")
+
+
+def _key(name: str, value: object) -> str:
+    if name == "date":
+        return fmt.iso(pd.Timestamp(value))
+    return _zip(value) if name == "zip" else str(value)
