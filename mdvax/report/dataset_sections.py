@@ -12,19 +12,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from mdvax import api
 from mdvax import format as fmt
-from mdvax.config import Settings
+from mdvax.config import Settings, get_settings
 from mdvax.datasets import DATASETS, UNASSIGNED_ZIP
 from mdvax.errors import MdvaxError
 from mdvax.measures import LABELS
 from mdvax.report import dataset_figures as figures
 from mdvax.templates import render
 
-__all__ = ["NAMES", "TITLES", "DatasetVintages", "load", "section"]
+if TYPE_CHECKING:
+    from mdvax.report.inputs import ReportInputs
+
+__all__ = ["NAMES", "TITLES", "DatasetVintages", "load", "of_report", "section"]
 
 #: The datasets with a section, in the report's order.
 NAMES = tuple(name for name in DATASETS if name != "county")
@@ -79,6 +84,18 @@ def load(dataset: str, day: date, as_of: date | None, settings: Settings) -> Dat
     except MdvaxError:
         before = None
     return DatasetVintages(dataset, day, now, before)
+
+
+def of_report(data: ReportInputs, data_dir: str | Path | None = None) -> str:
+    """Every dataset's section for the report of ``data`` (the notebook's one call).
+
+    The report's day is its as-of day (the data as published then), else the publication day
+    of its data; the datasets are read as published on the as-of day, else the newest.
+    """
+    settings = get_settings(data_dir=data_dir) if data_dir else get_settings()
+    p = data.provenance
+    day = p.as_of or p.published
+    return "\n".join(section(load(name, day, p.as_of, settings), data.measure) for name in NAMES)
 
 
 def section(vintages: DatasetVintages, measure: str) -> str:
