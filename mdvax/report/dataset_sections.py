@@ -2,28 +2,26 @@
 
 Each section shows the vintage in force on the report's day: its latest figures, the week's
 change, and the largest revisions against the vintage in force a week earlier
-(:mod:`mdvax.report.dataset_figures` computes them). :func:`load` is the one place the
-vintages are read (:func:`mdvax.api.load_table`); :func:`section` only formats frames, so it is
-tested without an archive. A dataset with no vintage in force says so in one line: the report
+(:mod:`mdvax.report.dataset_figures` computes them). :func:`load`
+(:mod:`mdvax.report.dataset_inputs`) is the one place the vintages are read; :func:`section`
+only formats frames, so it is tested without an archive. A dataset with no vintage in force says so in one line: the report
 never fails for it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mdvax import api
 from mdvax import format as fmt
-from mdvax.config import Settings, get_settings
+from mdvax.config import get_settings
 from mdvax.datasets import DATASETS, UNASSIGNED_ZIP
-from mdvax.errors import MdvaxError
 from mdvax.measures import LABELS
 from mdvax.report import dataset_figures as figures
+from mdvax.report.dataset_inputs import WEEK, DatasetVintages, load
 from mdvax.templates import render
 
 if TYPE_CHECKING:
@@ -44,46 +42,6 @@ TITLES = {
 }
 #: Rows of the ZIP gains and of every revisions table.
 SHOWN = 10
-#: Days between the two vintages a section compares.
-WEEK = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class DatasetVintages:
-    """The two vintages of a dataset one section compares.
-
-    Attributes
-    ----------
-    dataset : str
-        One of :data:`NAMES`.
-    day : date
-        The report's day: ``now`` is the vintage in force then.
-    now : pandas.DataFrame or None
-        That vintage's table (None: no vintage was in force; ``note`` says why).
-    before : pandas.DataFrame or None
-        The table in force a week before ``day`` (None: none was).
-    note : str
-        Why there is no ``now``.
-    """
-
-    dataset: str
-    day: date
-    now: pd.DataFrame | None
-    before: pd.DataFrame | None = None
-    note: str = ""
-
-
-def load(dataset: str, day: date, as_of: date | None, settings: Settings) -> DatasetVintages:
-    """Read the vintages in force on ``as_of`` (None: the newest) and a week before ``day``."""
-    try:
-        now = api.load_table(dataset=dataset, as_of=as_of, settings=settings)
-    except MdvaxError as error:
-        return DatasetVintages(dataset, day, None, note=f"no vintage in force on {day}: {error}")
-    try:
-        before = api.load_table(dataset=dataset, as_of=day - WEEK, settings=settings)
-    except MdvaxError:
-        before = None
-    return DatasetVintages(dataset, day, now, before)
 
 
 def of_report(data: ReportInputs, data_dir: str | Path | None = None) -> str:
@@ -127,7 +85,7 @@ def _block(
 def _day_blocks(vintages: DatasetVintages, column: str, label: str) -> list[dict]:
     """Latest figures and the week's change of a table by day (statewide, or by group)."""
     now, name = vintages.now, vintages.dataset
-    intro = f"From the data in force on {fmt.iso(vintages.day)}"
+    intro = f"From {_data(vintages.day, vintages.published)}"
     if name == "third_dose":
         week = figures.week_change(now, column)
         day = week.attrs["day"]
@@ -165,11 +123,11 @@ def _zip_blocks(vintages: DatasetVintages, column: str, label: str) -> list[dict
         (f"{label}, every ZIP code", fmt.count(totals["total"])),
         ("of which with no ZIP code", fmt.count(totals["unassigned"])),
     ]
-    text = f"From the data in force on {fmt.iso(vintages.day)} (cumulative)."
+    text = f"From {_data(vintages.day, vintages.published)} (cumulative)."
     week_before = fmt.iso(vintages.day - WEEK)
     if vintages.before is not None:
         before = figures.zip_totals(vintages.before, column)
-        rows.append((f"change since the data in force on {week_before}",
+        rows.append((f"change since {_data(vintages.day - WEEK, vintages.published_before)}",
                      fmt.change(totals["total"] - before["total"])))  # fmt: skip
     blocks = [_block(text, rows, suffix="latest", headings=True)]
     if vintages.before is None:
@@ -193,15 +151,16 @@ def _revision_block(vintages: DatasetVintages, column: str, label: str) -> dict:
     week_before = fmt.iso(vintages.day - WEEK)
     if vintages.before is None:
         return _block(f"Revisions: no data was in force on {week_before} to compare with.")
-    if vintages.before.equals(vintages.now):
+    if _same(vintages):
         return _block(f"Revisions: none; the data in force on {week_before} is the same.")
     name = vintages.dataset
     changes = figures.revisions(vintages.before, vintages.now, name, column)
     what = "ZIP codes whose count fell" if name == "zip" else f"figures of {label.lower()}"
+    since = _data(vintages.day - WEEK, vintages.published_before)
     if changes.empty:
-        return _block(f"Revisions since the data in force on {week_before}: no {what}.")
+        return _block(f"Revisions since {since}: no {what}.")
     text = (
-        f"Revisions since the data in force on {week_before}: {len(changes):,} {what} "
+        f"Revisions since {since}: {len(changes):,} {what} "
         f"(net {fmt.change(changes['change'].sum())}); the largest:"
     )
     keys = figures.KEYS[name]
@@ -212,6 +171,19 @@ def _revision_block(vintages: DatasetVintages, column: str, label: str) -> dict:
         for r in changes.head(SHOWN).itertuples(index=False)
     ]  # fmt: skip
     return _block(text, rows, (*header, "Before", "Now", "Change"), "revisions")
+
+
+def _data(day: date, published: date | None) -> str:
+    """``the data in force on D``, with its publication day when it is known."""
+    text = f"the data in force on {fmt.iso(day)}"
+    return f"{text} (published {fmt.iso(published)})" if published else text
+
+
+def _same(vintages: DatasetVintages) -> bool:
+    """Whether the vintage a week earlier is this one (nothing was published in between)."""
+    if vintages.published is not None and vintages.published_before is not None:
+        return vintages.published == vintages.published_before
+    return vintages.before.equals(vintages.now)
 
 
 def _key(name: str, value: object) -> str:
