@@ -51,8 +51,8 @@ class DatasetVintages:
     published_before: date | None = None
 
 
-def load(dataset: str, day: date, as_of: date | None, settings: Settings) -> DatasetVintages:
-    """Read the vintages in force on ``as_of`` (None: the newest) and a week before ``day``.
+def load(dataset: str, day: date, settings: Settings) -> DatasetVintages:
+    """Read the vintages of ``dataset`` in force on ``day`` and a week before it.
 
     Through the vintages service (:func:`mdvax.vintages.dataset_in_force`, the archive's one
     rule; the tables as :func:`mdvax.api.load_table` reads them). Never raises for want of
@@ -61,13 +61,13 @@ def load(dataset: str, day: date, as_of: date | None, settings: Settings) -> Dat
     if not service.archive_exists(settings):
         return DatasetVintages(dataset, day, None, note="no archive to read it from")
 
-    def read(when: date | None) -> tuple[pd.DataFrame, date]:
+    def read(when: date) -> tuple[pd.DataFrame, date]:
         provenance = service.dataset_in_force(settings, dataset, when)
         table = service.archived_table(settings, provenance, dataset=dataset).copy()
         return table, provenance.published
 
     try:
-        now, published = read(as_of)
+        now, published = read(day)
     except MdvaxError as error:
         return DatasetVintages(dataset, day, None, note=f"no vintage in force on {day}: {error}")
     try:

@@ -4,8 +4,8 @@ Each section shows the vintage in force on the report's day: its latest figures,
 change, and the largest revisions against the vintage in force a week earlier
 (:mod:`mdvax.report.dataset_figures` computes them). :func:`load`
 (:mod:`mdvax.report.dataset_inputs`) is the one place the vintages are read; :func:`section`
-only formats frames, so it is tested without an archive. A dataset with no vintage in force says so in one line: the report
-never fails for it.
+only formats frames, so it is tested without an archive. A dataset with no vintage in force
+says so in one line: the report never fails for it.
 """
 
 from __future__ import annotations
@@ -48,12 +48,11 @@ def of_report(data: ReportInputs, data_dir: str | Path | None = None) -> str:
     """Every dataset's section for the report of ``data`` (the notebook's one call).
 
     The report's day is its as-of day (the data as published then), else the publication day
-    of its data; the datasets are read as published on the as-of day, else the newest.
+    of its data (a report of the newest data): each dataset is read as in force that day.
     """
     settings = get_settings(data_dir=data_dir) if data_dir else get_settings()
-    p = data.provenance
-    day = p.as_of or p.published
-    return "\n".join(section(load(name, day, p.as_of, settings), data.measure) for name in NAMES)
+    day = data.provenance.as_of or data.provenance.published
+    return "\n".join(section(load(name, day, settings), data.measure) for name in NAMES)
 
 
 def section(vintages: DatasetVintages, measure: str) -> str:
