@@ -168,7 +168,7 @@ def test_a_dataset_without_vintages_says_so_in_one_line_and_data_is_escaped():
     html = ds.section(alone, "at_least_one")
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
-    assert "Revisions: no data was in force on 2021-10-13 to compare with." in text_of(html)
+    assert "Revisions: no earlier vintage to compare with." in text_of(html)
     same = ds.DatasetVintages("gender", DAY, frame("gender", rows), frame("gender", rows))
     assert "Revisions: none; the data in force on 2021-10-13 is the same." in text_of(
         ds.section(same, "at_least_one")

@@ -4,8 +4,8 @@ The county table comes from a real update (source server on loopback), the datas
 ``mdvax history import`` of a real git repository of the fixture files (one commit per day,
 ``tests/support/dataset_repo.py``). The report of 2021-11-12 reads the vintages in force then
 (ZIP codes and the groups of 2021-11-09, third doses of 2021-10-22) against those in force on
-2021-11-05 (2021-03-31 and 2021-05-25; the same third-dose one). Expected figures come from
-each day's own file, read with the ``csv`` module.
+2021-11-05 (2021-03-31 and 2021-05-25; the same third-dose one, the first: nothing to compare
+with). Expected figures come from each day's own file, read with the ``csv`` module.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def report_page(tmp_path_factory):
         out = root / "reports"
         args = ["--as-of", AS_OF, "--measure", "fully_vaccinated", "--counts"]
         assert main(["report", "--out", str(out), *args]) == 0
-        yield page(out, AS_OF)
+        yield page(out, AS_OF)  # the environment stays set for the module's tests
 
 
 def section(html: str, title: str) -> str:
@@ -133,8 +133,27 @@ def test_third_dose_section_and_an_unchanged_vintage(report_page):
     assert f"Third doses to {when} (cumulative) {n(whole(last['ThrDose_AdminCum']))}" in text
     assert f"third doses given on {when} {n(whole(last['ThrDose_AdminDaily']))}" in text
     assert f"7-day average {n(whole(last['ThrDose_AdminSevenDayAvg']))}" in text
-    assert "Revisions: none; the data in force on 2021-11-05 is the same." in text
+    # The vintage in force a week earlier is this one, and none came before it.
+    assert "Revisions: no earlier vintage to compare with." in text
     for title in ("By age", "By race", "By ethnicity"):
         assert "Revisions since the data in force on 2021-11-05 (published 2021-05-25)" in section(
             report_page, title
         )
+
+
+def test_a_week_without_a_new_vintage_compares_with_the_one_before(report_page):
+    from mdvax.api import load_table
+    from mdvax.config import get_settings
+    from mdvax.report.dataset_inputs import load
+
+    # 2021-11-20: the groups of 2021-11-09 were already in force a week earlier (11-13).
+    loaded = load("gender", date(2021, 11, 20), get_settings())
+    assert (loaded.published, loaded.published_before) == (date(2021, 11, 9), date(2021, 5, 25))
+    assert loaded.since == date(2021, 11, 8)
+    assert loaded.before.equals(load_table("2021-05-25", dataset="gender"))
+    latest = {
+        g: on_or_before(s, date(2021, 5, 25)) for g, s in gender_running("2021-05-25").items()
+    }
+    last_day = loaded.before["date"].max()
+    table = loaded.before[loaded.before["date"] == last_day].set_index("group")["fully_vaccinated"]
+    assert table.to_dict() == latest

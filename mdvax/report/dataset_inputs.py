@@ -40,6 +40,8 @@ class DatasetVintages:
         Why there is no ``now``.
     published, published_before : date or None
         Publication days of ``now`` and ``before`` (None: not known).
+    since : date or None
+        The day ``before`` was in force (None: a week before ``day``).
     """
 
     dataset: str
@@ -49,10 +51,19 @@ class DatasetVintages:
     note: str = ""
     published: date | None = None
     published_before: date | None = None
+    since: date | None = None
+
+    @property
+    def since_day(self) -> date:
+        """The day the vintage compared with was in force."""
+        return self.since or self.day - WEEK
 
 
 def load(dataset: str, day: date, settings: Settings) -> DatasetVintages:
     """Read the vintages of ``dataset`` in force on ``day`` and a week before it.
+
+    When no vintage was published in that week (the same one was in force), the one compared
+    with is the vintage before it (in force the day before its publication).
 
     Through the vintages service (:func:`mdvax.vintages.dataset_in_force`, the archive's one
     rule; the tables as :func:`mdvax.api.load_table` reads them). Never raises for want of
@@ -71,8 +82,12 @@ def load(dataset: str, day: date, settings: Settings) -> DatasetVintages:
     except MdvaxError as error:
         return DatasetVintages(dataset, day, None, note=f"no vintage in force on {day}: {error}")
     try:
-        before, published_before = read(day - WEEK)
+        since = day - WEEK
+        before, published_before = read(since)
+        if published_before == published:  # none published that week: the one before this
+            since = published - timedelta(days=1)
+            before, published_before = read(since)
     except MdvaxError:
-        before, published_before = None, None
+        before = published_before = since = None
     return DatasetVintages(dataset, day, now, before, published=published,
-                           published_before=published_before)  # fmt: skip
+                           published_before=published_before, since=since)  # fmt: skip

@@ -1,7 +1,8 @@
 """The report's sections of the datasets beyond the county table (ZIP codes, third doses, groups).
 
 Each section shows the vintage in force on the report's day: its latest figures, the week's
-change, and the largest revisions against the vintage in force a week earlier
+change, and the largest revisions against the vintage in force a week earlier (or the one
+before it, when none was published that week)
 (:mod:`mdvax.report.dataset_figures` computes them). :func:`load`
 (:mod:`mdvax.report.dataset_inputs`) is the one place the vintages are read; :func:`section`
 only formats frames, so it is tested without an archive. A dataset with no vintage in force
@@ -21,7 +22,7 @@ from mdvax.config import get_settings
 from mdvax.datasets import DATASETS, UNASSIGNED_ZIP
 from mdvax.measures import LABELS
 from mdvax.report import dataset_figures as figures
-from mdvax.report.dataset_inputs import WEEK, DatasetVintages, load
+from mdvax.report.dataset_inputs import DatasetVintages, load
 from mdvax.templates import render
 
 if TYPE_CHECKING:
@@ -123,10 +124,10 @@ def _zip_blocks(vintages: DatasetVintages, column: str, label: str) -> list[dict
         ("of which with no ZIP code", fmt.count(totals["unassigned"])),
     ]
     text = f"From {_data(vintages.day, vintages.published)} (cumulative)."
-    week_before = fmt.iso(vintages.day - WEEK)
+    week_before = fmt.iso(vintages.since_day)
     if vintages.before is not None:
         before = figures.zip_totals(vintages.before, column)
-        rows.append((f"change since {_data(vintages.day - WEEK, vintages.published_before)}",
+        rows.append((f"change since {_data(vintages.since_day, vintages.published_before)}",
                      fmt.change(totals["total"] - before["total"])))  # fmt: skip
     blocks = [_block(text, rows, suffix="latest", headings=True)]
     if vintages.before is None:
@@ -147,15 +148,15 @@ def _zip(value: str) -> str:
 
 def _revision_block(vintages: DatasetVintages, column: str, label: str) -> dict:
     """The largest revisions between the vintage in force a week earlier and this one."""
-    week_before = fmt.iso(vintages.day - WEEK)
     if vintages.before is None:
-        return _block(f"Revisions: no data was in force on {week_before} to compare with.")
+        return _block("Revisions: no earlier vintage to compare with.")
     if _same(vintages):
-        return _block(f"Revisions: none; the data in force on {week_before} is the same.")
+        return _block(f"Revisions: none; the data in force on {fmt.iso(vintages.since_day)} is "
+                      "the same.")  # fmt: skip
     name = vintages.dataset
     changes = figures.revisions(vintages.before, vintages.now, name, column)
     what = "ZIP codes whose count fell" if name == "zip" else f"figures of {label.lower()}"
-    since = _data(vintages.day - WEEK, vintages.published_before)
+    since = _data(vintages.since_day, vintages.published_before)
     if changes.empty:
         return _block(f"Revisions since {since}: no {what}.")
     text = (
