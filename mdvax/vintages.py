@@ -41,6 +41,7 @@ __all__ = [
     "fingerprint",
     "in_force",
     "load_table",
+    "oldest_published",
     "prefer_current",
     "table",
 ]
@@ -136,6 +137,19 @@ def in_force(settings: Settings, as_of: date | None) -> tuple[Provenance, bool]:
     if prefer_current(meta.published if meta is not None else None, archived):
         return Provenance.from_cache(meta, as_of), True
     return Provenance.from_vintage(row, as_of or archived), False
+
+
+def oldest_published(settings: Settings) -> date | None:
+    """Publication day of the archive's oldest vintage (None: the archive is empty).
+
+    One aggregate query (``MIN(published)``), not the vintage list.
+    """
+    from sqlalchemy import func, select
+
+    from mdvax.archive.schema import vintages as vintage_rows
+
+    with _open(settings) as archive, archive.engine.connect() as conn:
+        return conn.scalar(select(func.min(vintage_rows.c.published)))
 
 
 def archived_table(

@@ -109,6 +109,16 @@ def test_report_lists_revisions_since_the_previous_report(published):
     assert "Revisions: no earlier report to compare with." in first
 
 
+def test_a_dataset_with_no_archived_vintage_says_so_in_one_line(published):
+    html = page(published.out, "2021-03-30")
+    for title in ("ZIP codes", "Third doses", "By age", "By race", "By ethnicity", "By gender"):
+        heading = html.index(f">{title}</h2>")
+        line = html[heading:].split("<p>", 1)[1].split("</p>", 1)[0]
+        assert line.startswith(f"{title}: no vintage in force on 2021-03-30: ")
+        assert "\n" not in line
+        assert "<table" not in html[heading:].split("<h2", 1)[0]
+
+
 def test_report_states_its_provenance(published):
     html = page(published.out, "2021-03-30")
     sha = hashlib.sha256(snapshot_path("2021-03-30").read_bytes()).hexdigest()

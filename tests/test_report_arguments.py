@@ -145,3 +145,21 @@ def test_a_real_failure_of_a_valid_run_still_records_its_row(
     assert f"<td>{day}</td><td>failed</td>" in (out / site.INDEX_HTML).read_text()
     assert tree_hashes(out, skip=(site.INDEX_HTML, site.STATUS_JSON)) == before
     assert not (out / day).exists()
+
+
+def test_a_valid_run_checks_its_dates_once(published, tmp_path, monkeypatch):
+    """``--date``/``--as-of`` are checked once, before the lock (the kernel reads on its own)."""
+    from mdvax import vintages
+
+    looked_up = []
+    in_force = vintages.in_force
+
+    def counted(settings, as_of):
+        looked_up.append(as_of)
+        return in_force(settings, as_of)
+
+    monkeypatch.setattr(vintages, "in_force", counted)
+    out = tmp_path / "reports"
+    assert main(["report", "--out", str(out), "--date", "2021-03-20", "--as-of", NEWEST]) == 0
+    assert [d.isoformat() for d in looked_up] == [NEWEST]
+    assert site.read_status(out)["2021-03-20"]["status"] == "ok"

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from mdvax.report import recent, sections
+from mdvax.report import quality, recent, sections
 from mdvax.report.inputs import Provenance, Revisions
 from mdvax.revisions import RecentRevisions
 
@@ -46,7 +46,7 @@ def test_quarantined_rows_are_escaped():
     rows = pd.DataFrame(
         {"date": ["1900-01-01"], "county": [HOSTILE], "reason": ["dated before 2020-12-01"]}
     )
-    html = sections._quarantine(rows)
+    html = quality.quarantine(rows)
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     assert "Quarantined rows: 1 set aside" in html
@@ -65,7 +65,7 @@ def test_revisions_table_lists_the_chosen_measure():
     )
     revisions = Revisions(date(2021, 3, 24), changes, published=date(2021, 3, 23))
     data = SimpleNamespace(measure="first_dose", revisions=revisions)
-    html = sections._revisions(data)
+    html = quality.revisions(data)
     assert "Revisions since the previous report (2021-03-24, data published 2021-03-23)" in html
     assert "First doses: 1 figures (net +1,726), Second doses: 1 figures (net -10)" in html
     assert "<td>Anne Arundel</td>" in html

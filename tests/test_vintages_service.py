@@ -145,3 +145,33 @@ def test_the_current_table_is_in_force_unless_the_archive_holds_a_newer_one():
     table = service.load_table(data_env, when.date())
     assert first_doses(table, "Anne Arundel", "2021-03-23") == first_doses(
         normalize(snapshot).table, "Anne Arundel", "2021-03-23")  # fmt: skip
+
+
+def test_the_oldest_publication_day_is_one_aggregate_query(archived):
+    from sqlalchemy import Engine, event
+
+    from mdvax.report.arguments import oldest_vintage
+
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.lower().split()))
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        oldest = oldest_vintage()
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert oldest == min(published for _, published, _ in RECORDED)  # the 03-23 file's day
+    read = [s for s in statements if "from vintages" in s]
+    assert len(read) == 1
+    assert "min(vintages.published)" in read[0]
+
+
+def test_the_oldest_publication_day_of_an_empty_archive_is_a_clear_error():
+    from mdvax.report.arguments import oldest_vintage
+
+    with Archive.open():
+        pass  # created, nothing recorded
+    with pytest.raises(ArchiveError, match="the archive is empty: run `mdvax update`"):
+        oldest_vintage()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from mdvax.archive import Archive, as_date
+from mdvax import vintages
+from mdvax.archive import as_date
 from mdvax.config import get_settings
 from mdvax.errors import ArchiveError, MdvaxError, ReportArgumentError
 from mdvax.report.inputs import check_dates
@@ -26,18 +27,27 @@ def refuse_future(day: date | None, what: str) -> None:
         raise ReportArgumentError(f"{what} {day} is in the future (today is {today}, UTC)")
 
 
-def refuse_dates(figures: date | None, as_of: date | None) -> None:
-    """Raise the :class:`ReportArgumentError` of a report date and as-of day that do not fit.
+def refuse_dates(figures: date | None, as_of: date | None) -> MdvaxError | None:
+    """Check a report date and as-of day once; raise the error of a pair that does not fit.
 
-    Any other problem (nothing cached, an unreadable archive) is a failed run, left to the
-    run itself, which records it.
+    Returns
+    -------
+    MdvaxError or None
+        Any other problem (nothing cached, an unreadable archive): a failed run, which the
+        caller records under its lock and raises.
+
+    Raises
+    ------
+    ReportArgumentError
+        When the dates do not fit the data (the caller's mistake: nothing is recorded).
     """
     try:
         check_dates(get_settings(), figures, as_of)
     except ReportArgumentError:
         raise
-    except MdvaxError:
-        pass
+    except MdvaxError as error:
+        return error
+    return None
 
 
 def backfill_days(start: str | date, end: str | date) -> tuple[list[date], str]:
@@ -66,8 +76,7 @@ def backfill_days(start: str | date, end: str | date) -> tuple[list[date], str]:
 
 def oldest_vintage() -> str:
     """Publication date of the archive's oldest vintage (raises when the archive is empty)."""
-    with Archive.open() as archive:
-        vintages = archive.vintages()
-    if vintages.empty:
+    oldest = vintages.oldest_published(get_settings())
+    if oldest is None:
         raise ArchiveError("the archive is empty: run `mdvax update` before a backfill")
-    return f"{vintages['published'].min():%Y-%m-%d}"
+    return f"{oldest:%Y-%m-%d}"

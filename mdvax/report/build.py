@@ -81,16 +81,19 @@ def report(
     arguments.refuse_future(as_of, "as-of date")
     if not asked:
         as_of = datetime.now(UTC).date()  # today's report: the data as published today
-    elif not update:
-        arguments.refuse_dates(figures, as_of)  # before the lock: nothing written yet
+    early = asked and not update  # checked before the lock: nothing written yet
+    failed = arguments.refuse_dates(figures, as_of) if early else None
     with _locked(out):
         site.clean_temp(out)
         try:
+            if failed is not None:
+                raise failed
             if update:
                 from mdvax.pipeline import update as run_update
 
                 print(run_update(source=source).summary())
-            check_dates(get_settings(), figures, as_of)
+            if not early:  # after the update, or today's report: checked here, once
+                check_dates(get_settings(), figures, as_of)
         except MdvaxError as error:
             if not (asked and isinstance(error, ReportArgumentError)):
                 record_failure(out, folder, error)

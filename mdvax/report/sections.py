@@ -1,5 +1,8 @@
 """The report's sections as HTML fragments, from :class:`mdvax.report.inputs.ReportInputs`.
 
+The data quality section (quarantine, revisions) is in :mod:`mdvax.report.quality`, the
+sections of the other datasets in :mod:`mdvax.report.dataset_sections`.
+
 The HTML comes from Jinja templates with autoescape (``mdvax/templates/report/``): text from
 the data (county names, source names, messages) is escaped by construction and never writes
 markup. Numbers read as on the dashboard (:mod:`mdvax.format`).
@@ -16,15 +19,14 @@ from mdvax.normalize.counties import STATE, UNASSIGNED
 from mdvax.provenance import fetched_text, source_text
 from mdvax.render import MapView, Picture, county_figures
 from mdvax.render import map_picture as render_picture
-from mdvax.report import figures, recent
+from mdvax.report import figures
 from mdvax.report.inputs import STALE_AFTER_DAYS, ReportInputs
+from mdvax.report.quality import quality as quality
 from mdvax.stats import county_view, state_totals, state_view
 from mdvax.templates import Markup, render
 
 #: Counties drawn beside the state in the time-series chart (largest by population).
 TOP_COUNTIES = 5
-#: Revisions listed one by one (the rest are counted).
-MAX_REVISIONS_LISTED = 15
 
 
 def _table(rows: list, header: tuple = (), element_id: str = "", headings: bool = False) -> str:
@@ -207,51 +209,3 @@ def provenance(data: ReportInputs) -> str:
     if p.as_of is not None:
         rows.append(("Data as published on", fmt.iso(p.as_of)))
     return render("report/provenance.html.j2", rows=rows, p=p, stale_after=STALE_AFTER_DAYS)
-
-
-def quality(data: ReportInputs) -> str:
-    """Quarantined rows, revisions since the previous report, then the last 28 days' revisions."""
-    parts = [_quarantine(data.quarantine), _revisions(data), recent.section(data)]
-    return "\n".join(parts)
-
-
-def _quarantine(rows: pd.DataFrame | None) -> str:
-    if rows is None:
-        return render("report/quarantine.html.j2", rows=None, header=(), total=0)
-    header = tuple(c for c in ("date", "county", "reason") if c in rows.columns)
-    shown = [tuple(map(_cell, row)) for row in rows[list(header)].head(20).itertuples(False)]
-    return render("report/quarantine.html.j2", rows=shown, header=header, total=len(rows))
-
-
-def _cell(value: object) -> str:
-    """Text of a table cell: days as ``YYYY-MM-DD``, missing values empty."""
-    if isinstance(value, pd.Timestamp):
-        return fmt.iso(value)
-    return "" if pd.isna(value) else str(value)
-
-
-def _revisions(data: ReportInputs) -> str:
-    rev = data.revisions
-    if rev.since is None or rev.note:
-        return render("report/revisions.html.j2", note=rev.note)
-    changes = rev.changes
-    if changes.empty:
-        return render("report/revisions.html.j2", note="", since=rev.since,
-                      published=rev.published, changed=False)  # fmt: skip
-    by_measure = changes.groupby("measure")["change"].agg(["count", "sum"])
-    by_measure = by_measure.reindex([m for m in LABELS if m in by_measure.index])
-    counts = ", ".join(
-        f"{LABELS.get(m, m)}: {int(r['count']):,} figures (net {fmt.change(r['sum'])})"
-        for m, r in by_measure.iterrows()
-    )
-    chosen = changes[changes["measure"] == data.measure].head(MAX_REVISIONS_LISTED)
-    rows = [
-        (str(r.county), fmt.iso(pd.Timestamp(r.date)), fmt.count(r.old), fmt.count(r.new),
-         fmt.change(r.change))
-        for r in chosen.itertuples(index=False)
-    ]  # fmt: skip
-    return render(
-        "report/revisions.html.j2", note="", since=rev.since, published=rev.published,
-        changed=True, rows=rows, counts=counts, label=LABELS[data.measure],
-        header=("County", "Day", "Before", "Now", "Change"),
-    )  # fmt: skip
