@@ -213,8 +213,11 @@ NOT_IN_README_TABLE = {
 
 def test_the_readme_table_lists_the_servers_options():
     from mdvax.serve.app import MdvaxVoila
+    from mdvax.serve.limits import VisitorLimits
 
-    own = set(MdvaxVoila.class_own_traits(config=True))
+    own = set(MdvaxVoila.class_own_traits(config=True)) | set(
+        VisitorLimits.class_traits(config=True)
+    )
     rows = [line for line in readme_section("Configuration").splitlines() if line.startswith("|")]
     listed = set(re.findall(r"`MdvaxVoila\.(\w+)`", "\n".join(rows)))
     assert {"kernels_per_client", "page_rate", "page_burst"} <= own

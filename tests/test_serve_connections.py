@@ -18,6 +18,7 @@ from mdvax.errors import ServeError
 from mdvax.serve import capacity
 from mdvax.serve.app import MdvaxVoila
 from mdvax.serve.connections import ConnectionGuard
+from mdvax.serve.limits import VisitorLimits
 from mdvax.serve.sockets import SOCKETS_PER_KERNEL
 from tests.support.serve_options import resolved
 
@@ -79,7 +80,8 @@ def test_the_readme_table_names_real_options_and_the_connection_cap():
     rows = [line for line in section.splitlines() if line.startswith("| `MdvaxVoila.")]
     named = {name for row in rows for name in re.findall(r"`MdvaxVoila\.(\w+)`", row)}
     assert "max_connections" in named
-    assert sorted(named - set(MdvaxVoila.class_own_traits(config=True))) == []
+    options = set(MdvaxVoila.class_own_traits(config=True)) | set(VisitorLimits.class_traits())
+    assert sorted(named - options) == []
 
 
 class FakeClock:

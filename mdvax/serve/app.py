@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tornado.ioloop import PeriodicCallback
 from tornado.web import GZipContentEncoding
-from traitlets import Bool, Float, Integer, List, Unicode, default
+from traitlets import Bool, Integer, List, Unicode, default
 from traitlets.config import Config
 from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader
 
@@ -20,9 +20,10 @@ from mdvax.serve.connections import ConnectionGuard, GuardedHTTPServer
 from mdvax.serve.error_pages import not_found_routes, serve_error_pages
 from mdvax.serve.headers import CacheHeaders, SecurityHeaders
 from mdvax.serve.health import HealthHandler
-from mdvax.serve.hosts import default_allowed_hosts, host_rule
+from mdvax.serve.hosts import host_rule
 from mdvax.serve.kernels import ZMQ_SOCKETS_PER_KERNEL, MdvaxKernelManager
 from mdvax.serve.leave import LeaveHandler
+from mdvax.serve.limits import VisitorLimits
 from mdvax.serve.page import CappedVoilaHandler
 from mdvax.serve.payload import Precompressed, PrecompressedFiles, with_precompressed
 from mdvax.serve.pool import install_ready_check
@@ -77,24 +78,11 @@ STATIC_ROUTES = ("/voila/static/", "/voila/templates/", "/voila/labextensions/")
 TRANSFORMS = (GZipContentEncoding, CacheHeaders, SecurityHeaders)
 
 
-class MdvaxVoila(Voila):
+class MdvaxVoila(VisitorLimits, Voila):
     """Standalone Voila serving one notebook at ``/`` with the repository's settings."""
 
     name = "voila"  # Voila's handlers look the application up as settings["voila"]
 
-    max_kernels = Integer(
-        None,
-        allow_none=True,
-        config=True,
-        help="Ceiling on live kernels, pool included (default: from the machine's cores and memory).",
-    )
-    pool_size = Integer(
-        None,
-        allow_none=True,
-        min=0,
-        config=True,
-        help="Preheated kernels kept ready, 0 for none (default: from the machine's cores).",
-    )
     fork_kernels = Bool(True, config=True, help="Fork kernels from a preloaded template.")
     config_file = Unicode(
         None,
@@ -116,41 +104,11 @@ class MdvaxVoila(Voila):
 
     config_file_paths = List(Unicode(), config=True, help="Where voila.json is looked up.")
 
-    trusted_proxies = List(Unicode(), config=True, help="Proxies whose X-Forwarded-For counts.")
-    allowed_hosts = List(Unicode(), config=True, help="Host names served (others: 400).")
-    health_token = Unicode(
-        None,
-        allow_none=True,
-        config=True,
-        help="Token for /healthz details (default: MDVAX_SERVE_HEALTH_TOKEN).",
-    )
-    kernels_per_client = Integer(2, config=True, help="Kernels one client address may hold.")
-    sockets_per_client = Integer(6, config=True, help="Kernel websockets one client may hold.")
-    page_rate = Float(0.5, config=True, help="Page requests a second one client may make.")
-    page_burst = Integer(20, config=True, help="Page requests one client may make at once.")
-    message_rate = Float(50.0, config=True, help="Messages/s per kernel websocket (0: no limit).")
-    message_burst = Integer(200, min=1, config=True, help="Messages a socket may send at once.")
-    messages_queued = Integer(32, min=1, config=True, help="Messages waiting for one kernel.")
-    messages_in_flight = Integer(2, min=1, config=True, help="Messages a kernel is handed at once.")
-    connect_timeout = Float(15.0, config=True, help="Seconds a sent page has to connect.")
-    request_timeout = Float(20.0, config=True, help="Seconds to send headers/body; keep-alive.")
-    max_connections = Integer(
-        None,
-        allow_none=True,
-        min=1,
-        config=True,
-        help="Open connections at once; more get a 503 at accept (default: from the file limit).",
-    )
-
     @default("config_file_paths")
     def _default_config_file_paths(self):
         # Only the shipped settings: a stray voila.json in the working directory or
         # ~/.jupyter must not change what the public server does.
         return [str(VOILA_JSON.parent)]
-
-    @default("allowed_hosts")
-    def _default_allowed_hosts(self):
-        return default_allowed_hosts(self.ip)  # behind a proxy: add the public name
 
     @default("kernel_websocket_connection_class")
     def _default_connection_class(self):
@@ -203,23 +161,6 @@ class MdvaxVoila(Voila):
             "websocket_ping_interval": 30,
             "websocket_ping_timeout": 30,
         }
-
-    def _size_kernels(self) -> None:
-        """Pool and cap from the machine unless configured; refuse a cap no visitor fits under."""
-        if self.pool_size is None:
-            self.pool_size = capacity.default_pool_size()
-        if self.max_kernels is None:
-            kernel_mb = capacity.FORKED_KERNEL_MB if self.fork_kernels else capacity.KERNEL_MB
-            self.max_kernels = capacity.default_max_kernels(
-                pool_size=self.pool_size, kernel_mb=kernel_mb
-            )
-        if self.max_kernels <= self.pool_size:
-            raise ServeError(
-                f"max kernels ({self.max_kernels}) must exceed the pool size ({self.pool_size}),"
-                " or no visitor could ever get a kernel"
-            )
-        self.voila_configuration.default_pool_size = self.pool_size
-        self.voila_configuration.preheat_kernel = self.pool_size > 0
 
     def init_settings(self):
         """Voila's settings with our kernel manager; a kernel handed out is a visitor's."""
