@@ -45,7 +45,7 @@ HEADER = (
 class _DataOnly(pickle.Unpickler):
     """An unpickler that builds plain data only: any class or function is refused."""
 
-    def find_class(self, module: str, name: str):  # noqa: D102
+    def find_class(self, module: str, name: str):
         raise pickle.UnpicklingError(f"refused {module}.{name}: only plain data is read")
 
 

@@ -1,0 +1,146 @@
+"""The views beyond the county map (``view=`` in links): ZIP codes, third doses, demographics.
+
+:func:`load` is the one seam to the data: ``api.load_table(dataset=..., as_of=...)``.
+:class:`DatasetViews` holds the widgets of these views for one visitor's session and shows the
+one the :class:`~mdvax.dashboard.state.ViewState` names, for its vintage (``as_of``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from datetime import date
+
+import ipyleaflet
+import ipywidgets as widgets
+import pandas as pd
+
+from mdvax import reference
+from mdvax.dashboard import doses, groups, zips
+from mdvax.dashboard.map import BOUNDS
+from mdvax.errors import MdvaxError
+from mdvax.templates import render
+
+log = logging.getLogger(__name__)
+
+#: Every view a link can name, the county map first (the default), with its selector label.
+VIEWS: dict[str, str] = {
+    "county": "Counties (map)",
+    "zip": "ZIP codes",
+    "third_dose": "Third doses",
+    "age": "By age",
+    "race": "By race",
+    "ethnicity": "By ethnicity",
+    "gender": "By gender",
+}
+DEFAULT_VIEW = "county"
+#: What the page says when a dataset cannot be read (never the error's own text).
+UNAVAILABLE = (
+    "This view has no data here yet: its table is not in this server's archive "
+    "(run `mdvax history import`)."
+)
+POINT_STYLE = {"radius": 5, "weight": 1, "color": "#333333", "opacity": 1, "fillOpacity": 0.85}
+
+
+class DatasetUnavailableError(MdvaxError):
+    """A dataset this server cannot read (not archived, or an API without datasets)."""
+
+
+def load(name: str, as_of: date | None = None) -> pd.DataFrame:
+    """The ``name`` dataset's table in force on ``as_of`` (``None``: the newest).
+
+    Raises
+    ------
+    DatasetUnavailableError
+        When the API has no such dataset or the archive none of its vintages.
+    """
+    from mdvax import api
+
+    if "dataset" not in inspect.signature(api.load_table).parameters:
+        raise DatasetUnavailableError(f"this mdvax has no {name!r} dataset")
+    try:
+        return api.load_table(dataset=name, as_of=as_of)
+    except MdvaxError as error:
+        raise DatasetUnavailableError(f"{name!r} as of {as_of}: {error}") from error
+
+
+def render_view(name: str, table: pd.DataFrame, county: pd.DataFrame, measure: str, published):
+    """The HTML of view ``name`` for its table (``county``: the county table, for third doses)."""
+    if name == "zip":
+        rank = zips.ranking(table, reference.zips(), measure, per_capita=True)
+        return zips.zip_html(rank, zips.unassigned(table, measure), measure, published)
+    if name == "third_dose":
+        return doses.third_dose_html(doses.curve(table, county), published)
+    return groups.groups_html(name, table, measure, published)
+
+
+class DatasetViews:
+    """The widgets of the views beyond the map: one HTML body, and the ZIP map.
+
+    Parameters
+    ----------
+    loader : callable
+        ``loader(name, as_of) -> DataFrame`` (default :func:`load`); tests pass frames.
+    """
+
+    def __init__(self, loader: Callable[[str, date | None], pd.DataFrame] = load) -> None:
+        self._loader = loader
+        self._tables: dict[tuple[str, date | None], pd.DataFrame | None] = {}
+        self.body = widgets.HTML()
+        self.body.add_class("mdvax-dataset-body")
+        self.points = ipyleaflet.GeoJSON(
+            data={"type": "FeatureCollection", "features": []},
+            point_style=POINT_STYLE,
+            name="zips",
+        )
+        (south, west), (north, east) = BOUNDS
+        self.map = ipyleaflet.Map(
+            layers=(self.points,),
+            center=((south + north) / 2, (west + east) / 2),
+            zoom=7,
+            min_zoom=5,
+            max_zoom=12,
+            scroll_wheel_zoom=False,
+            attribution_control=False,
+            layout=widgets.Layout(width="100%", height="420px"),
+        )
+        self.map.add_class("mdvax-map")
+        self.map.add_class("mdvax-zip-map")
+        self.key = widgets.HTML(render("dashboard/zip_key.html.j2", keys=zips.legend()))
+        self.mapbox = widgets.VBox([self.map, self.key])
+        self.mapbox.add_class("mdvax-zip-mapbox")
+        self.widget = widgets.VBox([self.mapbox, self.body], layout=widgets.Layout(width="100%"))
+        self.widget.add_class("mdvax-dataset-views")
+        self.shown: str | None = None
+
+    def table(self, name: str, as_of: date | None) -> pd.DataFrame | None:
+        """The table of ``name`` for ``as_of`` (read once per session; ``None``: unavailable)."""
+        key = (name, as_of)
+        if key not in self._tables:
+            try:
+                self._tables[key] = self._loader(name, as_of)
+            except DatasetUnavailableError:
+                log.warning("dataset %s unavailable as of %s", name, as_of, exc_info=True)
+                self._tables[key] = None
+        return self._tables[key]
+
+    def show(self, name: str, as_of: date | None, county: pd.DataFrame, measure: str) -> None:
+        """Show view ``name`` (``county``: hide this widget, the map shows instead)."""
+        self.widget.layout.display = "none" if name == DEFAULT_VIEW else None
+        self.mapbox.layout.display = "none" if name != "zip" else None
+        if name == DEFAULT_VIEW:
+            self.shown = name
+            return
+        table = self.table(name, as_of)
+        if table is None:
+            value = render("dashboard/notes.html.j2", notes=[UNAVAILABLE])
+            self.mapbox.layout.display = "none"
+        else:
+            value = render_view(name, table, county, measure, as_of)
+            if name == "zip":
+                rank = zips.ranking(table, reference.zips(), measure, per_capita=True)
+                self.points.data = zips.points(rank, reference.zips())
+        if self.body.value != value:
+            self.body.value = value
+        self.shown = name
