@@ -18,7 +18,7 @@ from mdvax.templates import render
 
 #: Chart size in SVG user units (it scales to the page's width).
 WIDTH, HEIGHT = 640, 240
-_PAD_L, _PAD_R, _PAD_T, _PAD_B = 52, 12, 10, 24
+_PAD_L, _PAD_R, _PAD_T, _PAD_B = 70, 12, 10, 24
 #: Okabe-Ito colours (told apart with colour-blindness), then grey for the unknown share.
 PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#8c6d1f")
 UNKNOWN_COLOUR = "#6b6b6b"
