@@ -30,7 +30,7 @@ def test_zip_view_from_a_link_says_why_it_is_empty_and_meets_wcag(server, open_p
     page = open_page(
         server.url + "?view=zip&measure=fully_vaccinated", width=width, bypass_csp=True
     )
-    expect(page.locator(SELECT)).to_have_value("zip", timeout=TIMEOUT)
+    expect(page.locator(SELECT)).to_have_value("ZIP codes", timeout=TIMEOUT)
     expect(page.locator(".mdvax-dataset-body")).to_contain_text(UNAVAILABLE[:40], timeout=TIMEOUT)
     expect(page.locator(".mdvax-body")).to_be_hidden()  # the county map is not shown
     link = page.locator(LINK).input_value()
@@ -45,7 +45,7 @@ def test_zip_view_from_a_link_says_why_it_is_empty_and_meets_wcag(server, open_p
 def test_keyboard_switches_views_and_back_to_the_map(server, open_page):
     page = open_page(server.url, width=1280)
     select = page.locator(SELECT)
-    expect(select).to_have_value("county", timeout=TIMEOUT)
+    expect(select).to_have_value("Counties (map)", timeout=TIMEOUT)
     expect(page.locator(".mdvax-body")).to_be_visible(timeout=TIMEOUT)
     select.focus()
     page.keyboard.press("ArrowDown")  # the next view: ZIP codes
@@ -66,4 +66,4 @@ def test_a_bad_view_in_a_link_is_named_and_the_map_shows(server, open_page):
     page = open_page(server.url + "?view=%3Cscript%3E", width=390)
     expect(page.locator(".mdvax-notes")).to_contain_text("view '<script>' is not one of")
     expect(page.locator(".mdvax-body")).to_be_visible(timeout=TIMEOUT)
-    expect(page.locator(SELECT)).to_have_value("county")
+    expect(page.locator(SELECT)).to_have_value("Counties (map)")
