@@ -30,8 +30,14 @@ __all__ = [
 ]
 
 
-def load_table(as_of: date | str | None = None, settings: Settings | None = None) -> pd.DataFrame:
-    """The canonical table: the current one, or the one in force on ``as_of``.
+def load_table(
+    as_of: date | str | None = None, settings: Settings | None = None, dataset: str = "county"
+) -> pd.DataFrame:
+    """A dataset's table (default the county table): the current one, or the one in force on ``as_of``.
+
+    ``dataset``: one of :data:`mdvax.datasets.DATASETS`; the others than ``county`` (columns in
+    :data:`mdvax.datasets.COLUMNS`) are read from the archive, their newest vintage when
+    ``as_of`` is None.
 
     The current table is the newest vintage: it answers ``as_of`` on or after its publication
     day; an earlier day is read from the archive (:func:`mdvax.vintages.in_force`). A data
@@ -46,11 +52,12 @@ def load_table(as_of: date | str | None = None, settings: Settings | None = None
         When no vintage was published on or before ``as_of``.
     """
     settings = settings or get_settings()
-    if as_of is None:
+    if as_of is None and dataset == "county":
         return vintages_service.current_table(settings)
     from mdvax.archive import as_date
 
-    return vintages_service.load_table(settings, as_date(as_of))
+    day = None if as_of is None else as_date(as_of)
+    return vintages_service.load_table(settings, day, dataset)
 
 
 def load_metadata(settings: Settings | None = None) -> CacheMeta:

@@ -43,6 +43,8 @@ MARYLAND_GITHUB_URL = (
     "MD_COVID19_TotalVaccinationsCountyFirstandSecondSingleDose.csv"
 )
 MARYLAND_GIT_URL = "https://github.com/state-of-maryland/VaccineCSVs.git"
+#: Folder of the repository's raw files: each dataset's file is fetched from here by name.
+MARYLAND_RAW_URL = "https://raw.githubusercontent.com/state-of-maryland/VaccineCSVs/master/"
 
 #: The application's name for per-user folders (platformdirs).
 APP_NAME = "mdvax"
@@ -113,6 +115,9 @@ class Settings:
     maryland_github_url, maryland_git_url : str
         The state's county file in its repository, and the repository (``MDVAX_MARYLAND_GITHUB_URL``,
         ``MDVAX_MARYLAND_GIT_URL``: a URL, a ``file://`` URL or a local path).
+    maryland_raw_url : str
+        The folder (URL ending in ``/``) the other datasets' files are fetched from by name
+        (``MDVAX_MARYLAND_RAW_URL``; :mod:`mdvax.normalize.registry` names the files).
     embedded_snapshot : bool
         Fall back to the snapshot shipped in the package when nothing was ever fetched
         (``MDVAX_EMBEDDED_SNAPSHOT=off`` disables it).
@@ -133,6 +138,7 @@ class Settings:
     cache_dir: Path = dataclasses.field(default_factory=default_cache_dir)
     maryland_github_url: str = MARYLAND_GITHUB_URL
     maryland_git_url: str = MARYLAND_GIT_URL
+    maryland_raw_url: str = MARYLAND_RAW_URL
     embedded_snapshot: bool = True
 
     @property
@@ -211,6 +217,7 @@ def get_settings(environ: Mapping[str, str] | None = None, **changes: object) ->
         cache_dir=_folder(env.text("MDVAX_CACHE_DIR") or default_cache_dir()),
         maryland_github_url=env.text("MDVAX_MARYLAND_GITHUB_URL") or MARYLAND_GITHUB_URL,
         maryland_git_url=env.text("MDVAX_MARYLAND_GIT_URL") or MARYLAND_GIT_URL,
+        maryland_raw_url=(env.text("MDVAX_MARYLAND_RAW_URL") or MARYLAND_RAW_URL).rstrip("/") + "/",
         embedded_snapshot=(env.text("MDVAX_EMBEDDED_SNAPSHOT") or "on").lower()
         not in ("off", "0", "no", "false"),
     )

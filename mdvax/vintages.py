@@ -37,6 +37,7 @@ __all__ = [
     "catalogue",
     "current_meta",
     "current_table",
+    "dataset_in_force",
     "fingerprint",
     "in_force",
     "load_table",
@@ -138,7 +139,10 @@ def in_force(settings: Settings, as_of: date | None) -> tuple[Provenance, bool]:
 
 
 def archived_table(
-    settings: Settings | str, provenance: Provenance, store: Recent = TABLES
+    settings: Settings | str,
+    provenance: Provenance,
+    store: Recent = TABLES,
+    dataset: str = "county",
 ) -> pd.DataFrame:
     """The table of the archived vintage of ``provenance`` (read once, then kept in ``store``).
 
@@ -148,9 +152,22 @@ def archived_table(
 
     def read() -> pd.DataFrame:
         with _open(url) as archive:
-            return archive.table_as_of(provenance.published)
+            return archive.table_as_of(provenance.published, dataset)
 
-    return store.get((url, provenance.sha256), read)
+    key = (url, provenance.sha256) if dataset == "county" else (url, dataset, provenance.sha256)
+    return store.get(key, read)
+
+
+def dataset_in_force(settings: Settings, dataset: str, as_of: date | None) -> Provenance:
+    """Provenance of ``dataset``'s vintage in force on ``as_of`` (None: its newest).
+
+    The datasets beyond the county table live in the archive only (``mdvax update`` and
+    ``mdvax history import`` record them there): :meth:`mdvax.archive.Archive.vintage_as_of`
+    decides, as it does for the county table.
+    """
+    with _open(settings) as archive:
+        row = archive.vintage_as_of(as_of or date.max, dataset)
+    return Provenance.from_vintage(row, as_of or row["published"].date())
 
 
 def table(settings: Settings, provenance: Provenance, current: bool) -> pd.DataFrame:
@@ -160,8 +177,17 @@ def table(settings: Settings, provenance: Provenance, current: bool) -> pd.DataF
     return archived_table(settings, provenance).copy()
 
 
-def load_table(settings: Settings, as_of: date | None = None) -> pd.DataFrame:
-    """The table in force on ``as_of`` (None: the current one), as :func:`in_force` picks."""
+def load_table(
+    settings: Settings, as_of: date | None = None, dataset: str = "county"
+) -> pd.DataFrame:
+    """The table of ``dataset`` in force on ``as_of`` (None: the current one).
+
+    The county table as :func:`in_force` picks; any other from the archive
+    (:func:`dataset_in_force`).
+    """
+    if dataset != "county":
+        provenance = dataset_in_force(settings, dataset, as_of)
+        return archived_table(settings, provenance, dataset=dataset).copy()
     return table(settings, *in_force(settings, as_of))
 
 

@@ -40,12 +40,13 @@ def test_open_creates_the_schema_once():
         url = url.set(drivername="postgresql")  # a plain URL gets the installed psycopg 3
     with Archive.open(url.render_as_string(hide_password=False)) as archive:
         assert archive.engine.dialect.driver in {"psycopg", "pysqlite"}
-        assert recorded_versions(archive) == [1, 2, 3]
-        assert schema.latest_version() == 3
+        assert recorded_versions(archive) == [1, 2, 3, 4]
+        assert schema.latest_version() == 4
         names = set(inspect(archive.engine).get_table_names())
-        assert {"schema_version", "vintages", "series", "value_versions", "vintage_tables"} <= names
+        assert {"schema_version", "vintages", "series", "value_versions", "vintage_tables",
+                "dataset_vintages"} <= names  # fmt: skip
     with Archive.open() as archive:
-        assert recorded_versions(archive) == [1, 2, 3]
+        assert recorded_versions(archive) == [1, 2, 3, 4]
 
 
 def test_a_new_migration_is_applied_in_order_and_keeps_the_data(source_server, monkeypatch):
@@ -58,7 +59,7 @@ def test_a_new_migration_is_applied_in_order_and_keeps_the_data(source_server, m
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, add_notes))
     try:
         with Archive.open() as archive:
-            assert recorded_versions(archive) == [1, 2, 3, 4]
+            assert recorded_versions(archive) == [1, 2, 3, 4, 5]
             assert inspect(archive.engine).has_table("notes")
             assert stored_versions(archive) == changed_values(None, table)
     finally:
@@ -77,7 +78,7 @@ def test_version_1_archives_get_timeline_ids_and_keep_every_vintage(source_serve
             old = archive.vintages()
     assert list(old["id"]) == [1, 2]
     with Archive.open() as archive:
-        assert recorded_versions(archive) == [1, 2, 3]
+        assert recorded_versions(archive) == [1, 2, 3, 4]
         new = archive.vintages()
         days = [date(2021, 3, 23), date(2021, 3, 30)]
         assert list(new["id"]) == [d.toordinal() * 100 for d in days]
@@ -106,7 +107,7 @@ def test_migrations_are_frozen_whatever_the_live_code_does(source_server, monkey
                 if hasattr(module, name):
                     patch.setattr(module, name, changed)
         with Archive.open() as archive:
-            assert recorded_versions(archive) == [1, 2, 3]
+            assert recorded_versions(archive) == [1, 2, 3, 4]
     with Archive.open() as archive:
         days = [date(2021, 3, 23), date(2021, 3, 30)]
         assert list(archive.vintages()["id"]) == [d.toordinal() * 100 for d in days]

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy import Engine, exc
 
-from mdvax.archive import read, tables
+from mdvax.archive import datasets, read, tables
 from mdvax.archive.dates import as_date
 from mdvax.archive.diff import to_long
 from mdvax.archive.engine import make_engine, read_only, write_transaction
@@ -21,7 +21,7 @@ from mdvax.config import get_settings
 from mdvax.errors import ArchiveError, MdvaxError
 
 
-class Archive(RevisionQueries):
+class Archive(RevisionQueries, datasets.DatasetQueries):
     """An open archive database. Make one with :meth:`Archive.open`.
 
     Parameters
@@ -172,11 +172,12 @@ class Archive(RevisionQueries):
         with self._errors("look up a vintage"), self.engine.connect() as conn:
             return read.has_sha256(conn, check_sha256(sha256))
 
-    def vintage_as_of(self, day: date | datetime | str) -> pd.Series:
-        """The vintage in force on ``day``: the latest published on or before it.
+    def vintage_as_of(self, day: date | datetime | str, dataset: str = "county") -> pd.Series:
+        """The vintage of ``dataset`` in force on ``day``: the latest published on or before it.
 
         The one implementation of that rule (one indexed query); on a day with several
-        vintages the later-recorded one wins, as :meth:`table_as_of` reads.
+        vintages the later-recorded one wins, as :meth:`table_as_of` reads. Other datasets
+        than ``county`` have one vintage per day (:mod:`mdvax.archive.datasets`).
 
         Returns
         -------
@@ -191,10 +192,12 @@ class Archive(RevisionQueries):
         """
         day = as_date(day)
         with self._errors("read a vintage"), self.engine.connect() as conn:
+            if dataset != "county":
+                return datasets.frame([datasets.as_of(conn, dataset, day)]).iloc[0]
             return read.vintage_frame([read.vintage_as_of(conn, day)]).iloc[0]
 
-    def table_as_of(self, as_of: date | datetime | str) -> pd.DataFrame:
-        """The canonical table as published in the latest vintage published on or before ``as_of``.
+    def table_as_of(self, as_of: date | datetime | str, dataset: str = "county") -> pd.DataFrame:
+        """The table of ``dataset`` in the latest vintage published on or before ``as_of``.
 
         One primary-key lookup of the vintage's stored table (:mod:`mdvax.archive.tables`):
         the same cost whatever the number of vintages.
@@ -208,6 +211,9 @@ class Archive(RevisionQueries):
         """
         as_of = as_date(as_of)
         with self._errors("read a vintage"), self.engine.connect() as conn:
+            if dataset != "county":
+                row = datasets.as_of(conn, dataset, as_of)
+                return datasets.read(conn, dataset, row.published)
             return tables.read(conn, read.vintage_as_of(conn, as_of))
 
     def rebuild_tables(self, progress: bool | None = None) -> int:

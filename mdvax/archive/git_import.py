@@ -15,10 +15,18 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from mdvax.archive import git_datasets
 from mdvax.config import Settings, get_settings
 from mdvax.errors import MdvaxError, SourceError
 from mdvax.sources.base import RawSnapshot
-from mdvax.sources.git import COUNTY_FILE, PIVOT_FILE, Commit, GitRepository, last_of_each_day
+from mdvax.sources.git import (
+    COUNTY_FILE,
+    PATHS,
+    PIVOT_FILE,
+    Commit,
+    GitRepository,
+    last_of_each_day,
+)
 
 
 class CommitImportError(SourceError):
@@ -27,23 +35,26 @@ class CommitImportError(SourceError):
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import did: counts for the final line."""
+    """What an import did: counts for the final lines (``datasets``: one line per dataset)."""
 
     added: int
     skipped: int
     revised: int
     seconds: float
+    datasets: tuple[str, ...] = ()
 
     def summary(self) -> str:
         if not self.added:
-            return (
+            county = (
                 f"history: nothing to add ({self.skipped} vintage(s) already archived), "
                 f"{self.seconds:.1f} s"
             )
-        return (
-            f"history: {self.added} vintage(s) added, {self.revised:,} values revised, "
-            f"{self.skipped} already archived, in {self.seconds:.1f} s"
-        )
+        else:
+            county = (
+                f"history: {self.added} vintage(s) added, {self.revised:,} values revised, "
+                f"{self.skipped} already archived, in {self.seconds:.1f} s"
+            )
+        return "\n".join([county, *self.datasets])
 
 
 def repository_folder(settings: Settings, url: str) -> Path:
@@ -59,7 +70,11 @@ def import_history(
     settings: Settings | None = None,
     progress: bool = False,
 ) -> ImportResult:
-    """Import the county files' history of ``repo`` (default ``settings.maryland_git_url``).
+    """Import the history of every dataset in ``repo`` (default ``settings.maryland_git_url``).
+
+    One pass over the commits that changed any dataset's file, oldest first: the county files
+    (this module) and every dataset of :mod:`mdvax.normalize.registry`
+    (:mod:`mdvax.archive.git_datasets`), each vintage in its own transaction.
 
     Raises
     ------
@@ -78,23 +93,46 @@ def import_history(
     started = time.monotonic()
     repository = GitRepository(url, repository_folder(settings, url))
     repository.sync()
-    commits = [
+    every = [
         c
-        for c in last_of_each_day(repository.commits())
+        for c in repository.commits((*PATHS, *git_datasets.PATHS))
         if (since is None or c.day >= since) and (until is None or c.day <= until)
     ]
+    commits = last_of_each_day([c for c in every if c.changed & set(PATHS)])
+    tally = git_datasets.Tally()
     with Archive.open(settings.archive_url) as archive:
         done = set(archive.vintages()["source"])
-        todo = [c for c in commits if f"git:{c.sha}" not in done]
-        repository.prefetch(blob for c in todo for blob in c.blobs.values())
+        todo = [(c, None) for c in commits if f"git:{c.sha}" not in done]
+        done = git_datasets.done(archive)
+        for commit, entry in git_datasets.jobs(every):
+            if (entry.name, f"git:{commit.sha}") in done:
+                tally.count(entry.name, "skipped")
+            else:
+                todo.append((commit, entry))
+        todo.sort(key=lambda job: (job[0].when, job[1].name if job[1] else ""))
+        repository.prefetch(_blobs(todo))
         added = revised = 0
         with tqdm(total=len(todo), unit="vintage", desc="import", disable=not progress) as bar:
-            for commit in todo:
-                summary = _import_commit(archive, repository, commit, url)
-                added += int(summary.added_vintage)
-                revised += summary.n_revised
+            for commit, entry in todo:
+                if entry is None:
+                    summary = _import_commit(archive, repository, commit, url)
+                    added += int(summary.added_vintage)
+                    revised += summary.n_revised
+                else:
+                    outcome = git_datasets.import_one(archive, repository, commit, entry, url)
+                    tally.count(entry.name, outcome, f"{commit.day}")
                 bar.update(1)
-    return ImportResult(added, len(commits) - added, revised, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    return ImportResult(added, len(commits) - added, revised, seconds, tuple(tally.lines()))
+
+
+def _blobs(todo) -> set[str]:
+    """Blobs the jobs read: the county files present, each dataset's changed or present files."""
+    wanted: set[str] = set()
+    for commit, entry in todo:
+        paths = PATHS if entry is None else entry.files
+        wanted.update(blob for path, blob in commit.blobs.items() if path in paths)
+    return wanted
 
 
 def _as_url(repo: str) -> str:

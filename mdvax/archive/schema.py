@@ -24,6 +24,10 @@ Tables
     :mod:`mdvax.archive.tables`), so reading a vintage is one primary-key lookup whatever the
     number of vintages. Derived from ``value_versions`` (the source of truth) and written in the
     same transaction as the vintage.
+``dataset_vintages``
+    Version 4. One row per (dataset, publication day) of every dataset but the county table
+    (:mod:`mdvax.datasets`): its provenance and its whole table as one compressed blob (see
+    :mod:`mdvax.archive.datasets`); the day's last file wins.
 """
 
 from __future__ import annotations
@@ -107,6 +111,24 @@ vintage_tables = Table(
     Column("vintage_id", Integer, ForeignKey("vintages.id"), primary_key=True, autoincrement=False),
     Column("format", String(40), nullable=False),  # how ``data`` is encoded (tables.FORMAT)
     Column("n_rows", Integer, nullable=False),  # rows of the table: checked when read
+    Column("data", LargeBinary, nullable=False),
+)
+
+
+dataset_vintages = Table(
+    "dataset_vintages",
+    metadata,
+    Column("dataset", String(20), primary_key=True),
+    Column("published", Date, primary_key=True),
+    Column("fetched_at", DateTime, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("first_date", Date, nullable=True),  # None: a table without dates (zip)
+    Column("last_date", Date, nullable=True),
+    Column("n_rows", Integer, nullable=False),
+    Column("format", String(40), nullable=False),  # how ``data`` is encoded
+    Column("provenance", Text, nullable=True),
     Column("data", LargeBinary, nullable=False),
 )
 

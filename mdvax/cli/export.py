@@ -9,7 +9,11 @@ from mdvax.errors import MdvaxError
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("export", help="write the canonical table (CSV or Parquet)")
+    from mdvax.datasets import DATASETS
+
+    parser = subparsers.add_parser("export", help="write a dataset's table (CSV or Parquet)")
+    parser.add_argument("--dataset", choices=DATASETS, default="county",
+                        help="which table (default: county; see docs/datasets.md)")  # fmt: skip
     parser.add_argument("--format", choices=["csv", "parquet"], default=None,
                         help="default: from the output's extension, else csv")  # fmt: skip
     parser.add_argument("--output", "-o", metavar="FILE", help="default: standard output")
@@ -22,8 +26,8 @@ def run(args) -> int:
     from mdvax.api import load_table
     from mdvax.cache.files import atomic_write
 
-    table = load_table(as_of=args.as_of)
-    for note in as_of_notes(args.as_of) if args.as_of else ():
+    table = load_table(as_of=args.as_of, dataset=args.dataset)
+    for note in as_of_notes(args.as_of) if args.as_of and args.dataset == "county" else ():
         print(f"mdvax export: {note}", file=sys.stderr)
     fmt = args.format or ("parquet" if args.output and args.output.endswith(".parquet") else "csv")
     if fmt == "parquet" and not args.output:

@@ -13,8 +13,16 @@ def register(subparsers) -> None:
         "--date, the revision series of that one day instead: its value as each vintage "
         "published it (the series the dashboard's county panel shows).",
     )
-    parser.add_argument("--county", required=True, metavar="NAME",
-                        help="e.g. Montgomery, 'Anne Arundel', 'Baltimore City'")  # fmt: skip
+    from mdvax.datasets import DATASETS
+
+    parser.add_argument("--dataset", choices=DATASETS, default="county",
+                        help="which table (default county); zip takes --zip, third_dose "
+                        "--date, age/race/ethnicity/gender --date and --group")  # fmt: skip
+    parser.add_argument("--county", metavar="NAME",
+                        help="e.g. Montgomery, 'Anne Arundel', 'Baltimore City' (county only)")  # fmt: skip
+    parser.add_argument("--zip", metavar="ZIP", help="a Maryland ZIP code, or 0 (--dataset zip)")
+    parser.add_argument("--group", metavar="LABEL",
+                        help="a group label of a demographic dataset (docs/datasets.md)")  # fmt: skip
     parser.add_argument("--measure", default="first_dose", metavar="MEASURE",
                         help="a column of the table, e.g. first_dose (default), first_dose_daily, "
                         "fully_vaccinated")  # fmt: skip
@@ -34,8 +42,13 @@ def run(args) -> int:
     import pandas as pd
 
     from mdvax.archive import Archive, as_date
+    from mdvax.errors import MdvaxError
     from mdvax.normalize.counties import canonical_county
 
+    if args.dataset != "county":
+        return run_dataset(args)
+    if not args.county:
+        raise MdvaxError("mdvax revisions: --county is required for the county table")
     if args.date:
         return run_series(args)
     county = canonical_county(args.county)
@@ -118,3 +131,27 @@ def _data_range(as_of: str | None) -> str:
         f"the archived data runs from {listed['first_date'].min():%Y-%m-%d} to "
         f"{listed['last_date'].max():%Y-%m-%d}"
     )
+
+
+def run_dataset(args) -> int:
+    """Print one row's figure of a dataset beyond the county table in every vintage."""
+    import sys
+
+    from mdvax.archive import Archive
+    from mdvax.archive.dataset_series import dataset_series
+
+    key = {"zip": args.zip, "date": args.date, "group": args.group}
+    wanted = {"zip": ("zip",), "third_dose": ("date",)}.get(args.dataset, ("date", "group"))
+    with Archive.open() as archive:
+        found = dataset_series(archive, args.dataset, args.measure,
+                               {k: key[k] for k in wanted}, as_of=args.as_of)  # fmt: skip
+    if args.csv:
+        found.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+        return 0
+    label = " ".join(str(key[k]) for k in wanted)
+    print(f"{args.dataset} {label} {args.measure}: {len(found)} vintage(s) with this row")
+    if not found.empty:
+        formats = {"value": "{:,}".format, "change": "{:+,}".format}
+        shown = found.assign(published=found["published"].dt.strftime("%Y-%m-%d"))
+        print(shown.to_string(index=False, formatters=formats))
+    return 0

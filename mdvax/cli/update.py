@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from mdvax.datasets import DATASETS
 from mdvax.sources import SOURCE_NAMES
 
 
@@ -21,11 +22,31 @@ def register(subparsers) -> None:
     )  # fmt: skip
     parser.add_argument("--from", dest="from_", metavar="PATH_OR_URL",
                         help="read this CSV file or URL instead (offline, or behind a firewall)")  # fmt: skip
+    parser.add_argument("--dataset", action="append", metavar="NAME",
+                        choices=["all", *DATASETS],
+                        help="which table to update (repeatable; default county; all: every "
+                        "dataset, the others from MDVAX_MARYLAND_RAW_URL into the archive)")  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
+    chosen = args.dataset or ["county"]
+    names = list(DATASETS) if "all" in chosen else list(dict.fromkeys(chosen))
+    status = run_county(args) if "county" in names else 0
+    others = [name for name in names if name != "county"]
+    if others:
+        from mdvax.dataset_update import update_datasets
+
+        lines, ok = update_datasets(others)
+        print("\n".join(lines))
+        if not ok:
+            return 3  # a source failed (as SourceError exits)
+    return status
+
+
+def run_county(args) -> int:
+    """Update the county table (the cache and the archive)."""
     from mdvax.config import get_settings
     from mdvax.pipeline import update
 

@@ -35,6 +35,7 @@ class Commit:
     sha: str
     when: datetime  # aware, UTC
     blobs: dict[str, str] = field(default_factory=dict)  # path -> blob id
+    changed: frozenset[str] = frozenset()  # the paths this commit added or modified
 
     @property
     def day(self) -> date:
@@ -89,17 +90,22 @@ class GitRepository:
                   what="mark the imported branch", cwd=False)  # fmt: skip
         partial.rename(self.folder)
 
-    def commits(self) -> list[Commit]:
-        """Every commit of the default branch that changed a county file, oldest first."""
+    def commits(self, paths: Iterable[str] = PATHS) -> list[Commit]:
+        """Every commit of the default branch that changed one of ``paths``, oldest first.
+
+        Each has the blobs of every one of ``paths`` present then, and the paths it changed.
+        """
         out = self._run("log", "--reverse", "--first-parent", "--no-renames", "--raw",
                         "--no-abbrev", "--format=@%H %ct", "refs/heads/mdvax-import", "--",
-                        *PATHS, what="list the history of the county files")  # fmt: skip
+                        *paths, what="list the history of the files")  # fmt: skip
         commits: list[Commit] = []
         current: dict[str, str] = {}
+        changed: list[set[str]] = []
         for line in out.decode("utf-8", "replace").splitlines():
             if line.startswith("@"):
                 sha, stamp = line[1:].split()
                 commits.append(Commit(sha, datetime.fromtimestamp(int(stamp), UTC), {}))
+                changed.append(set())
             elif line.startswith(":") and commits:
                 meta, path = line.split("\t", 1)
                 new_blob, status = meta.split()[3], meta.split()[4]
@@ -107,9 +113,14 @@ class GitRepository:
                     current.pop(path, None)
                 else:
                     current[path] = new_blob
+                    changed[-1].add(path)
                 commits[-1].blobs.clear()
                 commits[-1].blobs.update(current)
-        return [c for c in commits if c.blobs]
+        return [
+            Commit(c.sha, c.when, c.blobs, frozenset(paths))
+            for c, paths in zip(commits, changed, strict=True)
+            if c.blobs
+        ]
 
     def prefetch(self, blobs: Iterable[str]) -> None:
         """Fetch missing blobs in one request (a no-op unless the clone is partial)."""

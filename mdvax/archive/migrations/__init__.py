@@ -12,7 +12,8 @@ may change freely; a change to what is stored is a new migration.
 - :mod:`~mdvax.archive.migrations.v1_create`: the vintages, series and value versions;
 - :mod:`~mdvax.archive.migrations.v2_timeline_ids`: vintage ids from the publication order,
   and the ``provenance`` column;
-- :mod:`~mdvax.archive.migrations.v3_vintage_tables`: each vintage's table in one row.
+- :mod:`~mdvax.archive.migrations.v3_vintage_tables`: each vintage's table in one row;
+- :mod:`~mdvax.archive.migrations.v4_dataset_vintages`: the other datasets' vintages.
 
 To change the schema, add a module and append its ``migrate`` below; never edit a shipped one.
 """
@@ -23,11 +24,17 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection
 
-from mdvax.archive.migrations import v1_create, v2_timeline_ids, v3_vintage_tables
+from mdvax.archive.migrations import (
+    v1_create,
+    v2_timeline_ids,
+    v3_vintage_tables,
+    v4_dataset_vintages,
+)
 
 #: Ordered migrations; migration ``i`` (0-based) brings the schema to version ``i + 1``.
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     v1_create.migrate,
     v2_timeline_ids.migrate,
     v3_vintage_tables.migrate,
+    v4_dataset_vintages.migrate,
 )
