@@ -13,7 +13,7 @@ import pandas as pd
 
 from mdvax import format as fmt
 from mdvax import measures
-from mdvax.dashboard.lines import Line, lines_svg
+from mdvax.dashboard.lines import Line, lines_svg, vintage_text
 from mdvax.templates import render
 
 #: Days in the rolling sums of the share (a day's share swings with weekends and backlogs).
@@ -55,7 +55,7 @@ def curve(third: pd.DataFrame, county: pd.DataFrame) -> pd.DataFrame:
 
 def third_dose_html(frame: pd.DataFrame, published: date | None) -> str:
     """Heading, sentences, the three charts and a weekly table of :func:`curve`."""
-    vintage = f"as published on {fmt.day(published)}" if published else "newest data"
+    vintage = vintage_text(published)
     given = frame[frame["third_dose_daily"] > 0]
     if given.empty:
         sentences = [f"No third doses in this vintage ({vintage})."]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from mdvax import format as fmt
 from mdvax import measures
-from mdvax.dashboard.lines import Line, lines_svg
+from mdvax.dashboard.lines import Line, lines_svg, vintage_text
 from mdvax.templates import render
 
 #: Groups that say nothing about the person: shown together as "Unknown" (dashed grey).
@@ -58,7 +58,7 @@ def groups_html(dataset: str, table: pd.DataFrame, measure: str, published: date
     """Heading, sentence, the shares chart and the last day's table of one dataset."""
     title = TITLES[dataset]
     what = measures.label(measure, False)
-    vintage = f"as published on {fmt.day(published)}" if published else "newest data"
+    vintage = vintage_text(published)
     share = shares(table, measure).dropna(how="all")
     if share.empty:
         return render(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 from markupsafe import Markup
@@ -19,8 +20,9 @@ from mdvax.templates import render
 #: Chart size in SVG user units (it scales to the page's width).
 WIDTH, HEIGHT = 640, 240
 _PAD_L, _PAD_R, _PAD_T, _PAD_B = 70, 12, 10, 24
-#: Okabe-Ito colours (told apart with colour-blindness), then grey for the unknown share.
-PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#8c6d1f")
+#: Line colours, each at least 3:1 against white (WCAG 1.4.11): Okabe-Ito's darker ones (told
+#: apart with colour-blindness) then darker extras; grey is kept for the unknown share.
+PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#000000", "#8c6d1f", "#7b3294", "#1b7837")
 UNKNOWN_COLOUR = "#6b6b6b"
 
 
@@ -31,6 +33,11 @@ class Line:
     name: str
     values: pd.Series
     unknown: bool = False
+
+
+def vintage_text(as_of: date | None) -> str:
+    """Which vintage a view shows: the one in force on ``as_of``, or the newest."""
+    return f"the vintage in force on {fmt.day(as_of)}" if as_of else "the newest vintage"
 
 
 def nice_max(value: float) -> float:
@@ -85,7 +92,7 @@ def lines_svg(
         values = line.values.dropna()
         points = " L".join(f"{x(d):.1f},{y(float(v)):.1f}" for d, v in values.items())
         paths.append(("M" + points if points else "", colour, "5,3" if line.unknown else ""))
-        key.append((colour, "╍" if line.unknown else "━", line.name))
+        key.append((colour, "dashed" if line.unknown else "solid", line.name))
     grid = [(y(top * k / 4), _axis_text(top * k / 4, percent)) for k in range(5)]
     ticks = [(x(days[0]), "start", fmt.day(days[0].date()))]
     if n > 1:

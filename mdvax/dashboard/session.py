@@ -189,7 +189,7 @@ class Dashboard:
         self.back.layout.display = None if s.county else "none"
         self.controls.show(s)  # the county selector follows map clicks, Back and Escape
         self.table.update()
-        self.datasets.show(s.view, s.as_of, self.data.table, s.measure)
+        self.datasets.show(s.view, s.as_of or s.asked_as_of, self.data.table, s.measure)
         for part in (self.body, self.table.widget, self.headline):
             part.layout.display = None if s.view == "county" else "none"
         # Links name the vintage even when it is the newest, so they keep showing the same

@@ -12,6 +12,7 @@ import pandas as pd
 
 from mdvax import format as fmt
 from mdvax import measures
+from mdvax.dashboard.lines import vintage_text
 from mdvax.datasets import UNASSIGNED_ZIP
 from mdvax.reference import ZIP_POPULATION_NOTE, ZIP_SOURCE
 from mdvax.render.classes import PALETTES
@@ -116,7 +117,7 @@ def legend() -> list[tuple[str, str]]:
 def zip_html(rank: pd.DataFrame, without_zip: int, measure: str, published: date | None) -> str:
     """The view's heading, sentences (denominator, doses without a ZIP) and ranking table."""
     what = measures.label(measure, False)
-    vintage = f"as published on {fmt.day(published)}" if published else "newest data"
+    vintage = vintage_text(published)
     total = int(rank["value"].sum()) + without_zip
     with_pct = int(rank["pct"].notna().sum())
     sentences = [
