@@ -125,9 +125,19 @@ def test_zip_points_and_html():
     assert html.count('<tr><th scope="row">') == 4
 
 
-@pytest.mark.parametrize(("pct", "index"), [(0.0, 0), (19.9, 0), (20.0, 1), (79.9, 3), (250.0, 4)])
+@pytest.mark.parametrize(
+    ("pct", "index"), [(0.0, 0), (39.9, 0), (40.0, 1), (79.9, 2), (80.0, 3), (99.99, 3), (250.0, 4)]
+)
 def test_point_colour_classes(pct, index):
     assert zips.point_colour(pct) == zips.POINT_COLOURS[index]
+
+
+def test_legend_names_every_class_and_the_grey():
+    texts = [text for _, text in zips.legend()]
+    assert texts == [
+        "under 40%", "40% to 60%", "60% to 80%", "80% to 100%", "100% or more",
+        "no 2010 population",
+    ]  # fmt: skip
 
 
 # --- third doses ----------------------------------------------------------------------------

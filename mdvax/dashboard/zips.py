@@ -20,9 +20,10 @@ from mdvax.templates import render
 
 #: Maryland's ZIP range in the state's file (which lists every US ZIP).
 FIRST_ZIP, LAST_ZIP = "20600", "21999"
-#: Colours of the map's points by % of the 2010 population: five classes of 20 points.
+#: Colours of the map's points by % of the 2010 population: five classes, their lower bounds
+#: (the top class is open: 2010 denominators put fast-growing ZIPs over 100%).
 POINT_COLOURS = PALETTES[5]
-POINT_STEP = 20.0
+POINT_BOUNDS = (0.0, 40.0, 60.0, 80.0, 100.0)
 NO_POPULATION = "#9e9e9e"
 
 
@@ -77,7 +78,7 @@ def point_colour(pct: float) -> str:
     """Fill of a ZIP's point: its class of :data:`POINT_STEP` points (grey: no population)."""
     if pd.isna(pct):
         return NO_POPULATION
-    return POINT_COLOURS[min(int(pct // POINT_STEP), len(POINT_COLOURS) - 1)]
+    return POINT_COLOURS[sum(pct >= bound for bound in POINT_BOUNDS[1:])]
 
 
 def points(rank: pd.DataFrame, zips: pd.DataFrame) -> dict:
@@ -105,12 +106,10 @@ def points(rank: pd.DataFrame, zips: pd.DataFrame) -> dict:
 
 def legend() -> list[tuple[str, str]]:
     """The map's key: (colour, text) per class, then the grey of ZIPs without a population."""
-    n = len(POINT_COLOURS)
-    keys = [
-        (c, f"{i * POINT_STEP:g}% to {(i + 1) * POINT_STEP:g}%")
-        for i, c in enumerate(POINT_COLOURS[:-1])
-    ]
-    keys.append((POINT_COLOURS[-1], f"{(n - 1) * POINT_STEP:g}% or more"))
+    b = POINT_BOUNDS
+    keys = [(POINT_COLOURS[0], f"under {b[1]:g}%")]
+    keys += [(POINT_COLOURS[i], f"{b[i]:g}% to {b[i + 1]:g}%") for i in range(1, len(b) - 1)]
+    keys.append((POINT_COLOURS[-1], f"{b[-1]:g}% or more"))
     return [*keys, (NO_POPULATION, "no 2010 population")]
 
 
