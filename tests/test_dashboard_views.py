@@ -229,8 +229,14 @@ def test_dataset_views_show_zip_points_and_hide_for_the_map():
         return {"zip": zip_table(), "gender": demo_table()}[name]
 
     box = views.DatasetViews(loader)
+    assert box.zipmap is None  # no map until the ZIP view is shown
     box.show("zip", date(2021, 6, 1), county_table(), "at_least_one")
-    assert {f["id"] for f in box.points.data["features"]} == {"20850", "21620", "20610", "21205"}
+    assert {f["id"] for f in box.zipmap.points.data["features"]} == {
+        "20850",
+        "21620",
+        "20610",
+        "21205",
+    }
     assert box.mapbox.layout.display is None
     box.show("gender", date(2021, 6, 1), county_table(), "first_dose")
     assert box.mapbox.layout.display == "none"

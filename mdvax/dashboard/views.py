@@ -18,7 +18,7 @@ import pandas as pd
 
 from mdvax import reference
 from mdvax.dashboard import doses, groups, zips
-from mdvax.dashboard.map import BOUNDS
+from mdvax.dashboard.map import BOUNDS, fit_zoom
 from mdvax.errors import MdvaxError
 from mdvax.templates import render
 
@@ -40,7 +40,7 @@ UNAVAILABLE = (
     "This view has no data here yet: its table is not in this server's archive "
     "(run `mdvax history import`)."
 )
-POINT_STYLE = {"radius": 5, "weight": 1, "color": "#333333", "opacity": 1, "fillOpacity": 0.85}
+POINT_STYLE = {"radius": 5, "weight": 0.8, "color": "#52606d", "opacity": 1, "fillOpacity": 0.9}
 
 
 class DatasetUnavailableError(MdvaxError):
@@ -89,28 +89,13 @@ class DatasetViews:
         self._tables: dict[tuple[str, date | None], pd.DataFrame | None] = {}
         self.body = widgets.HTML()
         self.body.add_class("mdvax-dataset-body")
-        self.points = ipyleaflet.GeoJSON(
-            data={"type": "FeatureCollection", "features": []},
-            point_style=POINT_STYLE,
-            name="zips",
-        )
-        (south, west), (north, east) = BOUNDS
-        self.map = ipyleaflet.Map(
-            layers=(self.points,),
-            center=((south + north) / 2, (west + east) / 2),
-            zoom=7,
-            min_zoom=5,
-            max_zoom=12,
-            scroll_wheel_zoom=False,
-            attribution_control=False,
-            layout=widgets.Layout(width="100%", height="420px"),
-        )
-        self.map.add_class("mdvax-map")
-        self.map.add_class("mdvax-zip-map")
-        self.key = widgets.HTML(render("dashboard/zip_key.html.j2", keys=zips.legend()))
-        self.mapbox = widgets.VBox([self.map, self.key])
+        #: The ZIP map, made when the ZIP view is first shown (most visits never open it).
+        self.zipmap: ZipMap | None = None
+        self.mapbox = widgets.VBox()
         self.mapbox.add_class("mdvax-zip-mapbox")
-        self.widget = widgets.VBox([self.mapbox, self.body], layout=widgets.Layout(width="100%"))
+        # The text and table first (the order a screen reader reads), the map beside them at
+        # 1280 px and under them on a phone.
+        self.widget = widgets.Box([self.body, self.mapbox], layout=widgets.Layout(width="100%"))
         self.widget.add_class("mdvax-dataset-views")
         self.shown: str | None = None
 
@@ -140,7 +125,43 @@ class DatasetViews:
             value = render_view(name, table, county, measure, as_of)
             if name == "zip":
                 rank = zips.ranking(table, reference.zips(), measure, per_capita=True)
-                self.points.data = zips.points(rank, reference.zips())
+                if self.zipmap is None:
+                    self.zipmap = ZipMap()
+                    self.mapbox.children = (self.zipmap.map, self.zipmap.key)
+                self.zipmap.points.data = zips.points(rank, reference.zips())
         if self.body.value != value:
             self.body.value = value
         self.shown = name
+
+
+class ZipMap:
+    """The ZIP codes as points at their centroids (one ``GeoJSON`` layer) and the map's key."""
+
+    def __init__(self) -> None:
+        self.points = ipyleaflet.GeoJSON(
+            data={"type": "FeatureCollection", "features": []}, point_style=POINT_STYLE, name="zips"
+        )
+        (south, west), (north, east) = BOUNDS
+        self.map = ipyleaflet.Map(
+            layers=(self.points,),
+            center=((south + north) / 2, (west + east) / 2),
+            zoom=7,
+            zoom_snap=0.25,
+            min_zoom=5,
+            max_zoom=12,
+            scroll_wheel_zoom=False,
+            attribution_control=False,
+            layout=widgets.Layout(width="100%", height="420px"),
+        )
+        self.map.add_class("mdvax-zip-map")
+        self.key = widgets.HTML(render("dashboard/zip_key.html.j2", keys=zips.legend()))
+        self._fitted = False
+        self.map.observe(self._fit, names="pixel_bounds")
+
+    def _fit(self, change: dict) -> None:
+        """Once the browser reports the map's size, zoom so Maryland fills it."""
+        (left, top), (right, bottom) = change["new"]
+        width, height = abs(right - left), abs(bottom - top)
+        if not self._fitted and width >= 10 and height >= 10:
+            self._fitted = True
+            self.map.zoom = fit_zoom(width, height)
