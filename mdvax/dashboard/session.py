@@ -189,9 +189,6 @@ class Dashboard:
         self.back.layout.display = None if s.county else "none"
         self.controls.show(s)  # the county selector follows map clicks, Back and Escape
         self.table.update()
-        self.datasets.show(s.view, s.as_of or s.asked_as_of, self.data.table, s.measure)
-        for part in (self.body, self.table.widget, self.headline):
-            part.layout.display = None if s.view == "county" else "none"
         # Links name the vintage even when it is the newest, so they keep showing the same
         # figures after newer vintages arrive (as every other field is explicit too). An as_of
         # no vintage here could show stays in the link as asked (``st.to_query``).
@@ -200,6 +197,9 @@ class Dashboard:
         query = st.to_query(linked)
         download = self._download_html(view, published if self.vintages.choosable else None)
         _set(self.share, panel.link_html(self.page_url, query) + download)
+        self.datasets.show(s.view, s.as_of or s.asked_as_of, self.data.table, s.measure)
+        for part in (self.body, self.table.widget, self.headline):
+            part.layout.display = None if s.view == "county" else "none"
 
     def _download_html(self, view: model.View, published) -> str:
         """A link that saves the view's table as a CSV file in one click (nothing stored).
