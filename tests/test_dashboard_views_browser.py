@@ -54,6 +54,11 @@ def test_keyboard_switches_views_and_back_to_the_map(server, open_page):
         "() => document.querySelector('.mdvax-link input').value.includes('view=zip')",
         timeout=TIMEOUT,
     )
+    measure = page.locator(".mdvax-controls .widget-dropdown", has_text="Measure")
+    expect(measure).to_be_visible()  # the ZIP view ranks by the measure
+    page.keyboard.press("ArrowDown")  # third doses: no measure to choose
+    expect(measure).to_be_hidden(timeout=TIMEOUT)
+    page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowUp")  # back to the map: links have no view= again
     expect(page.locator(".mdvax-body")).to_be_visible(timeout=TIMEOUT)
     page.wait_for_function(

@@ -180,6 +180,7 @@ class Controls:
             map_only = None if state.view == "county" else "none"  # the other views show all days
             for part in (self.daily, self.per_capita, self.county, self.time):
                 part.layout.display = map_only
+            self.measure.layout.display = "none" if state.view == "third_dose" else None
         finally:
             self._quiet = False
 
