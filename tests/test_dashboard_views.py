@@ -10,6 +10,7 @@ import csv
 import html
 import io
 import lzma
+import re
 from datetime import date
 from pathlib import Path
 
@@ -133,6 +134,9 @@ def test_point_colour_classes(pct, index):
 
 
 def test_legend_names_every_class_and_the_grey():
+    colours = [colour for colour, _ in zips.legend()]
+    assert all(re.fullmatch("#[0-9a-f]{6}", c) for c in colours), colours
+    assert len(set(colours)) == 6
     texts = [text for _, text in zips.legend()]
     assert texts == [
         "under 40%", "40% to 60%", "60% to 80%", "80% to 100%", "100% or more",

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from mdvax.dashboard.zips import legend
 from mdvax.notebooks import notebook_path
 from tests import test_dashboard_browser as browser_tests
 from tests.support.axe import describe, require_axe, run_axe
@@ -102,6 +103,11 @@ def test_zip_view_ranks_the_newest_vintage_and_maps_its_zips(server, open_page, 
     dots = len([z for z in newest if z in reference_zips()])
     marks = ".mdvax-zip-map path.leaflet-interactive"
     page.wait_for_function(f"() => document.querySelectorAll('{marks}').length === {dots}")
+    fills = page.eval_on_selector_all(
+        marks, "ps => [...new Set(ps.map(p => p.getAttribute('fill')))]"
+    )
+    assert set(fills) <= {colour for colour, _ in legend()}, fills  # coloured by class
+    assert len(fills) >= 3, fills
     check_page(page, width, f"views-e2e-zip-{width}")
 
 

@@ -22,7 +22,9 @@ from mdvax.templates import render
 FIRST_ZIP, LAST_ZIP = "20600", "21999"
 #: Colours of the map's points by % of the 2010 population: five classes, their lower bounds
 #: (the top class is open: 2010 denominators put fast-growing ZIPs over 100%).
-POINT_COLOURS = PALETTES[5]
+POINT_COLOURS = tuple(
+    "#" + "".join(f"{round(255 * c):02x}" for c in rgba[:3]) for rgba in PALETTES[5]
+)
 POINT_BOUNDS = (0.0, 40.0, 60.0, 80.0, 100.0)
 NO_POPULATION = "#9e9e9e"
 
