@@ -20,11 +20,24 @@ from mdvax.normalize.third_dose import OPEN_DATA_FILE, RAW_FILE
 from mdvax.normalize.zips import FILE as ZIP_FILE
 from tests.support.archive_fixtures import archive_env  # noqa: F401  (fixture)
 from tests.support.dataset_repo import build_dataset_repo, files
+from tests.support.demographic_figures import csv_rows, expected_on, table_on
 
 ZIP_DAYS = ["2021-03-31", "2021-11-09", "2022-03-07"]
 #: Third-dose days with data, and the file that was read (the open-data copy when it changed).
 THIRD = {"2021-10-22": OPEN_DATA_FILE, "2022-01-31": OPEN_DATA_FILE,
          "2022-02-23": OPEN_DATA_FILE, "2022-03-07": OPEN_DATA_FILE}  # fmt: skip
+AGE_TEN = "Vax_Age_FirstSecondSingle_Totals_Cumulative_Raw.csv"
+AGE_LINE = "Vax_Age_LineGraph_FirstSecondSingle_PercentVax_Cumulative_Raw.csv"
+RACE = "Vax_OpenData_Race_CRISP_Insights_FirstSecondSingle_Count_Pivot_Cumulative_Raw.csv"
+ETHNICITY = "Vax_Ethnicity_CRISP_Insights_FirstSecondSingle_Count_Pivot_Cumulative_Raw.csv"
+GENDER = "Vax_Gender_FirstSecondSingle_Count_Pivot_Cumulative_Raw.csv"
+#: The file each demographic vintage is read from: ten-year age bands once they exist.
+DEMOGRAPHIC = {
+    **{("age", d): AGE_TEN for d in ("2021-05-25", "2021-11-09")},
+    ("age", "2021-03-31"): AGE_LINE,
+    **{(n, d): f for n, f in (("race", RACE), ("ethnicity", ETHNICITY), ("gender", GENDER))
+       for d in ("2021-03-31", "2021-05-25", "2021-11-09")},
+}  # fmt: skip
 #: Days whose open-data copy is header-only: nothing recorded, the day before stays in force.
 EMPTY = {"2022-02-01": "2022-01-31", "2022-02-24": "2022-02-23"}
 
@@ -75,6 +88,11 @@ def test_every_dataset_vintage_from_its_own_file(imported, capsys):
             assert f"{row['published']:%Y-%m-%d}" == before
         published = archive.dataset_vintages("third_dose")["published"].dt.strftime("%Y-%m-%d")
         assert published.tolist() == list(THIRD)
+        for (name, day), file in DEMOGRAPHIC.items():  # each day's file, the figures of a day
+            table = archive.table_as_of(day, name)
+            raw = csv_rows(files(day)[file])
+            middle = sorted({r["day"] for r in raw if r["day"].year >= 2021})[-10]
+            assert table_on(table, middle) == expected_on(raw, middle), (name, day)
         for name in ("age", "race", "ethnicity", "gender"):
             days = archive.dataset_vintages(name)["published"].dt.strftime("%Y-%m-%d").tolist()
             assert days == ["2021-03-31", "2021-05-25", "2021-11-09"]
@@ -122,6 +140,9 @@ def test_api_export_and_revisions_of_a_dataset(sqlite_imported, capsys, tmp_path
     assert pd.read_parquet(parquet).set_index("zip").loc["20850", "first_dose"] == whole(
         next(r for r in rows("2022-03-07", ZIP_FILE) if r["ZIP_CODE"] == "20850")["FirstDose"]
     )
+    assert main(["history", "list", "--dataset", "third_dose"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line[:10] for line in listed] == list(THIRD)
     args = ["revisions", "--dataset", "zip", "--zip", "20850", "--measure", "at_least_one"]
     assert main([*args, "--csv"]) == 0
     series = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
@@ -131,6 +152,14 @@ def test_api_export_and_revisions_of_a_dataset(sqlite_imported, capsys, tmp_path
                  "--measure", "third_dose", "--csv"]) == 0  # fmt: skip
     third = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [int(r["value"]) for r in third] == [third_figure(d, "10/1/2021") for d in THIRD]
+    assert main(["revisions", "--dataset", "race", "--date", "2021-03-15", "--group", "Asian",
+                 "--measure", "second_dose", "--csv"]) == 0  # fmt: skip
+    race = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    march15 = pd.Timestamp("2021-03-15").date()
+    assert [int(r["value"]) for r in race] == [
+        expected_on(csv_rows(files(d)[RACE]), march15)["Asian"][1]
+        for d in ("2021-03-31", "2021-05-25", "2021-11-09")
+    ]
     assert main(["revisions", "--dataset", "third_dose", "--date", "2021-10-01",
                  "--measure", "first_dose"]) == UnknownMeasureError.exit_code  # fmt: skip
     assert "choose one of third_dose, third_dose_daily" in capsys.readouterr().err

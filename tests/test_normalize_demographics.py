@@ -7,10 +7,7 @@ each label's last row up to that day.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -23,9 +20,17 @@ from mdvax.errors import (
     ValidationError,
 )
 from mdvax.normalize.demographics import FILES, GROUPS, OPEN_DATA, normalize_demographic
-from tests.support.data_files import DATA_DIR
+from tests.support.demographic_figures import (
+    MEANING,
+    TEN_YEAR,
+    csv_rows,
+    edit,
+    expected_on,
+    fetched,
+    raw_bytes,
+    table_on,
+)
 
-FOLDER = DATA_DIR / "datasets"
 AGE_TEN, AGE_LINE = FILES["age"]
 RACE_RAW, RACE_OLD = FILES["race"]
 (ETHNICITY,) = FILES["ethnicity"]
@@ -50,73 +55,6 @@ CASES = [
     ("2021-11-09", "gender", GENDER, "count-pivot", "2021-10-19"),
     ("2021-11-09", "gender", OPEN_DATA["gender"][0], "count-pivot", "2021-08-27"),
 ]
-
-#: The state's labels in the fixtures and what they mean (written out here, not imported).
-MEANING = {
-    "age0to9": "0-9", "age10to19": "10-19", "age20to29": "20-29", "age30to39": "30-39",
-    "age40to49": "40-49", "age50to59": "50-59", "age60to69": "60-69", "age70to79": "70-79",
-    "age80plus": "80+", "11 and Under": "0-11", "12-17": "12-17", "16-17": "16-17",
-    "18-49": "18-49", "50-64": "50-64", "65 and Older": "65+",
-    "AMERICAN INDIAN OR ALASKAN NATIVE": "American Indian or Alaska Native", "ASIAN": "Asian",
-    "BLACK OR AFRICAN AMERICAN": "Black or African American", "WHITE": "White",
-    "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER": "Native Hawaiian or Other Pacific Islander",
-    "TWO OR MORE RACES": "Two or more races", "OTHER": "Other", "DATA NOT AVAILABLE": "Unknown",
-    "Hispanic or Latino": "Hispanic or Latino", "Not Hispanic or Latino": "Not Hispanic or Latino",
-    "Female": "Female", "Male": "Male", "UNKNOWN": "Unknown", "Unknown": "Unknown",
-    "Federal Entities": "Federal entities",
-}  # fmt: skip
-
-
-TEN_YEAR = ("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80+")
-
-
-def raw_bytes(day: str, name: str) -> bytes:
-    """The fixture file as the state committed it."""
-    return gzip.decompress((FOLDER / day / f"{name}.gz").read_bytes())
-
-
-def fetched(day: str) -> datetime:
-    """Fetch time of a fixture folder: that day, late in the afternoon."""
-    return datetime.fromisoformat(day).replace(hour=20, tzinfo=UTC)
-
-
-def csv_rows(body: bytes) -> list[dict[str, str]]:
-    """Rows with a parsed ``day``, the label and the three running totals as integers."""
-    rows = []
-    for row in csv.DictReader(io.StringIO(body.decode("utf-8-sig"))):
-        label = next(v for k, v in row.items() if k in ("AgeRange", "Race", "Ethnicity", "Gender"))
-        stamp = row["VACCINATION_DATE"].split(" ")[0]
-        day = (
-            datetime.strptime(stamp, "%m/%d/%Y").date()
-            if "/" in stamp
-            else date.fromisoformat(stamp)
-        )
-        totals = [int(float(v or 0)) for k, v in row.items() if k.endswith("Cumulative")]
-        rows.append({"day": day, "label": label.strip(), "totals": totals[:3]})
-    return rows
-
-
-def expected_on(rows: list[dict], day: date) -> dict[str, tuple[int, int, int]]:
-    """Per group, the running totals of first, second and single doses on ``day``."""
-    last: dict[str, list[int]] = {}
-    for row in sorted(rows, key=lambda r: r["day"]):
-        if date(2020, 12, 1) <= row["day"] <= day:
-            last[row["label"]] = row["totals"]
-    groups: dict[str, list[int]] = {}
-    for label, totals in last.items():
-        into = groups.setdefault(MEANING[label], [0, 0, 0])
-        for i, value in enumerate(totals):
-            into[i] += value
-    return {group: tuple(values) for group, values in groups.items()}
-
-
-def table_on(table: pd.DataFrame, day: date) -> dict[str, tuple[int, int, int]]:
-    rows = table[table["date"] == pd.Timestamp(day)]
-    return {
-        row.group: (row.first_dose, row.second_dose, row.single_dose)
-        for row in rows.itertuples()
-        if (row.first_dose, row.second_dose, row.single_dose) != (0, 0, 0)
-    }
 
 
 @pytest.mark.parametrize(("day", "dataset", "name", "layout", "middle"), CASES)
@@ -174,15 +112,13 @@ def test_two_spellings_of_unknown_are_one_group():
 
 def test_padded_labels_and_decimal_counts_read_as_the_plain_file():
     body = raw_bytes("2021-05-25", GENDER)
-    rows = list(csv.reader(io.StringIO(body.decode())))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(rows[0])
-    for row in rows[1:]:
-        numbers = [f"{float(value):.15f}" if value else value for value in row[2:]]
-        writer.writerow([row[0], row[1].ljust(50).upper(), *numbers])
+
+    def pad(number, row):
+        row[1] = row[1].ljust(50).upper()
+        row[2:] = [f"{float(value):.15f}" if value else value for value in row[2:]]
+
     plain = normalize_demographic("gender", body, fetched("2021-05-25")).table
-    padded = normalize_demographic("gender", out.getvalue().encode(), fetched("2021-05-25"))
+    padded = normalize_demographic("gender", edit(body, pad), fetched("2021-05-25"))
     pd.testing.assert_frame_equal(padded.table, plain)
 
 
@@ -195,18 +131,6 @@ def test_rows_after_the_fetch_are_set_aside():
         later
     )
     assert result.table["date"].max() == pd.Timestamp("2021-10-20")
-
-
-def _edit(body: bytes, change) -> bytes:
-    """The file with ``change(row_number, row)`` applied to each data row (a list of fields)."""
-    rows = list(csv.reader(io.StringIO(body.decode())))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(rows[0])
-    for number, row in enumerate(rows[1:]):
-        change(number, row)
-        writer.writerow(row)
-    return out.getvalue().encode()
 
 
 def test_unknown_column_is_named():
@@ -230,7 +154,7 @@ def test_decreasing_running_total_is_reported_by_group():
     with pytest.raises(
         ValidationError, match=r"^Asian: cumulative first_dose decreases on 2021-04"
     ):
-        normalize_demographic("race", _edit(body, lower), fetched("2021-05-25"))
+        normalize_demographic("race", edit(body, lower), fetched("2021-05-25"))
 
 
 def test_negative_running_total_is_reported_by_group():
@@ -243,7 +167,7 @@ def test_negative_running_total_is_reported_by_group():
             row[5] = "-" + row[5]  # SecondDoseCumulative
 
     with pytest.raises(ValidationError, match=r"^Male: negative second_dose"):
-        normalize_demographic("gender", _edit(body, negate), fetched("2021-03-31"))
+        normalize_demographic("gender", edit(body, negate), fetched("2021-03-31"))
 
 
 def test_unknown_group_label_is_named():
@@ -251,7 +175,7 @@ def test_unknown_group_label_is_named():
         if number == 7:
             row[1] = "Nonbinary"
 
-    body = _edit(raw_bytes("2021-03-31", GENDER), rename)
+    body = edit(raw_bytes("2021-03-31", GENDER), rename)
     with pytest.raises(ValidationError, match=r"gender: unknown group 'Nonbinary'"):
         normalize_demographic("gender", body, fetched("2021-03-31"))
 
@@ -277,7 +201,7 @@ def test_unreadable_date_is_named():
         if number == 4:
             row[0] = "sometime in May"
 
-    body = _edit(raw_bytes("2021-03-31", GENDER), garble)
+    body = edit(raw_bytes("2021-03-31", GENDER), garble)
     with pytest.raises(ValidationError, match=r"unreadable dates.*sometime in May"):
         normalize_demographic("gender", body, fetched("2021-03-31"))
 
@@ -287,7 +211,7 @@ def test_extra_column_is_named():
         row.append("7")
 
     body = raw_bytes("2021-05-25", ETHNICITY)
-    header, rest = _edit(body, extend).split(b"\n", 1)
+    header, rest = edit(body, extend).split(b"\n", 1)
     bad = header + b",BoosterCumulative\n" + rest
     with pytest.raises(
         SchemaError, match=r"unknown columns \['BoosterCumulative'\], missing columns \[\]"

@@ -1,9 +1,10 @@
 """The datasets beyond the county table in ``mdvax history import`` (same pass over the commits).
 
 For each dataset of :mod:`mdvax.normalize.registry`, each publication day on which one of its
-files changed gives a vintage: the day's last such commit, and in it the first of the
-dataset's files (preferred first) that the commit changed; the others changed by that commit
-are read too and any disagreement noted. A header-only file
+files changed gives a vintage: the day's last such commit, read from the file the registry
+entry picks (:class:`~mdvax.normalize.registry.Dataset`); for copies of one table the other
+copies that commit changed are read too and any disagreement noted. A day on which only a file
+the dataset does not read changed adds nothing (``unchanged``). A header-only file
 (:class:`~mdvax.errors.EmptySnapshotError`) is never recorded: the previous vintage stays in
 force and the summary counts it. Each vintage is its own transaction; a rerun skips the days
 already recorded from the same commit.
@@ -30,7 +31,7 @@ class DatasetImportError(SourceError):
 
 @dataclass
 class Tally:
-    """Per dataset: vintages added, skipped (already archived), empty (never recorded)."""
+    """Per dataset: vintages added, skipped (already archived), unchanged, empty (not recorded)."""
 
     counts: dict[str, Counter] = field(default_factory=dict)
     empty_days: dict[str, list[str]] = field(default_factory=dict)
@@ -46,15 +47,17 @@ class Tally:
         for name in REGISTRY:
             c = self.counts.get(name, Counter())
             empty = self.empty_days.get(name, [])
-            shown = f" ({', '.join(empty[:4])}{', ...' if len(empty) > 4 else ''})" if empty else ""
-            out.append(
-                f"history: {name}: {c['added'] + c['replaced']} vintage(s) added, "
-                f"{c['skipped']} already archived, {len(empty)} empty file(s) not recorded"
-                f"{shown}: the previous vintage stays in force"
-                if empty
-                else f"history: {name}: {c['added'] + c['replaced']} vintage(s) added, "
-                f"{c['skipped']} already archived, 0 empty"
-            )
+            line = (f"history: {name}: {c['added'] + c['replaced']} vintage(s) added, "
+                    f"{c['skipped']} already archived, ")  # fmt: skip
+            if c["unchanged"]:
+                line += f"{c['unchanged']} day(s) with only an unused file changed, "
+            if empty:
+                shown = ", ".join(empty[:4]) + (", ..." if len(empty) > 4 else "")
+                line += (f"{len(empty)} empty file(s) not recorded ({shown}): "
+                         "the previous vintage stays in force")  # fmt: skip
+            else:
+                line += "0 empty"
+            out.append(line)
         return out
 
 
@@ -82,9 +85,11 @@ def import_one(archive, repository: GitRepository, commit: Commit, entry: Datase
     DatasetImportError
         When the file has unknown columns or impossible values (names dataset, commit, file).
     """
-    paths = [p for p in entry.files if p in commit.changed] or [
-        p for p in entry.files if p in commit.blobs
-    ]
+    present = [p for p in entry.files if p in commit.blobs]
+    paths = ([p for p in present if p in commit.changed] or present) if entry.copies else present
+    if paths[0] not in commit.changed:
+        return "unchanged"  # only a file this dataset does not read changed
+    paths = paths if entry.copies else paths[:1]
     bodies = dict(zip(paths, (body for _, body in repository.read_blobs(
         commit.blobs[p] for p in paths)), strict=True))  # fmt: skip
     path = paths[0]

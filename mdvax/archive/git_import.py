@@ -1,10 +1,11 @@
 """``mdvax history import``: every vintage in the state's git history, into the archive.
 
 Each publication day (a commit's date in America/New_York; the day's last commit wins) on which
-a county file changed becomes a vintage. Each vintage is its own archive transaction, so a
-process killed at any moment leaves every vintage before it recorded and nothing half-written;
-a rerun skips the commits already archived (their ``git:<sha>`` source) and completes the
-import. The cache's current table is never touched.
+a county file changed becomes a vintage; so does each day on which a file of another dataset
+changed (:mod:`mdvax.archive.git_datasets`), in the same pass over the commits. Each vintage is
+its own archive transaction, so a process killed at any moment leaves every vintage before it
+recorded and nothing half-written; a rerun skips the commits already archived (their
+``git:<sha>`` source) and completes the import. The cache's current table is never touched.
 """
 
 from __future__ import annotations

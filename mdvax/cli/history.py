@@ -15,9 +15,10 @@ def register(subparsers) -> None:
     importing = actions.add_parser(
         "import",
         help="record each publication day of the state's git repository as a vintage",
-        description="Read the history of the county files in github.com/state-of-maryland/"
-        "VaccineCSVs (blobless clone: only the county files' versions are downloaded) and "
-        "record each publication day as a vintage. Safe to rerun and to interrupt.",
+        description="Read the history of the county files and of every other dataset's files "
+        "(docs/datasets.md) in github.com/state-of-maryland/VaccineCSVs (blobless clone: only "
+        "those files' versions are downloaded) in one pass, and record each publication day as "
+        "a vintage; one summary line per dataset. Safe to rerun and to interrupt.",
     )
     importing.add_argument("--repo", metavar="URL_OR_PATH",
                            help="repository (default $MDVAX_MARYLAND_GIT_URL or the state's)")  # fmt: skip
@@ -25,7 +26,11 @@ def register(subparsers) -> None:
     importing.add_argument("--until", metavar="DATE", help="last publication day to import")
     importing.add_argument("--quiet", action="store_true", help="no progress bar")
     importing.set_defaults(func=run_import)
+    from mdvax.datasets import DATASETS
+
     listing = actions.add_parser("list", help="one line per archived vintage")
+    listing.add_argument("--dataset", choices=DATASETS, default="county",
+                         help="which table's vintages (default county)")  # fmt: skip
     listing.set_defaults(func=run_list)
     rebuilding = actions.add_parser(
         "rebuild",
@@ -53,6 +58,8 @@ def run_import(args) -> int:
 
 
 def run_list(args) -> int:
+    if args.dataset != "county":
+        return list_dataset(args.dataset)
     from mdvax.api import vintages
 
     table = vintages()
@@ -64,6 +71,20 @@ def run_list(args) -> int:
             f"{row.published:%Y-%m-%d}  {row.source:<8} {row.rows:>6,} rows  "
             f"{row.first_date:%Y-%m-%d} to {row.last_date:%Y-%m-%d}  revised {row.revised:>6,}"
         )
+    return 0
+
+
+def list_dataset(name: str) -> int:
+    """One line per archived vintage of a dataset beyond the county table."""
+    from mdvax.archive import Archive
+
+    with Archive.open() as archive:
+        table = archive.dataset_vintages(name)
+    if table.empty:
+        print(f"no {name} vintages archived: run `mdvax history import` or `mdvax update`")
+    for row in table.itertuples(index=False):
+        print(f"{row.published:%Y-%m-%d}  {row.source.removeprefix('git:')[:7]:<8} "
+              f"{row.n_rows:>6,} rows  {row.first_date:%Y-%m-%d} to {row.last_date:%Y-%m-%d}")  # fmt: skip
     return 0
 
 

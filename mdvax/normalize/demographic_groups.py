@@ -57,6 +57,11 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "gender": ("Female", "Male", FEDERAL, UNKNOWN),
 }
 
+AGE_GROUPS = GROUPS["age"]
+RACE_GROUPS = GROUPS["race"]
+ETHNICITY_GROUPS = GROUPS["ethnicity"]
+GENDER_GROUPS = GROUPS["gender"]
+
 _SHARED = {"FEDERAL ENTITIES": FEDERAL, "UNKNOWN": UNKNOWN, "DATA NOT AVAILABLE": UNKNOWN}
 
 _TEN_YEAR = {f"AGE{low}TO{low + 9}": f"{low}-{low + 9}" for low in range(0, 80, 10)}

@@ -19,12 +19,33 @@ import pandas as pd
 from mdvax.datasets import COLUMNS, DEMOGRAPHICS, DOSE_COLUMNS, DatasetTable
 from mdvax.errors import EmptySnapshotError, SchemaError, ValidationError
 from mdvax.normalize.complete import check_rows_complete
-from mdvax.normalize.demographic_groups import GROUPS, canonical_group
+from mdvax.normalize.demographic_groups import (
+    AGE_GROUPS,
+    ETHNICITY_GROUPS,
+    FEDERAL,
+    GENDER_GROUPS,
+    GROUPS,
+    RACE_GROUPS,
+    UNKNOWN,
+    canonical_group,
+)
 from mdvax.normalize.demographic_layouts import FILES, OPEN_DATA, SCHEMAS, match_layout
 from mdvax.normalize.parse import parse_counts
 from mdvax.normalize.table import FIRST_VALID_DATE
 
-__all__ = ["FILES", "GROUPS", "OPEN_DATA", "SCHEMAS", "normalize_demographic"]
+__all__ = [
+    "AGE_GROUPS",
+    "ETHNICITY_GROUPS",
+    "FEDERAL",
+    "FILES",
+    "GENDER_GROUPS",
+    "GROUPS",
+    "OPEN_DATA",
+    "RACE_GROUPS",
+    "SCHEMAS",
+    "UNKNOWN",
+    "normalize_demographic",
+]
 
 _DOSES = ("first_dose", "second_dose", "single_dose")
 
@@ -39,7 +60,8 @@ def normalize_demographic(dataset: str, body: bytes, fetched_at: datetime) -> Da
     body : bytes
         The file as published (UTF-8 CSV).
     fetched_at : datetime
-        When it was published or fetched: rows dated after that day are set aside.
+        When it was published or fetched: rows dated after its day (as given: pass a New York
+        time for the state's publication day) are set aside.
 
     Returns
     -------

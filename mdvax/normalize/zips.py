@@ -60,8 +60,8 @@ def normalize_zip(body: bytes, fetched_at: datetime | None = None) -> DatasetTab
     keep = (number == 0) | number.between(*MARYLAND)
     rows = raw[readable][keep]
     notes = [f"{int((~keep).sum()):,} rows of ZIPs outside Maryland left out"]
-    labels = [_label(z) for z in number[keep]]
-    table = pd.DataFrame({"zip": pd.Series(labels, index=rows.index, dtype=object)})
+    labels = number[keep].astype(str).str.zfill(5).where(number[keep] != 0, UNASSIGNED_ZIP)
+    table = pd.DataFrame({"zip": labels.astype(object)})
     blanks = {}
     for source, ours in list(SOURCE.items())[:3]:
         table[ours], blanks[source] = counts(rows[source], source)
@@ -71,10 +71,6 @@ def normalize_zip(body: bytes, fetched_at: datetime | None = None) -> DatasetTab
     check_not_negative(table, "zip", COLUMNS["zip"][1:], FILE)
     table = table.sort_values("zip", ignore_index=True)[list(COLUMNS["zip"])]
     return DatasetTable("zip", table, quarantined.reset_index(drop=True), SCHEMA, tuple(notes))
-
-
-def _label(number: int) -> str:
-    return UNASSIGNED_ZIP if number == 0 else f"{number:05d}"
 
 
 def _recompute(
