@@ -14,10 +14,11 @@ import pandas as pd
 from mdvax import format as fmt
 from mdvax import measures
 from mdvax.dashboard.lines import Line, lines_svg, vintage_text
+from mdvax.normalize import demographic_groups
 from mdvax.templates import render
 
 #: Groups that say nothing about the person: shown together as "Unknown" (dashed grey).
-UNKNOWN_GROUPS = ("Unknown", "Federal entities")
+UNKNOWN_GROUPS = (demographic_groups.UNKNOWN, demographic_groups.FEDERAL)
 UNKNOWN = "Unknown (incl. federal entities)"
 TITLES = {"age": "Age", "race": "Race", "ethnicity": "Ethnicity", "gender": "Gender"}
 
