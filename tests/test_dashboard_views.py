@@ -261,6 +261,16 @@ def test_dataset_views_say_when_a_dataset_is_missing():
     assert box.mapbox.layout.display == "none"
 
 
+def test_dataset_views_say_when_nothing_is_archived(tmp_path, monkeypatch):
+    """The real loader on an empty data folder."""
+    monkeypatch.setenv("MDVAX_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MDVAX_EMBEDDED_SNAPSHOT", "on")
+    box = views.DatasetViews()
+    box.show("zip", date(2021, 3, 17), county_table(), "at_least_one")
+    text = html.unescape(box.body.value)
+    assert views.UNAVAILABLE in text
+
+
 @pytest.mark.parametrize(
     ("value", "top"), [(0, 1.0), (7, 8.0), (93.0, 100.0), (100, 100), (2_190_663, 2_400_000)]
 )

@@ -116,6 +116,11 @@ def test_zip_view_as_of_reads_the_vintage_in_force(server, open_page):
     expect(page.locator(f"{BODY} caption")).to_contain_text("in force on", timeout=TIMEOUT)
     assert cells(page, "21620")[3] == f"{zip_rows('2021-11-09')['21620']:,}"
     assert "as_of=2021-11-10" in page.locator(".mdvax-link input").input_value()
+    # A day before the first vintage (2021-03-31): the page says so, and names the day.
+    page = open_page(server.url + "?view=zip&as_of=2021-03-17", width=1280)
+    expect(page.locator(BODY)).to_contain_text(
+        "No version of this table was published on or before 17 Mar 2021.", timeout=TIMEOUT
+    )
 
 
 def test_third_dose_curve(server, open_page):

@@ -26,7 +26,7 @@ from mdvax.normalize.counties import JURISDICTIONS
 
 #: Names understood in the notebook's parameters cell and in the URL query.
 PARAMETERS = ("date", "measure", "per_capita", "county", "daily", "as_of", "view")
-#: The views a link can name (``view=``), the county map first: :data:`mdvax.dashboard.views.VIEWS`.
+#: The views a link can name (``view=``), the county map first (labels: ``dashboard.views``).
 VIEWS = ("county", "zip", "third_dose", "age", "race", "ethnicity", "gender")
 DEFAULT_MEASURE = measures.DEFAULT
 #: Longest query string read, and longest value quoted back in a note.

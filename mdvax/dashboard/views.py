@@ -7,7 +7,6 @@ one the :class:`~mdvax.dashboard.state.ViewState` names, for its vintage (``as_o
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -16,25 +15,26 @@ import ipyleaflet
 import ipywidgets as widgets
 import pandas as pd
 
+from mdvax import format as fmt
 from mdvax import reference
 from mdvax.dashboard import doses, groups, zips
+from mdvax.dashboard import state as st
 from mdvax.dashboard.map import BOUNDS, fit_zoom
-from mdvax.errors import MdvaxError
+from mdvax.errors import MdvaxError, NoVintageYetError
 from mdvax.templates import render
 
 log = logging.getLogger(__name__)
 
-#: Every view a link can name, the county map first (the default), with its selector label.
-VIEWS: dict[str, str] = {
-    "county": "Counties (map)",
-    "zip": "ZIP codes",
-    "third_dose": "Third doses",
-    "age": "By age",
-    "race": "By race",
-    "ethnicity": "By ethnicity",
-    "gender": "By gender",
-}
-DEFAULT_VIEW = "county"
+#: Every view a link can name (:data:`mdvax.dashboard.state.VIEWS`), with its selector label.
+VIEWS: dict[str, str] = dict(
+    zip(
+        st.VIEWS,
+        ("Counties (map)", "ZIP codes", "Third doses", "By age", "By race", "By ethnicity",
+         "By gender"),
+        strict=True,
+    )
+)  # fmt: skip
+DEFAULT_VIEW = st.VIEWS[0]
 #: What the page says when a dataset cannot be read (never the error's own text).
 UNAVAILABLE = (
     "This view has no data here yet: its table is not in this server's archive "
@@ -44,7 +44,11 @@ POINT_STYLE = {"radius": 5, "weight": 0.8, "color": "#52606d", "opacity": 1, "fi
 
 
 class DatasetUnavailableError(MdvaxError):
-    """A dataset this server cannot read (not archived, or an API without datasets)."""
+    """A dataset this server cannot read; ``note`` says so to the visitor (plain text)."""
+
+    def __init__(self, message: str, note: str = UNAVAILABLE) -> None:
+        super().__init__(message)
+        self.note = note
 
 
 def load(name: str, as_of: date | None = None) -> pd.DataFrame:
@@ -53,14 +57,15 @@ def load(name: str, as_of: date | None = None) -> pd.DataFrame:
     Raises
     ------
     DatasetUnavailableError
-        When the API has no such dataset or the archive none of its vintages.
+        When the archive has no vintage of it (published by ``as_of``), or cannot be read.
     """
     from mdvax import api
 
-    if "dataset" not in inspect.signature(api.load_table).parameters:
-        raise DatasetUnavailableError(f"this mdvax has no {name!r} dataset")
     try:
         return api.load_table(dataset=name, as_of=as_of)
+    except NoVintageYetError as error:
+        note = f"No version of this table was published on or before {fmt.day(as_of)}."
+        raise DatasetUnavailableError(str(error), note) from error
     except MdvaxError as error:
         raise DatasetUnavailableError(f"{name!r} as of {as_of}: {error}") from error
 
@@ -86,7 +91,8 @@ class DatasetViews:
 
     def __init__(self, loader: Callable[[str, date | None], pd.DataFrame] = load) -> None:
         self._loader = loader
-        self._tables: dict[tuple[str, date | None], pd.DataFrame | None] = {}
+        #: (name, as_of) -> the table, or the note saying why there is none.
+        self._tables: dict[tuple[str, date | None], pd.DataFrame | str] = {}
         self.body = widgets.HTML()
         self.body.add_class("mdvax-dataset-body")
         #: The ZIP map, made when the ZIP view is first shown (most visits never open it).
@@ -99,15 +105,15 @@ class DatasetViews:
         self.widget.add_class("mdvax-dataset-views")
         self.shown: str | None = None
 
-    def table(self, name: str, as_of: date | None) -> pd.DataFrame | None:
-        """The table of ``name`` for ``as_of`` (read once per session; ``None``: unavailable)."""
+    def table(self, name: str, as_of: date | None) -> pd.DataFrame | str:
+        """The table of ``name`` for ``as_of`` (read once per session), or why there is none."""
         key = (name, as_of)
         if key not in self._tables:
             try:
                 self._tables[key] = self._loader(name, as_of)
-            except DatasetUnavailableError:
+            except DatasetUnavailableError as error:
                 log.warning("dataset %s unavailable as of %s", name, as_of, exc_info=True)
-                self._tables[key] = None
+                self._tables[key] = error.note
         return self._tables[key]
 
     def show(self, name: str, as_of: date | None, county: pd.DataFrame, measure: str) -> None:
@@ -118,8 +124,8 @@ class DatasetViews:
             self.shown = name
             return
         table = self.table(name, as_of)
-        if table is None:
-            value = render("dashboard/notes.html.j2", notes=[UNAVAILABLE])
+        if isinstance(table, str):
+            value = render("dashboard/notes.html.j2", notes=[table])
             self.mapbox.layout.display = "none"
         else:
             value = render_view(name, table, county, measure, as_of)
