@@ -276,3 +276,13 @@ def test_dataset_views_say_when_nothing_is_archived(tmp_path, monkeypatch):
 )
 def test_nice_max(value, top):
     assert nice_max(value) == top
+
+
+@pytest.mark.parametrize(("view", "noted"), [("race", False), ("county", True)])
+def test_as_of_the_county_table_lacks_is_noted_on_the_map_only(filled_data_dir, view, noted):
+    from mdvax.dashboard import build_app
+
+    app = build_app({}, query=f"view={view}&as_of=2021-11-09")
+    state = app.dashboard.state
+    assert (state.view, state.asked_as_of) == (view, date(2021, 11, 9))
+    assert ("Ignored as_of 2021-11-09" in app.dashboard.notes.value) is noted
