@@ -43,6 +43,10 @@ def build_dashboard(
     initial, notes = st.resolve(
         parameters or {}, query, newest.first_date, newest.last_date, choices
     )
+    if initial.view != st.VIEWS[0] and initial.asked_as_of:
+        # The views beyond the map read their own tables' vintages for that day (and say
+        # so if none fits): the county table's lack of one is no news to their visitor.
+        notes = [n for n in notes if not n.startswith(f"Ignored as_of {initial.asked_as_of}")]
     return Dashboard(newest, initial, notes, page_url, vintages)
 
 

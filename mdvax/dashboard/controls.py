@@ -12,6 +12,7 @@ from datetime import date
 import ipywidgets as widgets
 
 from mdvax.dashboard.state import NAME_BY_FIPS, ViewState
+from mdvax.dashboard.views import VIEWS
 from mdvax.stats import MEASURES
 
 #: Milliseconds between frames of the date animation.
@@ -53,6 +54,13 @@ class Controls:
         self._on_change = on_change
         self._quiet = False
         self.dates = dates
+        self.view = widgets.Dropdown(
+            options=[(label, key) for key, label in VIEWS.items()],
+            description="View",
+            style=_LABEL,
+            layout=widgets.Layout(width="auto"),
+        )
+        self.view.add_class("mdvax-view")
         self.measure = widgets.Dropdown(
             options=[(label, key) for key, label in MEASURES.items()],
             description="Measure",
@@ -137,7 +145,12 @@ class Controls:
         )
         self.reduced_motion.add_class("mdvax-reduced-motion")
         self.reduced_motion.observe(self._motion, names="value")
-        for name in ("measure", "daily", "per_capita", "as_of", "county"):
+        self.time = widgets.HBox(
+            [self.play, self.slider],
+            layout=widgets.Layout(flex="1 1 360px", align_items="center", min_width="0"),
+        )
+        self.time.add_class("mdvax-time")
+        for name in ("view", "measure", "daily", "per_capita", "as_of", "county"):
             getattr(self, name).observe(self._changed(name), names="value")
         self.slider.observe(self._changed("date"), names="value")
 
@@ -157,12 +170,17 @@ class Controls:
         """Set every widget to ``state`` without reporting the changes back."""
         self._quiet = True
         try:
+            self.view.value = state.view
             self.measure.value = state.measure
             self.daily.value = state.daily
             self.per_capita.value = state.per_capita
             self.as_of.value = state.as_of or ""
             self.county.value = state.county or ""
             self.slider.value = state.date  # and the Play widget with it (``play_link``)
+            map_only = None if state.view == "county" else "none"  # the other views show all days
+            for part in (self.daily, self.per_capita, self.county, self.time):
+                part.layout.display = map_only
+            self.measure.layout.display = "none" if state.view == "third_dose" else None
         finally:
             self._quiet = False
 
@@ -189,19 +207,15 @@ class Controls:
         )
         # One vintage: no choice to offer, and nothing of the control on the page.
         vintage = [self.as_of] if self.as_of.layout.display != "none" else []
-        time = widgets.HBox(
-            [self.play, self.slider],
-            layout=widgets.Layout(flex="1 1 360px", align_items="center", min_width="0"),
-        )
-        time.add_class("mdvax-time")
         box = widgets.Box(
             [
+                self.view,
                 self.measure,
                 self.daily,
                 self.per_capita,
                 *vintage,
                 self.county,
-                time,
+                self.time,
                 self.reset,
                 self.reduced_motion,
             ],

@@ -24,6 +24,7 @@ from mdvax.dashboard import revisions as rev
 from mdvax.dashboard import state as st
 from mdvax.dashboard.controls import Controls
 from mdvax.dashboard.map import CountyMap
+from mdvax.dashboard.views import DatasetViews
 from mdvax.dashboard.vintages import Vintages
 from mdvax.errors import visitor_message
 
@@ -70,6 +71,8 @@ class Dashboard:
         The page's address, for the "link to this view" field ("" if unknown).
     vintages : Vintages, optional
         The vintages to choose from ("As published on"); default: ``data`` alone.
+    datasets : DatasetViews, optional
+        The views beyond the map (``view=``); default: read through ``api.load_table``.
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class Dashboard:
         notes: list[str] = (),
         page_url: str = "",
         vintages: Vintages | None = None,
+        datasets: DatasetViews | None = None,
     ) -> None:
         self.vintages = vintages or Vintages.single(data)
         # One vintage has no revisions to show: nothing is read.
@@ -112,6 +116,8 @@ class Dashboard:
         #: The "link to this view" field and the "Download CSV" link: one widget, one message.
         self.share = widgets.HTML()
         self.table = access.CountyTable(lambda: (self.view, self.state))
+        self.datasets = datasets or DatasetViews()
+        self.body = widgets.Box()
         self.controls.show(initial)
         self.render()
 
@@ -191,6 +197,9 @@ class Dashboard:
         query = st.to_query(linked)
         download = self._download_html(view, published if self.vintages.choosable else None)
         _set(self.share, panel.link_html(self.page_url, query) + download)
+        self.datasets.show(s.view, s.as_of or s.asked_as_of, self.data.table, s.measure)
+        for part in (self.body, self.table.widget, self.headline):
+            part.layout.display = None if s.view == "county" else "none"
 
     def _download_html(self, view: model.View, published) -> str:
         """A link that saves the view's table as a CSV file in one click (nothing stored).
@@ -214,8 +223,8 @@ class Dashboard:
         side = widgets.VBox([self.panel, self.chartbox, self.revised, self.back])
         side.add_class("mdvax-side")
         self.map.map.layout.flex = "2 1 520px"
-        body = widgets.Box([self.map.map, side])
-        body.add_class("mdvax-body")
+        self.body.children = (self.map.map, side)
+        self.body.add_class("mdvax-body")
         share = widgets.Box([self.share])
         share.add_class("mdvax-share")
         root = widgets.VBox(
@@ -226,7 +235,8 @@ class Dashboard:
                 self.notes,
                 self.headline,
                 self.controls.box(),
-                body,
+                self.body,
+                self.datasets.widget,
                 self.table.widget,
                 share,
                 self.about,

@@ -25,7 +25,9 @@ from mdvax.errors import UnknownMeasureError
 from mdvax.normalize.counties import JURISDICTIONS
 
 #: Names understood in the notebook's parameters cell and in the URL query.
-PARAMETERS = ("date", "measure", "per_capita", "county", "daily", "as_of")
+PARAMETERS = ("date", "measure", "per_capita", "county", "daily", "as_of", "view")
+#: The views a link can name (``view=``), the county map first (labels: ``dashboard.views``).
+VIEWS = ("county", "zip", "third_dose", "age", "race", "ethnicity", "gender")
 DEFAULT_MEASURE = measures.DEFAULT
 #: Longest query string read, and longest value quoted back in a note.
 MAX_QUERY_CHARS = 2000
@@ -61,6 +63,8 @@ class ViewState:
         A valid ``as_of`` the link asked for that no vintage known here could show (none
         archived, or all published later): the newest is shown with a note, and links keep
         asking for that day, so they show it wherever it is archived.
+    view : str
+        One of :data:`VIEWS`: the county map (the default) or a view beyond it.
     """
 
     date: date
@@ -70,6 +74,7 @@ class ViewState:
     county: str | None = None
     as_of: date | None = None
     asked_as_of: date | None = None
+    view: str = "county"
 
 
 class UnavailableVintageError(ValueError):
@@ -127,6 +132,14 @@ def _parse_measure(value: object) -> str:
     key = str(value).strip().lower()
     if key not in measures.NAMES:
         raise UnknownMeasureError(value, measures.NAMES)
+    return key
+
+
+def parse_view(value: object) -> str:
+    """One of :data:`VIEWS` (any case); anything else is refused with the valid names."""
+    key = str(value).strip().lower()
+    if key not in VIEWS:
+        raise ValueError(f"view {_quote(value)} is not one of {', '.join(VIEWS)}")
     return key
 
 
@@ -221,6 +234,7 @@ def resolve(
         "daily": _parse_bool("daily"),
         "per_capita": _parse_bool("per_capita"),
         "county": lambda v: None if str(v).strip() == "" else parse_county(v),
+        "view": parse_view,
     }
     for name, raw in values.items():
         try:
@@ -263,6 +277,8 @@ def to_query(state: ViewState) -> str:
     as_of = state.as_of or state.asked_as_of
     if as_of:
         params["as_of"] = as_of.isoformat()
+    if state.view != VIEWS[0]:
+        params["view"] = state.view
     return urlencode(params)
 
 
@@ -278,6 +294,8 @@ def update(state: ViewState, **changes: object) -> ViewState:
     """A copy of ``state`` with ``changes`` (measure, daily, per_capita, date)."""
     if "measure" in changes:
         _parse_measure(changes["measure"])
+    if "view" in changes:
+        parse_view(changes["view"])
     return dataclasses.replace(state, **changes)
 
 

@@ -5,6 +5,11 @@
 - ``md_counties.geojson``: county boundaries from the Census Bureau's 2016 cartographic boundary
   file ``cb_2016_us_county_500k``, simplified as a coverage (shared borders stay shared). Built by
   ``scripts/build_geometry.py``; rebuild it with that script, never by hand.
+- ``md_zips.csv.xz``: Maryland's 622 ZIP codes with a centroid (0.01 degree) and, for ZCTAs, the
+  2010 Census population, from the uszipcode database shipped by the PyPI package ``zipsearch``
+  1.1.0 (MIT). Built by ``scripts/build_zip_reference.py``. No package in the registries ships
+  a 2019 population by ZCTA (the ACS 5-year estimates come only from the Census API), so
+  :data:`ZIP_POPULATION_SOURCE` names the 2010 Census and the dashboard says so.
 
 This module imports neither geopandas nor shapely: the dashboard kernel stays light.
 """
@@ -19,6 +24,7 @@ import pandas as pd
 
 POPULATION_FILE = "population_2019.csv"
 GEOMETRY_FILE = "md_counties.geojson"
+ZIP_FILE = "md_zips.csv.xz"
 
 #: Citation for :func:`population`.
 POPULATION_SOURCE = (
@@ -28,6 +34,17 @@ POPULATION_SOURCE = (
 #: Citation for :func:`geometry`.
 GEOMETRY_SOURCE = (
     "U.S. Census Bureau, 2016 cartographic boundary file cb_2016_us_county_500k, simplified"
+)
+#: Citation for :func:`zips`.
+ZIP_SOURCE = (
+    "ZIP centroids and 2010 Census ZCTA population from the uszipcode database "
+    "(PyPI package zipsearch 1.1.0, MIT licence)"
+)
+#: Why the ZIP denominator is not the 2019 one the county table uses.
+ZIP_POPULATION_NOTE = (
+    "No 2019 population by ZIP code (ZCTA) is available to this project, so ZIP percentages "
+    "divide by the 2010 Census count: fast-growing ZIPs can read high, and ZIPs that are not "
+    "ZCTAs (PO boxes, single buildings) have no percentage."
 )
 
 
@@ -80,3 +97,25 @@ def geometry() -> dict:
     may modify the result (add properties for a choropleth, say) without affecting other callers.
     """
     return json.loads(_geometry_bytes())
+
+
+def zips() -> pd.DataFrame:
+    """Maryland's ZIP codes: centroid and 2010 Census population (see :data:`ZIP_SOURCE`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``zip`` (five-digit strings, sorted), columns ``type`` (``STANDARD``,
+        ``PO BOX``, ``UNIQUE``), ``city``, ``county``, ``lat``, ``lng`` (float degrees) and
+        ``population_2010`` (nullable ``Int64``: missing where the ZIP is not a ZCTA).
+        A new frame on every call.
+    """
+    with resources.files(__name__).joinpath(ZIP_FILE).open("rb") as fh:
+        table = pd.read_csv(
+            fh,
+            comment="#",
+            compression="xz",
+            dtype={"zip": str, "type": str, "city": str, "county": str},
+        )
+    table["population_2010"] = table["population_2010"].astype("Int64")
+    return table.set_index("zip")
