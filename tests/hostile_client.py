@@ -123,8 +123,13 @@ class KernelClient:
         return reply["content"]["comms"]
 
     def close(self) -> None:
+        """Leave as a page does: a clean close (the server may then free the kernel)."""
         self.ws.close()
         self.ws.shutdown()  # close() leaves the socket open when the server already dropped it
+
+    def drop(self) -> None:
+        """Disconnect without a close frame: a probe that looked, not a page that left."""
+        self.ws.shutdown()
 
 
 def assert_honest_visitor_served(

@@ -6,13 +6,13 @@ behind nginx (``tests/test_serve_nginx.py``).
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
 import pytest
 
 from mdvax.serve.hosts import default_allowed_hosts, host_name
+from tests.support import aio
 from tests.support.inproc_server import bare_notebook, fetch, in_process
 from tests.support.serve_options import resolved
 
@@ -68,7 +68,7 @@ def run(tmp_path, scenario, *traitlets: str):
         ) as (app, base):
             return await scenario(app, base)
 
-    return asyncio.run(main())
+    return aio.run(main())
 
 
 def test_foreign_hosts_are_refused_and_configured_ones_served(tmp_path):

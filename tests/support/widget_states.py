@@ -37,7 +37,7 @@ def widget_states(server, kernel_id: str, timeout: float = 60) -> dict:
             until=lambda m: m.get("content", {}).get("data", {}).get("states") is not None,
         )
     finally:
-        client.close()
+        client.drop()  # a look at the kernel, not its page leaving (that frees the kernel)
     states = messages[-1].get("content", {}).get("data", {}).get("states") if messages else None
     assert states is not None, f"kernel {kernel_id} sent no widget states"
     return states
