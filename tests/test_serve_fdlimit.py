@@ -51,7 +51,13 @@ def server(tmp_path_factory):
 @pytest.fixture
 def idle(server):
     """No visitor kernel left, the pooled one ready."""
-    server.wait_for(lambda h: h["live"] == 1 and h["pool_ready"] == 1, timeout=90)
+
+    def one_pooled(health) -> bool:
+        # The kernel files too: a kernel still shutting down is briefly counted as pooled.
+        pooled = health["live"] == 1 and health["pool_ready"] == 1
+        return pooled and len(server.kernel_files()) == 1
+
+    server.wait_for(one_pooled, timeout=90)
     return server
 
 

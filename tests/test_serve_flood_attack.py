@@ -100,7 +100,7 @@ def test_stale_widget_updates_are_merged_and_the_newest_applied(idle, protocol):
         done = messages[-1]
         messages += client.messages(1)  # statuses still on their way
     finally:
-        client.close()
+        client.drop()  # not a page leaving: the test looks at the kernel again
     assert done["content"]["status"] == "ok"
     after = widget_states(server, kernel_id)[comm_id]["state"]
     assert (after["value"], after["description"]) == (count, "merged")
@@ -117,7 +117,7 @@ def attack(server, kernel_id: str, comm_id: str, count: int) -> tuple[int, tuple
         sent = flood(client, frames)
         return sent, close_frame(client.ws)
     finally:
-        client.close()
+        client.drop()  # not a page leaving: the test looks at the kernel again
 
 
 def test_a_flooding_socket_is_closed_and_its_kernel_left_idle(idle):
@@ -133,7 +133,7 @@ def test_a_flooding_socket_is_closed_and_its_kernel_left_idle(idle):
             client.send("kernel_info_request", {})
             seen = client.messages(30, until=lambda m: m.get("msg_type") == "kernel_info_reply")
         finally:
-            client.close()
+            client.drop()  # not a page leaving: the test looks at the kernel again
         assert seen
         assert seen[-1]["msg_type"] == "kernel_info_reply"
         stale = [
@@ -160,7 +160,7 @@ def test_deep_messages_are_refused_unparsed_and_the_socket_closed(idle):
         sent = flood(client, [frame] * 40)
         code, reason = close_frame(client.ws)
     finally:
-        client.close()
+        client.drop()  # not a page leaving: the test looks at the kernel again
     assert (code, reason) == (1008, "message flood")
     assert sent >= BURST // 25  # REFUSED_COST each: the bucket ran dry on refused messages
     refused = log_records(server, "kernel websocket message refused")
@@ -198,7 +198,7 @@ def test_honest_visitor_change_is_applied_during_a_flood(idle):
             client.ws.send(frame)
             answered = client.messages(30, until=lambda m: handled([m], {msg_id}))
         finally:
-            client.close()
+            client.drop()  # not a page leaving: the test looks at the kernel again
         state = widget_states(server, honest)[comm_id]["state"]
     finally:
         stop.set()
@@ -220,7 +220,7 @@ def test_binary_framing_that_lies_about_its_parts_is_refused(idle):
         client.ws.send_binary((10**12).to_bytes(8, "little") + bytes(64))
         assert client.request("kernel_info_request", {})["content"]["status"] == "ok"
     finally:
-        client.close()
+        client.drop()  # not a page leaving: the test looks at the kernel again
     refused = log_records(server, "kernel websocket message refused")
     assert "bad framing" in {r["reason"] for r in refused}
     assert_honest_visitor_served(server)
