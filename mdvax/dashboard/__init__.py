@@ -1,6 +1,7 @@
 """The Voila dashboard: an ipyleaflet choropleth of Maryland's counties, built from small parts.
 
-- :mod:`~mdvax.dashboard.state`: the view as a value, URL query parsing, "link to this view";
+- :mod:`~mdvax.dashboard.state`: the view as a value, its resolution, "link to this view";
+  :mod:`~mdvax.dashboard.params`: each untrusted value of the parameters cell and URL query;
   :mod:`~mdvax.dashboard.request`: the query string and address of the page, in a Voila kernel;
 - :mod:`~mdvax.dashboard.model`: the figures of a view (from :mod:`mdvax.stats`);
 - :mod:`~mdvax.dashboard.map`, :mod:`~mdvax.dashboard.panel`, :mod:`~mdvax.dashboard.controls`:
