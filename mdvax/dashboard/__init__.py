@@ -10,6 +10,7 @@
 - :mod:`~mdvax.dashboard.vintages`: the vintages to choose from ("As published on"), loaded
   lazily; :mod:`~mdvax.dashboard.revisions`: "How this figure was revised";
 - :mod:`~mdvax.dashboard.session`: the :class:`Dashboard` of one visitor's session;
+  :mod:`~mdvax.dashboard.share`: its "link to this view" and "Download CSV";
 - :mod:`~mdvax.dashboard.app`: :func:`build_app`, what ``notebooks/dashboard.ipynb`` displays.
 """
 
