@@ -10,6 +10,7 @@ import csv
 import html
 import io
 import lzma
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from mdvax.dashboard import doses, groups, views, zips
 from mdvax.dashboard import state as st
 from mdvax.dashboard.lines import nice_max
+from mdvax.dashboard.map import CountyMap
 from mdvax.datasets import COLUMNS
 from mdvax.reference import zips as reference_zips
 
@@ -249,6 +251,34 @@ def test_dataset_views_show_zip_points_and_hide_for_the_map():
     assert asked == [("zip", date(2021, 6, 1)), ("gender", date(2021, 6, 1))]  # read once
     box.show("county", None, county_table(), "first_dose")
     assert box.widget.layout.display == "none"
+
+
+def mercator_span(zoom: float) -> tuple[float, float]:
+    """Maryland's width and height in pixels at ``zoom`` (its extent written out here again)."""
+    (south, west), (north, east) = (37.89, -79.49), (39.73, -75.04)
+
+    def y(lat):
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    world = 256 * 2**zoom
+    return world * (east - west) / 360, world * (y(north) - y(south)) / (2 * math.pi)
+
+
+@pytest.mark.parametrize("which", ["county", "zip"])
+def test_maps_fit_maryland_once_the_browser_reports_a_real_size(which):
+    geometry = {"type": "FeatureCollection", "features": [{"id": "24031", "properties": {}}]}
+    leaflet = views.ZipMap().map if which == "zip" else CountyMap(geometry, print, str).map
+    leaflet.set_trait("pixel_bounds", ((3, 4), (9, 8)))  # not laid out yet: no zoom
+    assert leaflet.zoom == 7
+    leaflet.set_trait("pixel_bounds", ((100, 40), (780, 450)))  # 680 x 410 px
+    fitted = leaflet.zoom
+    width, height = mercator_span(fitted)
+    assert width <= 680 - 24  # 12 px of margin on each side
+    assert height <= 410 - 24
+    width, height = mercator_span(fitted + 0.25)
+    assert width > 680 - 24 or height > 410 - 24  # the next quarter step would not fit
+    leaflet.set_trait("pixel_bounds", ((0, 0), (1900, 1200)))  # later resizes: the visitor's zoom
+    assert leaflet.zoom == fitted
 
 
 def test_dataset_views_say_when_a_dataset_is_missing():

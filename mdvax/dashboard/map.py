@@ -75,6 +75,54 @@ def fit_zoom(width: float, height: float, bounds=BOUNDS, padding: float = 12) ->
     return math.floor(4 * min(zoom_x, zoom_y)) / 4
 
 
+def maryland_map(
+    layer: ipyleaflet.Layer, max_zoom: int, height: str, css_class: str
+) -> ipyleaflet.Map:
+    """A map of ``layer`` alone (no basemap) on Maryland, zoomed to fit once its size is known.
+
+    Parameters
+    ----------
+    layer : ipyleaflet.Layer
+        What the map shows.
+    max_zoom : int
+        How far a visitor can zoom in.
+    height : str
+        CSS height of the map (its width is the page's).
+    css_class : str
+        Class of the map's element, for the page's stylesheet and the tests.
+
+    Returns
+    -------
+    ipyleaflet.Map
+    """
+    (south, west), (north, east) = BOUNDS
+    leaflet = ipyleaflet.Map(
+        layers=(layer,),
+        center=((south + north) / 2, (west + east) / 2),
+        zoom=7,
+        zoom_snap=0.25,
+        min_zoom=5,
+        max_zoom=max_zoom,
+        scroll_wheel_zoom=False,
+        attribution_control=False,
+        layout=widgets.Layout(width="100%", height=height),
+    )
+    leaflet.add_class(css_class)
+    fitted = False
+
+    def fit(change: dict) -> None:
+        """Once the browser reports the map's size, zoom so Maryland fills it."""
+        nonlocal fitted
+        (left, top), (right, bottom) = change["new"]
+        wide, tall = abs(right - left), abs(bottom - top)
+        if not fitted and wide >= 10 and tall >= 10:
+            fitted = True
+            leaflet.zoom = fit_zoom(wide, tall)
+
+    leaflet.observe(fit, names="pixel_bounds")
+    return leaflet
+
+
 def colour_css(fills: dict[str, str], selected: str | None) -> str:
     """The stylesheet colouring the counties (FIPS -> hex) and outlining ``selected``."""
     rules = [f".{county_class(fips)}{{fill:{colour}}}" for fips, colour in sorted(fills.items())]
@@ -130,25 +178,11 @@ class CountyMap:
         self.layer.on_hover(self._hovered)
         self.layer.on_msg(self._left)
         self.colours = widgets.HTML(colour_css({}, None), layout=widgets.Layout(display="none"))
-        (south, west), (north, east) = BOUNDS
-        self.map = ipyleaflet.Map(
-            layers=(self.layer,),
-            center=((south + north) / 2, (west + east) / 2),
-            zoom=7,
-            zoom_snap=0.25,
-            min_zoom=5,
-            max_zoom=11,
-            scroll_wheel_zoom=False,
-            attribution_control=False,
-            layout=widgets.Layout(width="100%", height="440px"),
-        )
-        self.map.add_class("mdvax-map")
+        self.map = maryland_map(self.layer, max_zoom=11, height="440px", css_class="mdvax-map")
         self.legend = widgets.HTML()
         self.hover = widgets.HTML(HOVER_PROMPT)
         self.map.add(ipyleaflet.WidgetControl(widget=self.legend, position="bottomleft"))
         self.map.add(ipyleaflet.WidgetControl(widget=self.hover, position="topright"))
-        self._fitted = False
-        self.map.observe(self._fit, names="pixel_bounds")
 
     @staticmethod
     def _fips_of(event: dict) -> str | None:
@@ -174,17 +208,6 @@ class CountyMap:
         """
         if content.get("event") == "interaction" and content.get("type") == "mouseout":
             self.hover.value = HOVER_PROMPT
-
-    def _fit(self, change: dict) -> None:
-        """Once the browser reports the map's size, zoom so Maryland fills it."""
-        if self._fitted:
-            return
-        (left, top), (right, bottom) = change["new"]
-        width, height = abs(right - left), abs(bottom - top)
-        if width < 10 or height < 10:
-            return
-        self._fitted = True
-        self.map.zoom = fit_zoom(width, height)
 
     def restyle(self, fills: dict[str, str], selected: str | None) -> int:
         """Colour counties (FIPS -> hex) and outline ``selected``; return how many changed.

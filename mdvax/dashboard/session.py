@@ -13,17 +13,16 @@ import functools
 import logging
 from collections.abc import Callable
 from importlib import resources
-from urllib.parse import quote
 
 import ipywidgets as widgets
 
 from mdvax import format as fmt
-from mdvax import stats
 from mdvax.dashboard import access, model, panel
 from mdvax.dashboard import revisions as rev
 from mdvax.dashboard import state as st
 from mdvax.dashboard.controls import Controls
 from mdvax.dashboard.map import CountyMap
+from mdvax.dashboard.share import share_html
 from mdvax.dashboard.views import DatasetViews
 from mdvax.dashboard.vintages import Vintages
 from mdvax.errors import visitor_message
@@ -189,32 +188,10 @@ class Dashboard:
         self.back.layout.display = None if s.county else "none"
         self.controls.show(s)  # the county selector follows map clicks, Back and Escape
         self.table.update()
-        # Links name the vintage even when it is the newest, so they keep showing the same
-        # figures after newer vintages arrive (as every other field is explicit too). An as_of
-        # no vintage here could show stays in the link as asked (``st.to_query``).
-        named = self.vintages.choosable and s.asked_as_of is None
-        linked = dataclasses.replace(s, as_of=published) if named else s
-        query = st.to_query(linked)
-        download = self._download_html(view, published if self.vintages.choosable else None)
-        _set(self.share, panel.link_html(self.page_url, query) + download)
+        _set(self.share, share_html(self.page_url, view, s, published, self.vintages.choosable))
         self.datasets.show(s.view, s.as_of or s.asked_as_of, self.data.table, s.measure)
         for part in (self.body, self.table.widget, self.headline):
             part.layout.display = None if s.view == "county" else "none"
-
-    def _download_html(self, view: model.View, published) -> str:
-        """A link that saves the view's table as a CSV file in one click (nothing stored).
-
-        The file travels inside the link (a ``data:`` URL of about 1.8 KB, rewritten on each
-        render with the link field, in the same message), so a click needs no round trip to the
-        kernel. Commas and colons are left unquoted: legal in a ``data:`` URL, and 27 rows of
-        7 commas would otherwise cost 3 bytes each.
-        """
-        s = self.state
-        name = f"mdvax_{s.date.isoformat()}_{stats.column(s.measure, s.daily)}"
-        name += "_pct" if s.per_capita else ""
-        name += f"_as-published-{published.isoformat()}.csv" if published else ".csv"
-        href = "data:text/csv;charset=utf-8," + quote(model.table_csv(view, s), safe=",:")
-        return panel.download_html(name, href)
 
     # Layout --------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ Everything here is pure (no widgets, no kernel): the notebook's ``parameters`` c
 query string are validated into a :class:`ViewState`; controls produce new states through the
 transition functions; :func:`to_query` writes the "link to this view".
 
-Query strings come from anyone on the internet: they are length-capped, every value is checked,
+Query strings come from anyone on the internet: :mod:`mdvax.dashboard.params` checks every value,
 and a bad value falls back to the default with a note (plain text; callers escape it).
 """
 
@@ -14,30 +14,26 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
-from mdvax import measures
-
-# Re-exported: the notebook and tests import them from here.
+# NAME_BY_FIPS, parse_county, page_url and query_string are re-exported: the notebook, tests and
+# other modules import them from here.
+from mdvax.dashboard.params import (
+    DEFAULT_MEASURE,
+    PARAMETERS,
+    VIEWS,
+    iso_date,
+    parse_bool,
+    parse_county,
+    parse_date,
+    parse_measure,
+    parse_query,
+    parse_view,
+)
+from mdvax.dashboard.params import NAME_BY_FIPS as NAME_BY_FIPS
 from mdvax.dashboard.request import page_url as page_url
 from mdvax.dashboard.request import query_string as query_string
 from mdvax.errors import UnknownMeasureError
-from mdvax.normalize.counties import JURISDICTIONS
-
-#: Names understood in the notebook's parameters cell and in the URL query.
-PARAMETERS = ("date", "measure", "per_capita", "county", "daily", "as_of", "view")
-#: The views a link can name (``view=``), the county map first (labels: ``dashboard.views``).
-VIEWS = ("county", "zip", "third_dose", "age", "race", "ethnicity", "gender")
-DEFAULT_MEASURE = measures.DEFAULT
-#: Longest query string read, and longest value quoted back in a note.
-MAX_QUERY_CHARS = 2000
-MAX_QUOTED_CHARS = 40
-MAX_FIELDS = 50
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-_FIPS_BY_KEY = {name.lower(): fips for name, fips in JURISDICTIONS.items()}
-NAME_BY_FIPS = {fips: name for name, fips in JURISDICTIONS.items()}
 
 
 @dataclass(frozen=True)
@@ -107,70 +103,9 @@ def vintage_on(vintages: Sequence[Vintage], day: date) -> Vintage | None:
     return found
 
 
-def _quote(value: object) -> str:
-    text = str(value)
-    return repr(text if len(text) <= MAX_QUOTED_CHARS else text[:MAX_QUOTED_CHARS] + "…")
-
-
-def _iso_date(name: str, value: object) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip()[:MAX_QUOTED_CHARS])
-    except ValueError:
-        raise ValueError(f"{name} {_quote(value)} is not a YYYY-MM-DD date") from None
-
-
-def _parse_date(value: object, first: date, last: date) -> date:
-    day = _iso_date("date", value)
-    if not first <= day <= last:
-        raise ValueError(f"date {day.isoformat()} is outside the data ({first} to {last})")
-    return day
-
-
-def _parse_measure(value: object) -> str:
-    key = str(value).strip().lower()
-    if key not in measures.NAMES:
-        raise UnknownMeasureError(value, measures.NAMES)
-    return key
-
-
-def parse_view(value: object) -> str:
-    """One of :data:`VIEWS` (any case); anything else is refused with the valid names."""
-    key = str(value).strip().lower()
-    if key not in VIEWS:
-        raise ValueError(f"view {_quote(value)} is not one of {', '.join(VIEWS)}")
-    return key
-
-
-def _parse_bool(name: str) -> object:
-    def parse(value: object) -> bool:
-        if isinstance(value, bool):
-            return value
-        key = str(value).strip().lower()
-        if key in _TRUE:
-            return True
-        if key in _FALSE:
-            return False
-        raise ValueError(f"{name} {_quote(value)} is not 1/0 (or true/false)")
-
-    return parse
-
-
-def parse_county(value: object) -> str:
-    """FIPS code of a county given by FIPS (``24031``) or name (``Montgomery``, any case)."""
-    key = str(value).strip()
-    if key in NAME_BY_FIPS:
-        return key
-    fips = _FIPS_BY_KEY.get(key.lower()) or _FIPS_BY_KEY.get(key.lower().removesuffix(" county"))
-    if fips is None:
-        raise ValueError(f"county {_quote(value)} is not a Maryland FIPS code or county name")
-    return fips
-
-
 def _parse_as_of(value: object, vintages: Sequence[Vintage]) -> Vintage:
     """The vintage ``as_of`` names: the latest published on or before that day."""
-    day = _iso_date("as_of", value)
+    day = iso_date("as_of", value)
     if day > date.today():
         raise ValueError(f"as_of {day.isoformat()} is in the future")
     if not vintages:
@@ -229,10 +164,10 @@ def resolve(
             if chosen != vintages[-1]:
                 fields["as_of"] = chosen.published
     parsers = {
-        "date": lambda v: _parse_date(v, first, last),
-        "measure": _parse_measure,
-        "daily": _parse_bool("daily"),
-        "per_capita": _parse_bool("per_capita"),
+        "date": lambda v: parse_date(v, first, last),
+        "measure": parse_measure,
+        "daily": parse_bool("daily"),
+        "per_capita": parse_bool("per_capita"),
         "county": lambda v: None if str(v).strip() == "" else parse_county(v),
         "view": parse_view,
     }
@@ -242,25 +177,6 @@ def resolve(
         except (ValueError, UnknownMeasureError) as error:
             notes.append(f"Ignored {error}; showing the default instead.")
     return ViewState(**fields), notes
-
-
-def parse_query(query: str, notes: list[str]) -> dict[str, str]:
-    """Known parameters of a query string (last value wins); notes for what was dropped."""
-    if not query:
-        return {}
-    if len(query) > MAX_QUERY_CHARS:
-        notes.append(f"Ignored the link's query: longer than {MAX_QUERY_CHARS} characters.")
-        return {}
-    try:
-        pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    except ValueError:
-        notes.append(f"Ignored the link's query: more than {MAX_FIELDS} parameters.")
-        return {}
-    unknown = sorted({k for k, _ in pairs if k not in PARAMETERS})
-    if unknown:
-        names = ", ".join(_quote(k) for k in unknown[:5])
-        notes.append(f"Ignored unknown link parameter(s) {names}.")
-    return {k: v for k, v in pairs if k in PARAMETERS}
 
 
 def to_query(state: ViewState) -> str:
@@ -293,7 +209,7 @@ def link(base_url: str, state: ViewState) -> str:
 def update(state: ViewState, **changes: object) -> ViewState:
     """A copy of ``state`` with ``changes`` (measure, daily, per_capita, date)."""
     if "measure" in changes:
-        _parse_measure(changes["measure"])
+        parse_measure(changes["measure"])
     if "view" in changes:
         parse_view(changes["view"])
     return dataclasses.replace(state, **changes)

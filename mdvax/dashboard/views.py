@@ -19,7 +19,7 @@ from mdvax import format as fmt
 from mdvax import reference
 from mdvax.dashboard import doses, groups, zips
 from mdvax.dashboard import state as st
-from mdvax.dashboard.map import BOUNDS, fit_zoom
+from mdvax.dashboard.map import maryland_map
 from mdvax.errors import MdvaxError, NoVintageYetError
 from mdvax.templates import render
 
@@ -147,27 +147,5 @@ class ZipMap:
         self.points = ipyleaflet.GeoJSON(
             data={"type": "FeatureCollection", "features": []}, point_style=POINT_STYLE, name="zips"
         )
-        (south, west), (north, east) = BOUNDS
-        self.map = ipyleaflet.Map(
-            layers=(self.points,),
-            center=((south + north) / 2, (west + east) / 2),
-            zoom=7,
-            zoom_snap=0.25,
-            min_zoom=5,
-            max_zoom=12,
-            scroll_wheel_zoom=False,
-            attribution_control=False,
-            layout=widgets.Layout(width="100%", height="420px"),
-        )
-        self.map.add_class("mdvax-zip-map")
+        self.map = maryland_map(self.points, max_zoom=12, height="420px", css_class="mdvax-zip-map")
         self.key = widgets.HTML(render("dashboard/zip_key.html.j2", keys=zips.legend()))
-        self._fitted = False
-        self.map.observe(self._fit, names="pixel_bounds")
-
-    def _fit(self, change: dict) -> None:
-        """Once the browser reports the map's size, zoom so Maryland fills it."""
-        (left, top), (right, bottom) = change["new"]
-        width, height = abs(right - left), abs(bottom - top)
-        if not self._fitted and width >= 10 and height >= 10:
-            self._fitted = True
-            self.map.zoom = fit_zoom(width, height)
