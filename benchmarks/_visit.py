@@ -124,3 +124,21 @@ def kernel_info_request() -> str:
     }
     message = {"header": header, "parent_header": {}, "metadata": {}, "content": {}}
     return json.dumps({**message, "channel": "shell", "buffers": []})
+
+
+async def honest_visit(url: str) -> dict:
+    """One Chromium visitor (from 127.0.0.1, no forwarded address): :func:`measured_visit`."""
+    from playwright.async_api import async_playwright
+
+    from tests.support.parts import chromium_path
+    from tests.support.probe import CHROMIUM_ARGS
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS
+        )
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        visit = await measured_visit(context, url, timeout_ms=180_000, settle=False)
+        await context.close()
+        await browser.close()
+    return visit

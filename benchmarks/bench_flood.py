@@ -26,12 +26,9 @@ from pathlib import Path
 import psutil
 import websocket
 from _serving import DASHBOARD, filled_data_env, percentile
-from _visit import measured_visit
-from playwright.async_api import async_playwright
+from _visit import honest_visit
 
 from tests.hostile_client import KernelClient, take_kernel
-from tests.support.parts import chromium_path
-from tests.support.probe import CHROMIUM_ARGS
 from tests.support.process import ServeProcess
 from tests.support.widget_states import widget_states
 
@@ -98,18 +95,6 @@ def cpu_percent(pids: list[int], seconds: float) -> float:
     return 100 * (sum(after) - sum(before)) / seconds
 
 
-async def honest_live_ms(url: str) -> float | None:
-    """One Chromium visitor's time to the live map (ms)."""
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS
-        )
-        context = await chromium.new_context(viewport={"width": 1280, "height": 900})
-        visit = await measured_visit(context, url, timeout_ms=180_000, settle=False)
-        await chromium.close()
-    return visit["live_ms"]
-
-
 def phase(server: ServeProcess, seconds: float) -> dict:
     """Health latency, an honest visit, server CPU over ``seconds`` (whatever else runs)."""
     stop, latencies = threading.Event(), []
@@ -118,7 +103,7 @@ def phase(server: ServeProcess, seconds: float) -> dict:
     server_proc = psutil.Process(server.process.pid)
     cpu_before = sum(server_proc.cpu_times()[:2])
     begin = time.monotonic()
-    live = asyncio.run(honest_live_ms(server.url))
+    live = asyncio.run(honest_visit(server.url))["live_ms"]
     time.sleep(max(0.0, seconds - (time.monotonic() - begin)))
     cpu = 100 * (sum(server_proc.cpu_times()[:2]) - cpu_before) / (time.monotonic() - begin)
     stop.set()

@@ -34,11 +34,8 @@ from pathlib import Path
 
 import psutil
 from _serving import DASHBOARD, REPO, filled_data_env, percentile
-from _visit import measured_visit
-from playwright.async_api import async_playwright
+from _visit import honest_visit
 
-from tests.support.parts import chromium_path
-from tests.support.probe import CHROMIUM_ARGS
 from tests.support.process import ServeProcess
 
 DAY = "2021-08-16"
@@ -101,19 +98,6 @@ def health_times(port: int, until: float) -> list[float]:
         times.append((time.monotonic() - begin) * 1000)
         time.sleep(0.1)
     return times
-
-
-async def honest_visit(url: str) -> dict:
-    """One Chromium visitor (from 127.0.0.1, no forwarded address): still and live map in ms."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS
-        )
-        context = await browser.new_context(viewport={"width": 1280, "height": 900})
-        visit = await measured_visit(context, url, timeout_ms=180_000, settle=False)
-        await context.close()
-        await browser.close()
-    return visit
 
 
 def measure(server: ServeProcess, rate: float, seconds: float) -> dict:

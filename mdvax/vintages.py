@@ -9,7 +9,8 @@ each in its own way:
   answered by the archive's vintage in force then (:meth:`mdvax.archive.Archive.vintage_as_of`,
   the one implementation of that rule);
 - the catalogue (:func:`catalogue`): the archive's vintages, one per publication day (the
-  later-recorded on a tie, as ``vintage_as_of`` picks), with the archive's fingerprint;
+  later-recorded on a tie, as ``vintage_as_of`` picks), with the archive's fingerprint
+  (both in :mod:`mdvax.vintages_catalogue`, re-exported here);
 - :class:`Recent`: a small least-recently-used store of tables, keyed by what identifies them
   (an archived vintage's table never changes).
 
@@ -18,8 +19,6 @@ The archive (and SQLAlchemy) is imported on first use: a kernel without one neve
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -29,6 +28,7 @@ from mdvax.config import Settings
 from mdvax.errors import ArchiveError, CacheError
 from mdvax.provenance import Provenance
 from mdvax.recent import Recent
+from mdvax.vintages_catalogue import Catalogue, archive_exists, catalogue, fingerprint, open_archive
 
 __all__ = [
     "Catalogue",
@@ -81,14 +81,6 @@ def current_table(settings: Settings) -> pd.DataFrame:
     return Cache(settings).load_table()
 
 
-def _open(settings: Settings | str):
-    """The archive of ``settings`` (or at that URL), opened to read."""
-    from mdvax.archive import Archive
-
-    url = settings if isinstance(settings, str) else settings.archive_url
-    return Archive.open(url, reader=True)
-
-
 def prefer_current(current: date | None, archived: date | None) -> bool:
     """The one cache-vs-archive rule: the current table, unless the archive's is newer.
 
@@ -128,7 +120,7 @@ def in_force(settings: Settings, as_of: date | None) -> tuple[Provenance, bool]:
     row = None
     if meta is None or archive_exists(settings):
         try:
-            with _open(settings) as archive:
+            with open_archive(settings) as archive:
                 row = archive.vintage_as_of(as_of or date.max)
         except ArchiveError:
             if meta is None:
@@ -148,7 +140,7 @@ def oldest_published(settings: Settings) -> date | None:
 
     from mdvax.archive.schema import vintages as vintage_rows
 
-    with _open(settings) as archive, archive.engine.connect() as conn:
+    with open_archive(settings) as archive, archive.engine.connect() as conn:
         return conn.scalar(select(func.min(vintage_rows.c.published)))
 
 
@@ -165,7 +157,7 @@ def archived_table(
     url = settings if isinstance(settings, str) else settings.archive_url
 
     def read() -> pd.DataFrame:
-        with _open(url) as archive:
+        with open_archive(url) as archive:
             return archive.table_as_of(provenance.published, dataset)
 
     key = (url, provenance.sha256) if dataset == "county" else (url, dataset, provenance.sha256)
@@ -179,7 +171,7 @@ def dataset_in_force(settings: Settings, dataset: str, as_of: date | None) -> Pr
     ``mdvax history import`` record them there): :meth:`mdvax.archive.Archive.vintage_as_of`
     decides, as it does for the county table.
     """
-    with _open(settings) as archive:
+    with open_archive(settings) as archive:
         row = archive.vintage_as_of(as_of or date.max, dataset)
     return Provenance.from_vintage(row, as_of or row["published"].date())
 
@@ -203,79 +195,3 @@ def load_table(
         provenance = dataset_in_force(settings, dataset, as_of)
         return archived_table(settings, provenance, dataset=dataset).copy()
     return table(settings, *in_force(settings, as_of))
-
-
-def archive_exists(settings: Settings) -> bool:
-    """A configured database, or an archive file in the data folder (never created here)."""
-    return bool(settings.database_url) or (settings.data_dir / "archive.sqlite").exists()
-
-
-def fingerprint(settings: Settings) -> tuple | None:
-    """What changes whenever a vintage is recorded (None: there is no archive).
-
-    Checked on every page a visitor opens, so it must be cheap: for a SQLite file, the stat of
-    the database and of its write-ahead log (microseconds; a commit always writes one of
-    them); for PostgreSQL, :meth:`mdvax.archive.Archive.fingerprint` on an archive kept open
-    for the process (one aggregate query).
-    """
-    if not archive_exists(settings):
-        return None
-    url = settings.archive_url
-    if url.startswith("sqlite:///"):
-        path = url.removeprefix("sqlite:///")
-        return (_stat(path), _stat(path + "-wal"))
-    if url not in _KEPT:
-        _KEPT[url] = _open(url)
-    return _KEPT[url].fingerprint()
-
-
-#: Archives kept open for :func:`fingerprint` (PostgreSQL), by URL. An engine without a pool:
-#: nothing is held open between two checks.
-_KEPT: dict[str, object] = {}
-
-
-def _stat(path: str) -> tuple | None:
-    """Inode, size and modification time of ``path`` (None: absent or empty).
-
-    An empty write-ahead log counts as none: a reader's own open and close (which may create
-    and delete an empty one) never changes the answer.
-    """
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns) if st.st_size else None
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """The archive's vintages, one per publication day, and the fingerprint they were read at.
-
-    ``rows``: :meth:`mdvax.archive.Archive.vintages` rows (the later-recorded on a day with
-    several), indexed by publication day (datetime64), oldest first.
-    """
-
-    rows: pd.DataFrame
-    stamp: tuple | None
-    url: str
-
-    def provenance(self, published: date) -> Provenance:
-        """Provenance of the vintage published on ``published`` (one of :attr:`rows`)."""
-        return Provenance.from_vintage(self.rows.loc[pd.Timestamp(published)], published)
-
-
-def catalogue(settings: Settings) -> Catalogue:
-    """The archive's :class:`Catalogue` (empty without an archive; nothing is created).
-
-    Raises
-    ------
-    ArchiveError
-        When the archive cannot be read.
-    """
-    if not archive_exists(settings):
-        return Catalogue(pd.DataFrame(), None, settings.archive_url)
-    stamp = fingerprint(settings)  # before reading: a vintage recorded meanwhile re-reads
-    with _open(settings) as archive:
-        rows = archive.vintages()
-    rows = rows.drop_duplicates("published", keep="last").set_index("published", drop=False)
-    return Catalogue(rows, stamp, settings.archive_url)

@@ -94,14 +94,17 @@ class KernelClient:
         while time.monotonic() < deadline:
             self.ws.settimeout(max(0.05, deadline - time.monotonic()))
             try:
-                frame = self.ws.recv()
+                message = self.decode(self.ws.recv())
             except websocket.WebSocketTimeoutException:
                 break
-            message = json.loads(frame) if isinstance(frame, str) else {"binary": frame}
             received.append(message)
             if until is not None and until(message):
                 break
         return received
+
+    def decode(self, frame: str | bytes) -> dict:
+        """A received websocket message as a dict (a binary one: ``{"binary": frame}``)."""
+        return json.loads(frame) if isinstance(frame, str) else {"binary": frame}
 
     def request(self, msg_type: str, content: dict, seconds: float = 30) -> dict:
         """Send a shell request; its reply (AssertionError if none comes)."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -25,38 +24,32 @@ from tests.support.flood_client import (
     send_at_once,
     update_frame,
 )
-from tests.support.process import ServeProcess
+from tests.support.query_page_server import query_page_server, wait_idle
 from tests.support.widget_states import widget_states
 
 pytestmark = pytest.mark.slow  # real `mdvax serve` servers and kernels
 
-REPO = Path(__file__).resolve().parent.parent
-QUERY_PAGE = REPO / "tests" / "notebooks" / "query_page.ipynb"  # one IntSlider
 #: None of these is the default (50/s, 200, 32, 2).
 RATE, BURST, QUEUED, IN_FLIGHT = 40, 120, 16, 3
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    log = tmp_path_factory.mktemp("flood") / "serve.log"
-    args = (
-        *("--notebook", str(QUERY_PAGE), "--pool-size", "2", "--max-kernels", "7"),
-        *("--cull-idle-timeout", "4", "--cull-interval", "1"),
+    options = (
         f"--MdvaxVoila.message_rate={RATE}",
         f"--MdvaxVoila.message_burst={BURST}",
         f"--MdvaxVoila.messages_queued={QUEUED}",
         f"--MdvaxVoila.messages_in_flight={IN_FLIGHT}",
     )
-    with ServeProcess(*args, log_path=log) as running:
-        running.log = log
+    directory = tmp_path_factory.mktemp("flood")
+    with query_page_server(directory, *options, max_kernels=7, cull_idle_s=4) as running:
         yield running
 
 
 @pytest.fixture
 def idle(server):
     """The server with no visitor kernel left from an earlier test, and a full pool."""
-    server.wait_for(lambda h: h["in_use"] == 0 and h["pool_ready"] >= 2, timeout=90)
-    return server
+    return wait_idle(server)
 
 
 def log_records(server, message: str) -> list[dict]:

@@ -29,12 +29,10 @@ from tests.hostile_client import (
     get,
     take_kernel,
 )
-from tests.support.process import ServeProcess
+from tests.support.query_page_server import REPO, query_page_server, wait_idle
 
 pytestmark = pytest.mark.slow  # real `mdvax serve` servers or kernels
 
-REPO = Path(__file__).resolve().parent.parent
-QUERY_PAGE = REPO / "tests" / "notebooks" / "query_page.ipynb"
 TOKEN = "health-token-for-tests"
 #: The operator's config file of this server (``mdvax serve --config``).
 LIMITS = {
@@ -50,34 +48,18 @@ LIMITS = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    log = tmp_path_factory.mktemp("hostile") / "serve.log"
-    config = log.with_name("serve.json")
-    config.write_text(json.dumps(LIMITS), encoding="utf-8")
-    args = (
-        "--config",
-        str(config),
-        "--notebook",
-        str(QUERY_PAGE),
-        "--pool-size",
-        "2",
-        "--max-kernels",
-        "7",
-        "--cull-idle-timeout",
-        "4",
-        "--cull-interval",
-        "1",
-    )
+    directory = tmp_path_factory.mktemp("hostile")
     env = {"MDVAX_SERVE_HEALTH_TOKEN": TOKEN}  # a secret: from the environment
-    with ServeProcess(*args, env=env, log_path=log) as running:
-        running.log = log
+    with query_page_server(
+        directory, max_kernels=7, cull_idle_s=4, limits=LIMITS, env=env
+    ) as running:
         yield running
 
 
 @pytest.fixture
 def idle(server):
     """The server with no visitor kernel left from an earlier test, and a full pool."""
-    server.wait_for(lambda h: h["in_use"] == 0 and h["pool_ready"] >= 2, timeout=90)
-    return server
+    return wait_idle(server)
 
 
 def log_records(server) -> list[dict]:

@@ -13,7 +13,7 @@ import pytest
 
 from mdvax.serve.hosts import default_allowed_hosts, host_name
 from tests.support import aio
-from tests.support.inproc_server import bare_notebook, fetch, in_process
+from tests.support.inproc_server import bare_server, fetch
 from tests.support.serve_options import resolved
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,16 +56,8 @@ def test_allowed_hosts_is_a_documented_option():
 
 
 def run(tmp_path, scenario, *traitlets: str):
-    (tmp_path / "connections").mkdir()
-
     async def main():
-        async with in_process(
-            tmp_path / "connections",
-            notebook=bare_notebook(tmp_path),
-            max_kernels=3,
-            pool_size=0,
-            traitlets=list(traitlets),
-        ) as (app, base):
+        async with bare_server(tmp_path, 3, *traitlets) as (app, base):
             return await scenario(app, base)
 
     return aio.run(main())

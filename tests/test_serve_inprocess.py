@@ -15,7 +15,7 @@ import pytest
 
 from mdvax.serve.headers import CSP
 from tests.support import aio
-from tests.support.inproc_server import bare_notebook, fetch, in_process
+from tests.support.inproc_server import bare_server, fetch
 
 #: None of these is the default (the machine's cap, 2 per client, 10 s, no token, "healthz").
 MAX_KERNELS, PER_CLIENT, RETRY_AFTER = 5, 3, 17
@@ -26,19 +26,14 @@ PROXY = "127.0.0.1"
 
 def serve(tmp_path):
     """The in-process server with the settings above."""
-    (tmp_path / "connections").mkdir()
-    return in_process(
-        tmp_path / "connections",
-        notebook=bare_notebook(tmp_path),
-        max_kernels=MAX_KERNELS,
-        pool_size=0,
-        traitlets=[
-            f"--MdvaxVoila.kernels_per_client={PER_CLIENT}",
-            f"--MdvaxVoila.retry_after={RETRY_AFTER}",
-            f"--MdvaxVoila.health_token={TOKEN}",
-            f"--MdvaxVoila.health_path={HEALTH_PATH}",
-            f"--MdvaxVoila.trusted_proxies={PROXY}",
-        ],
+    return bare_server(
+        tmp_path,
+        MAX_KERNELS,
+        f"--MdvaxVoila.kernels_per_client={PER_CLIENT}",
+        f"--MdvaxVoila.retry_after={RETRY_AFTER}",
+        f"--MdvaxVoila.health_token={TOKEN}",
+        f"--MdvaxVoila.health_path={HEALTH_PATH}",
+        f"--MdvaxVoila.trusted_proxies={PROXY}",
     )
 
 

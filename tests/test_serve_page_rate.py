@@ -21,7 +21,7 @@ from mdvax.serve import static_view
 from mdvax.serve.ratelimit import MAX_CLIENTS, PageRateLimit
 from mdvax.serve.static_view import FAILED_NOTICE, StaticViews
 from tests.support import aio
-from tests.support.inproc_server import bare_notebook, fetch, in_process
+from tests.support.inproc_server import bare_server, fetch
 
 #: None of these is a default (2 per client, 20 at once, 0.5 a second, 10 s).
 MAX_KERNELS, PER_CLIENT, BURST, RATE, RETRY_AFTER = 5, 3, 4, 0.05, 17
@@ -67,21 +67,16 @@ def visitor(address: str) -> dict:
 
 def run(tmp_path, scenario):
     """``scenario(app, base, views)`` on the in-process server, still pictures loaded."""
-    (tmp_path / "connections").mkdir()
 
     async def main():
-        server = in_process(
-            tmp_path / "connections",
-            notebook=bare_notebook(tmp_path),
-            max_kernels=MAX_KERNELS,
-            pool_size=0,
-            traitlets=[
-                f"--MdvaxVoila.kernels_per_client={PER_CLIENT}",
-                f"--MdvaxVoila.page_burst={BURST}",
-                f"--MdvaxVoila.page_rate={RATE}",
-                f"--MdvaxVoila.retry_after={RETRY_AFTER}",
-                "--MdvaxVoila.trusted_proxies=127.0.0.1",
-            ],
+        server = bare_server(
+            tmp_path,
+            MAX_KERNELS,
+            f"--MdvaxVoila.kernels_per_client={PER_CLIENT}",
+            f"--MdvaxVoila.page_burst={BURST}",
+            f"--MdvaxVoila.page_rate={RATE}",
+            f"--MdvaxVoila.retry_after={RETRY_AFTER}",
+            "--MdvaxVoila.trusted_proxies=127.0.0.1",
         )
         async with server as (app, base):
             views = app.static_views = StaticViews()  # the dashboard's (a bare page has none)

@@ -18,7 +18,6 @@ import json
 import socket
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import websocket
@@ -31,12 +30,10 @@ from tests.hostile_client import (
     get,
     take_kernel,
 )
-from tests.support.process import ServeProcess
+from tests.support.query_page_server import query_page_server, wait_idle
 
 pytestmark = pytest.mark.slow  # real `mdvax serve` servers and kernels
 
-REPO = Path(__file__).resolve().parent.parent
-QUERY_PAGE = REPO / "tests" / "notebooks" / "query_page.ipynb"
 PER_CLIENT = 2
 #: Seconds a page that disconnected abruptly keeps its kernel (the culler's idle timeout).
 GRACE_S = 8
@@ -52,21 +49,15 @@ LIMITS = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    log = tmp_path_factory.mktemp("refusals") / "serve.log"
-    config = log.with_name("serve.json")
-    config.write_text(json.dumps(LIMITS), encoding="utf-8")
-    args = ("--config", str(config), "--notebook", str(QUERY_PAGE), "--pool-size", "2")
-    args += ("--max-kernels", "9", "--cull-idle-timeout", str(GRACE_S), "--cull-interval", "1")
-    with ServeProcess(*args, log_path=log) as running:
-        running.log = log
+    directory = tmp_path_factory.mktemp("refusals")
+    with query_page_server(directory, max_kernels=9, cull_idle_s=GRACE_S, limits=LIMITS) as running:
         yield running
 
 
 @pytest.fixture
 def idle(server):
     """The server with no visitor kernel left from an earlier test, and a full pool."""
-    server.wait_for(lambda h: h["in_use"] == 0 and h["pool_ready"] >= 2, timeout=90)
-    return server
+    return wait_idle(server)
 
 
 def log_since(server, offset: int, until=None) -> list[dict]:

@@ -31,7 +31,7 @@ from mdvax.normalize.demographic_groups import (
 )
 from mdvax.normalize.demographic_layouts import FILES, OPEN_DATA, SCHEMAS, match_layout
 from mdvax.normalize.parse import parse_counts
-from mdvax.normalize.table import FIRST_VALID_DATE
+from mdvax.normalize.table import FIRST_VALID_DATE, carry_forward
 
 __all__ = [
     "AGE_GROUPS",
@@ -177,15 +177,7 @@ def daily_grid(good: pd.DataFrame, dataset: str) -> pd.DataFrame:
             f"{first['group']}: more than one row for {first['series']!r} on "
             f"{first['date']:%Y-%m-%d}; expected one row per group and day"
         )
-    days = pd.date_range(good["date"].min(), good["date"].max(), freq="D", name="date")
-    owner = good.drop_duplicates("series").set_index("series")["group"]
-    frames = {}
-    for dose in _DOSES:
-        wide = good.pivot(index="date", columns="series", values=dose).reindex(days)
-        wide = wide.ffill().fillna(0).astype("int64")
-        frames[dose] = wide.T.groupby(owner).sum().T.stack()
-    table = pd.DataFrame(frames).reset_index()
-    table.columns = ["date", "group", *_DOSES]
+    table = carry_forward(good, "group", _DOSES)
     table["at_least_one"] = table["first_dose"] + table["single_dose"]
     table["fully_vaccinated"] = table["second_dose"] + table["single_dose"]
     order = {label: rank for rank, label in enumerate(GROUPS[dataset])}

@@ -70,15 +70,24 @@ def daily_grid(raw: pd.DataFrame) -> pd.DataFrame:
     """
     if raw.empty:
         raise ValidationError("no rows with valid dates: nothing to show")
+    return carry_forward(raw, "county", DOSES)
+
+
+def carry_forward(raw: pd.DataFrame, owner: str, doses: tuple[str, ...]) -> pd.DataFrame:
+    """Each ``series`` on every day from the first date to the last, ``doses`` carried forward.
+
+    Cumulative counts carry forward (0 before a series starts), then series are added up by
+    their ``owner`` column. Returns the columns ``date``, ``owner`` and ``doses``.
+    """
     days = pd.date_range(raw["date"].min(), raw["date"].max(), freq="D", name="date")
-    owner = raw.drop_duplicates("series").set_index("series")["county"]
+    owners = raw.drop_duplicates("series").set_index("series")[owner]
     frames = {}
-    for dose in DOSES:
+    for dose in doses:
         wide = raw.pivot(index="date", columns="series", values=dose).reindex(days)
         wide = wide.ffill().fillna(0).astype("int64")
-        frames[dose] = wide.T.groupby(owner).sum().T.stack()
+        frames[dose] = wide.T.groupby(owners).sum().T.stack()
     table = pd.DataFrame(frames).reset_index()
-    table.columns = ["date", "county", *DOSES]
+    table.columns = ["date", owner, *doses]
     return table
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import struct
-import time
 import uuid
 
 import websocket
@@ -39,21 +38,11 @@ class V1Client(KernelClient):
         self.ws.send_binary(raw)
         return msg_id
 
-    def messages(self, seconds: float, until=None) -> list[dict]:
-        received, deadline = [], time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            self.ws.settimeout(max(0.05, deadline - time.monotonic()))
-            try:
-                _, parts = deserialize_msg_from_ws_v1(self.ws.recv())
-            except websocket.WebSocketTimeoutException:
-                break
-            header, parent, _, content = (json.loads(part) for part in parts[:4])
-            received.append(
-                {"msg_type": header["msg_type"], "parent_header": parent, "content": content}
-            )
-            if until is not None and until(received[-1]):
-                break
-        return received
+    def decode(self, frame: str | bytes) -> dict:
+        """A v1 message's type, parent header and content."""
+        _, parts = deserialize_msg_from_ws_v1(frame)
+        header, parent, _, content = (json.loads(part) for part in parts[:4])
+        return {"msg_type": header["msg_type"], "parent_header": parent, "content": content}
 
 
 def message_frame(client: KernelClient, msg_type: str, content: dict) -> tuple[str, str | bytes]:

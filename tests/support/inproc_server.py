@@ -60,6 +60,22 @@ async def in_process(folder: Path, **options) -> AsyncIterator[tuple[object, str
         SecurityHeaders.trusted = trusted
 
 
+def bare_server(folder: Path, max_kernels: int, *traitlets: str):
+    """:func:`in_process` serving :func:`bare_notebook` with no kernel pool.
+
+    The notebook is written to ``folder``, the connection files go to ``folder / "connections"``;
+    ``traitlets``: further options (``--MdvaxVoila.page_rate=3``...).
+    """
+    (folder / "connections").mkdir()
+    return in_process(
+        folder / "connections",
+        notebook=bare_notebook(folder),
+        max_kernels=max_kernels,
+        pool_size=0,
+        traitlets=list(traitlets),
+    )
+
+
 async def _no_kernels(*args, **kwargs):
     raise RuntimeError("in-process server tests start no kernels (refuse the request instead)")
 
